@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { inject } from 'vitest'
-import { seedPetShop, type PetShopSize } from './seed.js'
+import { seedPetShop, type PetShopSize } from '../../examples/support/seed.js'
 
 export interface TestDatabase {
   readonly url: string

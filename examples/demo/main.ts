@@ -1,0 +1,70 @@
+// `npm run demo`: starts PostgreSQL (embedded, or DATABASE_URL), seeds a pet shop, serves the app
+// of ./app.ts, calls its N+1 endpoint and its one-query endpoint, and prints what n1guard found.
+import type { AddressInfo } from 'node:net'
+import pg from 'pg'
+import { consoleReporter, createDetector, type ScopeReport } from 'n1guard'
+import { startPostgres } from '../support/postgres.js'
+import { seedPetShop } from '../support/seed.js'
+import { createApp } from './app.js'
+
+const PEOPLE = 20
+const bold = (s: string) => (process.stdout.isTTY ? `\u001b[1m${s}\u001b[22m` : s)
+
+async function main(): Promise<void> {
+  const started = Date.now()
+  process.stdout.write(`${bold('n1guard demo')}: an Express + Kysely app on a real PostgreSQL\n`)
+  const server = await startPostgres()
+  const pool = new pg.Pool({ connectionString: server.url, max: 4 })
+  try {
+    await pool.query('drop table if exists toy, pet, person cascade')
+    await seedPetShop(pool, { people: PEOPLE, petsPerPerson: 2, toysPerPet: 1 })
+    process.stdout.write(`PostgreSQL ${server.embedded ? '(embedded) ' : ''}is up and seeded: ${PEOPLE} people, ${PEOPLE * 2} pets\n\n`)
+
+    const reports: ScopeReport[] = []
+    const detector = createDetector({
+      reporters: [consoleReporter({ stream: process.stdout }), (report) => reports.push(report)],
+    })
+    const { app, db } = createApp(pool, detector)
+    const http = app.listen(0, '127.0.0.1')
+    await new Promise<void>((resolve) => http.once('listening', resolve))
+    const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
+
+    const results: Array<{ path: string; queries: number; findings: number; ms: number; body: string }> = []
+    for (const path of ['/people/slow', '/people/fast']) {
+      process.stdout.write(`${bold(`GET ${path}`)}\n`)
+      const t0 = performance.now()
+      const response = await fetch(base + path)
+      const body = await response.text()
+      const ms = performance.now() - t0
+      // The scope ends on the response's 'finish' event, right after the body is sent.
+      while (reports.length < results.length + 1) await new Promise((resolve) => setImmediate(resolve))
+      const report = reports[results.length]!
+      results.push({ path, queries: report.queryCount, findings: report.findings.length, ms, body })
+      const people = (JSON.parse(body) as unknown[]).length
+      process.stdout.write(
+        `  -> ${response.status}, ${people} people with their pets, ${report.queryCount} ${report.queryCount === 1 ? 'query' : 'queries'}, ` +
+          `${report.findings.length === 0 ? 'no N+1' : `${report.findings.length} N+1 finding`} (${ms.toFixed(1)} ms)\n\n`,
+      )
+    }
+    const [slow, fast] = results as [(typeof results)[0], (typeof results)[0]]
+    const same = JSON.stringify(JSON.parse(slow.body)) === JSON.stringify(JSON.parse(fast.body))
+    process.stdout.write(
+      `${bold('Summary')}: the same response (${same ? 'identical JSON' : 'DIFFERENT JSON'}) from ${slow.queries} queries ` +
+        `and from ${fast.queries}. n1guard named the line of the loop and the fix.\n`,
+    )
+    await new Promise<void>((resolve) => http.close(() => resolve()))
+    await db.destroy()
+    if (!same || slow.findings !== 1 || fast.findings !== 0) {
+      throw new Error(`unexpected demo outcome: ${JSON.stringify(results.map(({ body: _b, ...r }) => r))}`)
+    }
+  } finally {
+    await pool.end().catch(() => undefined)
+    await server.stop()
+  }
+  process.stdout.write(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`)
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exit(1)
+})

@@ -1,0 +1,5 @@
+export { analyze, type AnalyzeOptions } from './analyze.js'
+export { ScopeAggregate } from './scope-aggregate.js'
+export type { AnalyzedQuery, Candidate } from './types.js'
+export { fixHint } from './fix-hint.js'
+export type { CandidateBase } from './types.js'

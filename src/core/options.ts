@@ -1,0 +1,203 @@
+import type { CallSite, Finding, Reporter } from './types.js'
+
+/** What the detector does when a scope ends with findings. */
+export type DetectorMode = 'warn' | 'throw' | 'silent'
+
+/** What an ignore rule is shown: the finding about to be reported. */
+export interface IgnoreSubject {
+  readonly sql: string
+  readonly fingerprint: string
+  readonly table?: string
+  readonly callSite?: CallSite
+  readonly kind: Finding['kind']
+}
+
+/**
+ * A rule that silences findings:
+ * - a string: the SQL shape contains it (case-insensitive), e.g. `'from "audit_log"'`;
+ * - a RegExp: tested against the SQL shape;
+ * - an object: every field given must match (`table` exactly, case-insensitive; `file` as a
+ *   substring of the call site path or a RegExp; `function` exactly or a RegExp; `sql` as above);
+ * - a function: return true to ignore.
+ *
+ * @example
+ * createDetector({ ignore: [/pg_catalog/, { table: 'feature_flag' }, { file: 'src/legacy/' }] })
+ */
+export type IgnoreRule =
+  | string
+  | RegExp
+  | {
+      readonly sql?: string | RegExp
+      readonly table?: string
+      readonly file?: string | RegExp
+      readonly function?: string | RegExp
+    }
+  | ((subject: IgnoreSubject) => boolean)
+
+/**
+ * Options of `createDetector`. Every option is checked when given: a bad value throws a
+ * `TypeError` that names it.
+ *
+ * @example
+ * const detector = createDetector({ threshold: 3, mode: process.env.CI ? 'throw' : 'warn' })
+ */
+export interface DetectorOptions {
+  /**
+   * Executions of one SQL shape from one call site in one scope, with at least two distinct
+   * parameter sets, that make an N+1 (an integer, at least 2).
+   * @default 2
+   */
+  readonly threshold?: number
+  /**
+   * `'warn'`: reporters run when a scope ends; `'throw'`: `run` rejects with `NPlusOneError` when
+   * its scope has an N+1; `'silent'`: record only (read findings from `capture`).
+   * @default 'warn'
+   */
+  readonly mode?: DetectorMode
+  /**
+   * Where findings go when a scope ends. Replaces the default, which is a console warning in
+   * `'warn'` mode (and for scopes that cannot throw, such as middleware, in `'throw'` mode).
+   * @default [consoleReporter()]
+   */
+  readonly reporters?: readonly Reporter[]
+  /** Findings to leave out. @default [] */
+  readonly ignore?: readonly IgnoreRule[]
+  /**
+   * Keep parameter values on records and findings. Off by default so values (personal data,
+   * secrets) never leave the process; inlined literals in SQL shapes stay masked even when on.
+   * @default false
+   */
+  readonly captureParams?: boolean
+  /**
+   * Query records kept per scope for `capture()`; counts and findings stay exact past the cap and
+   * the scope notes how many records it dropped.
+   * @default 10000
+   */
+  readonly maxRecords?: number
+  /**
+   * Turn detection off without removing the instrumentation: queries pass straight through.
+   * @default true
+   */
+  readonly enabled?: boolean
+}
+
+/** Options after validation, with defaults applied. */
+export interface ResolvedOptions {
+  readonly threshold: number
+  readonly mode: DetectorMode
+  readonly reporters: readonly Reporter[] | undefined
+  readonly ignore: readonly IgnoreRule[]
+  readonly captureParams: boolean
+  readonly maxRecords: number
+  readonly enabled: boolean
+}
+
+const KNOWN = new Set(['threshold', 'mode', 'reporters', 'ignore', 'captureParams', 'maxRecords', 'enabled'])
+const MODES = new Set(['warn', 'throw', 'silent'])
+
+/** Shows a bad value the way a user would recognise it in their code. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`
+  if (typeof value === 'bigint') return `${value}n`
+  if (value === null || typeof value !== 'object') return String(value)
+  if (Array.isArray(value)) return `array of length ${value.length}`
+  try {
+    const json = JSON.stringify(value)
+    return json.length > 80 ? `${json.slice(0, 77)}...` : json
+  } catch {
+    return Object.prototype.toString.call(value)
+  }
+}
+
+function positiveInteger(name: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new TypeError(`n1guard: option \`${name}\` must be an integer >= ${min}, got ${describeValue(value)}`)
+  }
+  return value
+}
+
+function isReporter(value: unknown): value is Reporter {
+  if (typeof value === 'function') return true
+  return typeof value === 'object' && value !== null && typeof (value as { report?: unknown }).report === 'function'
+}
+
+function checkIgnoreRule(rule: unknown, index: number): void {
+  if (typeof rule === 'string' || rule instanceof RegExp || typeof rule === 'function') return
+  if (typeof rule === 'object' && rule !== null && !Array.isArray(rule)) {
+    const keys = Object.keys(rule)
+    const allowed = new Set(['sql', 'table', 'file', 'function'])
+    const unknown = keys.find((k) => !allowed.has(k))
+    if (unknown !== undefined) {
+      throw new TypeError(
+        `n1guard: ignore[${index}] has unknown key ${JSON.stringify(unknown)} (expected sql, table, file or function)`,
+      )
+    }
+    if (keys.length === 0) throw new TypeError(`n1guard: ignore[${index}] is an empty object and would ignore everything`)
+    const r = rule as Record<string, unknown>
+    for (const key of keys) {
+      const v = r[key]
+      const ok = key === 'table' ? typeof v === 'string' : typeof v === 'string' || v instanceof RegExp
+      if (!ok) throw new TypeError(`n1guard: ignore[${index}].${key} must be a string${key === 'table' ? '' : ' or RegExp'}, got ${describeValue(v)}`)
+    }
+    return
+  }
+  throw new TypeError(`n1guard: ignore[${index}] must be a string, RegExp, object or function, got ${describeValue(rule)}`)
+}
+
+/** Validates user options and applies defaults; throws `TypeError` naming the first bad value. */
+export function resolveOptions(options: unknown): ResolvedOptions {
+  if (options === undefined) options = {}
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`n1guard: createDetector options must be an object, got ${describeValue(options)}`)
+  }
+  const o = options as Record<string, unknown>
+  for (const key of Object.keys(o)) {
+    if (!KNOWN.has(key)) {
+      throw new TypeError(`n1guard: unknown option ${JSON.stringify(key)} (known: ${[...KNOWN].join(', ')})`)
+    }
+  }
+  const threshold = o.threshold === undefined ? 2 : positiveInteger('threshold', o.threshold, 2)
+  let mode: DetectorMode = 'warn'
+  if (o.mode !== undefined) {
+    if (typeof o.mode !== 'string' || !MODES.has(o.mode)) {
+      throw new TypeError(`n1guard: option \`mode\` must be 'warn', 'throw' or 'silent', got ${describeValue(o.mode)}`)
+    }
+    mode = o.mode as DetectorMode
+  }
+  let reporters: readonly Reporter[] | undefined
+  if (o.reporters !== undefined) {
+    if (!Array.isArray(o.reporters)) {
+      throw new TypeError(`n1guard: option \`reporters\` must be an array, got ${describeValue(o.reporters)}`)
+    }
+    o.reporters.forEach((r, i) => {
+      if (!isReporter(r)) {
+        throw new TypeError(`n1guard: reporters[${i}] must be a function or an object with a report() method, got ${describeValue(r)}`)
+      }
+    })
+    reporters = [...(o.reporters as Reporter[])]
+  }
+  let ignore: readonly IgnoreRule[] = []
+  if (o.ignore !== undefined) {
+    if (!Array.isArray(o.ignore)) {
+      throw new TypeError(`n1guard: option \`ignore\` must be an array, got ${describeValue(o.ignore)}`)
+    }
+    o.ignore.forEach(checkIgnoreRule)
+    ignore = [...(o.ignore as IgnoreRule[])]
+  }
+  const bool = (name: string, fallback: boolean): boolean => {
+    const v = o[name]
+    if (v === undefined) return fallback
+    if (typeof v !== 'boolean') throw new TypeError(`n1guard: option \`${name}\` must be a boolean, got ${describeValue(v)}`)
+    return v
+  }
+  return {
+    threshold,
+    mode,
+    reporters,
+    ignore,
+    captureParams: bool('captureParams', false),
+    maxRecords: o.maxRecords === undefined ? 10_000 : positiveInteger('maxRecords', o.maxRecords, 1),
+    enabled: bool('enabled', true),
+  }
+}

@@ -1,0 +1,80 @@
+// A 32-bit identity for a parameter set, so "same parameters again" (a duplicate) can be told from
+// "other parameters" (an N+1) without keeping the values. Runs once per query inside a scope, so
+// it avoids allocation for the common value types.
+
+const f64 = new Float64Array(1)
+const u32 = new Uint32Array(f64.buffer)
+const MAX_CHARS = 4096
+const MAX_DEPTH = 3
+
+function mix(h: number, v: number): number {
+  h = Math.imul(h ^ v, 0x01000193)
+  return (h ^ (h >>> 15)) | 0
+}
+
+function mixString(h: number, s: string): number {
+  const n = Math.min(s.length, MAX_CHARS)
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193)
+  return mix(h, s.length)
+}
+
+function mixNumber(h: number, x: number): number {
+  if ((x | 0) === x) return mix(mix(h, 0x6e), x)
+  f64[0] = x
+  return mix(mix(mix(h, 0x66), u32[0]!), u32[1]!)
+}
+
+function mixValue(h: number, v: unknown, depth: number): number {
+  switch (typeof v) {
+    case 'number':
+      return mixNumber(h, v)
+    case 'string':
+      return mixString(mix(h, 0x73), v)
+    case 'bigint':
+      return mixString(mix(h, 0x62), v.toString())
+    case 'boolean':
+      return mix(h, v ? 0x74 : 0x75)
+    case 'undefined':
+      return mix(h, 0x55)
+    case 'object': {
+      if (v === null) return mix(h, 0x4e)
+      if (v instanceof Date) return mixNumber(mix(h, 0x44), v.getTime())
+      if (ArrayBuffer.isView(v)) {
+        const bytes = new Uint8Array(v.buffer, v.byteOffset, Math.min(v.byteLength, MAX_CHARS))
+        h = mix(h, 0x42)
+        for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193)
+        return mix(h, v.byteLength)
+      }
+      if (Array.isArray(v) && depth < MAX_DEPTH) {
+        h = mix(h, 0x5b)
+        for (let i = 0; i < v.length; i++) h = mixValue(h, v[i], depth + 1)
+        return mix(h, v.length)
+      }
+      let text: string
+      try {
+        text = JSON.stringify(v) ?? String(v)
+      } catch {
+        text = Object.prototype.toString.call(v)
+      }
+      return mixString(mix(h, 0x7b), text)
+    }
+    default:
+      return mix(h, 0x3f)
+  }
+}
+
+/**
+ * Identity of one execution's values: the bound parameters and the literals inlined in the SQL.
+ *
+ * @example
+ * paramKey([42], 0) === paramKey([42], 0) // true
+ * paramKey([42], 0) === paramKey([43], 0) // false
+ */
+export function paramKey(params: readonly unknown[] | undefined, literalKey: number): number {
+  let h = mix(0x811c9dc5, literalKey)
+  if (params !== undefined) {
+    for (let i = 0; i < params.length; i++) h = mixValue(h, params[i], 0)
+    h = mix(h, params.length)
+  }
+  return h
+}

@@ -1,0 +1,56 @@
+import type { AnalyzedQuery } from '../analyze/index.js'
+import type { RawSite } from '../callsite/capture-site.js'
+import type { ColumnFilter, SqlInfo, StatementKind } from '../fingerprint/index.js'
+import { paramKey } from './param-key.js'
+import type { Scope } from './scope.js'
+import type { QueryError } from './types.js'
+
+/**
+ * One statement in flight inside a scope: created when the query is issued, completed when it
+ * settles. It is both the detector's record and the analyzer's input, so a query costs a single
+ * allocation.
+ */
+export class QueryTrace implements AnalyzedQuery {
+  readonly fingerprint: string
+  readonly shape: string
+  readonly kind: StatementKind
+  readonly tables: readonly string[]
+  readonly filters: readonly ColumnFilter[]
+  readonly siteKey: string | undefined
+  readonly paramKey: number
+  /** When the statement went to the database; `endedAt - startedAt` is its duration. */
+  startedAt: number
+  endedAt = 0
+  rowCount: number | undefined = undefined
+  error: QueryError | undefined = undefined
+  /** Parameter values, kept only with `captureParams`. */
+  readonly params: readonly unknown[] | undefined
+
+  constructor(
+    readonly scope: Scope,
+    info: SqlInfo,
+    params: readonly unknown[] | undefined,
+    readonly site: RawSite | undefined,
+    readonly adapter: 'kysely' | 'pg',
+    /** When the application asked for the query (before any wait for a pooled connection). */
+    readonly issuedAt: number,
+    startedAt: number,
+    keepParams: boolean,
+  ) {
+    this.startedAt = startedAt
+    this.fingerprint = info.id
+    this.shape = info.shape
+    this.kind = info.kind
+    this.tables = info.tables
+    this.filters = info.filters
+    this.siteKey = site?.key
+    // Hashed now, as sent: the caller may reuse the array once the query is on its way.
+    this.paramKey = paramKey(params, info.literalKey)
+    this.params = keepParams && params !== undefined ? [...params] : undefined
+  }
+
+  /** Times the statement from `now`: it was issued earlier but waited (for a pooled connection). */
+  restartClock(now: number): void {
+    this.startedAt = now
+  }
+}

@@ -1,0 +1,126 @@
+// Public data shapes. Other code, docs and tests depend on these names: add fields freely, never
+// rename or remove one without an issue that asks for it (see DESIGN.md, "Public API contract").
+
+/**
+ * Where in the application a query was issued: the first stack frame outside `node_modules`,
+ * outside n1guard and outside `node:` internals.
+ *
+ * @example
+ * { file: 'src/routes/users.ts', line: 42, column: 18, function: 'loadPets' }
+ */
+export interface CallSite {
+  /** Path relative to the working directory (absolute when outside it); the TypeScript file when source maps exist. */
+  readonly file: string
+  /** 1-based line number. */
+  readonly line: number
+  /** 1-based column number. */
+  readonly column: number
+  /** Name of the enclosing function, when it has one. */
+  readonly function?: string
+}
+
+/** The unit of attribution: an HTTP request, a job run, a test. */
+export interface ScopeInfo {
+  readonly id: string
+  readonly name?: string
+}
+
+/** What `detector.run` accepts as its first argument: a name, or a name and an id. */
+export type ScopeInput = string | { readonly name?: string; readonly id?: string }
+
+/** How a query failed, without the parameter values some drivers copy into errors. */
+export interface QueryError {
+  readonly name: string
+  readonly message: string
+  /** SQLSTATE from PostgreSQL (for example `23505`), when the error has one. */
+  readonly code?: string
+}
+
+/**
+ * One executed statement as n1guard saw it.
+ *
+ * `sql` is the normalised shape (literals and parameters replaced by `?`), so a record can be
+ * logged without leaking values; `params` is present only with `captureParams: true`.
+ */
+export interface QueryRecord {
+  /** The statement's shape, never the values. */
+  readonly sql: string
+  /** Stable id of the shape (see `fingerprint`). */
+  readonly fingerprint: string
+  readonly durationMs: number
+  /** Rows returned, or rows affected by INSERT / UPDATE / DELETE / MERGE. */
+  readonly rowCount?: number
+  /** When the statement went to the database, in milliseconds since the Unix epoch (sub-millisecond precision). */
+  readonly startedAt: number
+  readonly scopeId: string
+  readonly callSite?: CallSite
+  readonly error?: QueryError
+  /** Parameter values, only when the detector was created with `captureParams: true`. */
+  readonly params?: readonly unknown[]
+  /** Statement class from the SQL's first keyword. */
+  readonly kind: StatementKindName
+}
+
+/** Statement classes that n1guard distinguishes. */
+export type StatementKindName = 'select' | 'insert' | 'update' | 'delete' | 'merge' | 'transaction' | 'utility'
+
+/** What a finding is about. */
+export type FindingKind = 'n-plus-one' | 'duplicate'
+
+/**
+ * A problem n1guard found in one scope: one SQL shape run again and again from one call site.
+ *
+ * @example
+ * {
+ *   kind: 'n-plus-one', count: 20, distinctParams: 20, parallel: false,
+ *   sql: 'select * from "pet" where "owner_id" = ?',
+ *   callSite: { file: 'src/routes/people.ts', line: 12, column: 24, function: 'listPeople' },
+ *   ...
+ * }
+ */
+export interface Finding {
+  /** `n-plus-one`: a loop over rows (distinct parameters); `duplicate`: the same query with the same parameters repeated. */
+  readonly kind: FindingKind
+  /** Stable id of this problem: the same kind, shape and call site give the same id in every run. */
+  readonly id: string
+  /** Id of the SQL shape (see `fingerprint`). */
+  readonly fingerprint: string
+  /** The SQL shape, never values. */
+  readonly sql: string
+  /** Executions of the shape from this call site in the scope. */
+  readonly count: number
+  /** Distinct parameter sets among those executions (inlined literals count as parameters). */
+  readonly distinctParams: number
+  readonly callSite?: CallSite
+  /** True when executions overlapped in time (`Promise.all`, concurrent loops). */
+  readonly parallel: boolean
+  /** Sum of the executions' durations. */
+  readonly totalDurationMs: number
+  readonly scope: ScopeInfo
+  /** Main table of the statement, when n1guard could tell. */
+  readonly table?: string
+  /** One line on how to fix it, naming the table and column when known. */
+  readonly hint: string
+  /** A few parameter sets seen, only with `captureParams: true`. */
+  readonly sampleParams?: readonly (readonly unknown[])[]
+}
+
+/** Everything a reporter learns when a scope ends. */
+export interface ScopeReport {
+  readonly scope: ScopeInfo
+  readonly findings: readonly Finding[]
+  /** Queries run in the scope (including ones past the record cap). */
+  readonly queryCount: number
+  readonly durationMs: number
+}
+
+/**
+ * Receives findings when a scope ends. A function, or an object with a `report` method.
+ * A reporter that throws is caught, and n1guard says so once on stderr.
+ *
+ * @example
+ * const reporter: Reporter = (report) => {
+ *   for (const f of report.findings) myLogger.warn({ finding: f }, 'N+1 query')
+ * }
+ */
+export type Reporter = ((report: ScopeReport) => void) | { readonly report: (report: ScopeReport) => void }

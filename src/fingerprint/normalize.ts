@@ -1,0 +1,481 @@
+// Token stream -> shape, id and literal key. One left-to-right pass emits output tokens and
+// collapses lists when they close (so inner lists collapse before the rows that contain them);
+// then one pass hashes and one renders.
+
+import { Hash32, Hash64 } from './hash.js'
+import { isOperandKeyword } from './keywords.js'
+import { lastValue, parseValue } from './parse-value.js'
+import { isIdentCont, Tok, tokenize, type Tokens } from './tokenizer.js'
+
+/**
+ * The normalised form of one SQL text.
+ *
+ * @example
+ * normalize(tokenize('SELECT * FROM pet WHERE id = 42'))
+ * // { shape: 'SELECT * FROM pet WHERE id = ?', id: '…16 hex…', literalKey: 2749… }
+ */
+export interface NormalizedSql {
+  /** Display text: tokens as written, values replaced by `?`, lists collapsed. */
+  readonly shape: string
+  /** 16 hex characters identifying the canonical token stream. */
+  readonly id: string
+  /** 32-bit hash of the inlined literal values, in order; 0 when there are none. */
+  readonly literalKey: number
+}
+
+// Output token kind for a placeholder; the other kinds are Tok values.
+const PH = 100
+
+// Output token flags.
+const F_OPERAND_KEYWORD = 1
+// The canonical text is the display text without its first and last character ("pet" -> pet).
+const F_UNQUOTE = 2
+
+const EXPECT_ROW = 0
+const IN_ROW = 1
+const AFTER_ROW = 2
+const AFTER_COMMA = 3
+
+interface ValuesList {
+  /** Open-paren depth of the VALUES keyword. */
+  depth: number
+  state: number
+  rows: number
+  same: boolean
+  firstStart: number
+  firstEnd: number
+  rowStart: number
+  comma: number
+}
+
+// Text of the fixed-text token kinds, indexed by kind (a packed array reads faster than an object).
+const PUNCT_TEXT: readonly (string | undefined)[] = (() => {
+  const text: (string | undefined)[] = Array.from({ length: PH + 1 }, () => undefined)
+  text[Tok.Cast] = '::'
+  text[Tok.Dot] = '.'
+  text[Tok.Comma] = ','
+  text[Tok.LParen] = '('
+  text[Tok.RParen] = ')'
+  text[Tok.LBracket] = '['
+  text[Tok.RBracket] = ']'
+  text[Tok.Semi] = ';'
+  text[Tok.Colon] = ':'
+  text[Tok.Ellipsis] = '...'
+  text[PH] = '?'
+  return text
+})()
+
+/** True when the content of a quoted identifier would read the same unquoted. */
+function isPlainLowerIdent(s: string, from: number, to: number): boolean {
+  if (to <= from) return false
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i)
+    const ok =
+      (c >= 97 && c <= 122) || c === 95 || c >= 128 || (i > from && ((c >= 48 && c <= 57) || c === 36))
+    if (!ok) return false
+  }
+  return true
+}
+
+const EMPTY: Tokens = tokenize('')
+
+// State of one normalize() call; a class rather than closures so V8 inlines its methods.
+// Output tokens are kept as typed arrays of (kind, space, flags, source token index): their text
+// is read from the input only when hashing, comparing rows and rendering.
+// One instance is reused, as typed arrays are costly to allocate for short statements.
+class Normalizer {
+  t: Tokens = EMPTY
+  sql = ''
+  kind: Uint8Array
+  space: Uint8Array
+  flags: Uint8Array
+  /** Input token index of an output token (the first token of a placeholder's span). */
+  src: Int32Array
+  length = 0
+  /** Output indices of the open `(` and `[`. */
+  open: number[] = []
+  lists: ValuesList[] = []
+  literals: Hash32 | undefined = undefined
+
+  constructor(capacity: number) {
+    this.kind = new Uint8Array(capacity)
+    this.space = new Uint8Array(capacity)
+    this.flags = new Uint8Array(capacity)
+    this.src = new Int32Array(capacity)
+  }
+
+  reset(t: Tokens): void {
+    this.t = t
+    this.sql = t.sql
+    this.length = 0
+    this.open = []
+    this.lists = []
+    this.literals = undefined
+  }
+
+  truncate(len: number): void {
+    this.length = len
+  }
+
+  push(kind: number, src: number, space: number, flags: number): void {
+    const i = this.length
+    if (i === this.kind.length) this.grow()
+    this.kind[i] = kind
+    this.src[i] = src
+    this.space[i] = space
+    this.flags[i] = flags
+    this.length = i + 1
+  }
+
+  // Output can outgrow the input only by the `...` of collapsed lists, which replace at least
+  // one token each; grow anyway rather than trust that.
+  grow(): void {
+    const capacity = this.kind.length * 2
+    const kind = new Uint8Array(capacity)
+    kind.set(this.kind)
+    this.kind = kind
+    const space = new Uint8Array(capacity)
+    space.set(this.space)
+    this.space = space
+    const flags = new Uint8Array(capacity)
+    flags.set(this.flags)
+    this.flags = flags
+    const src = new Int32Array(capacity)
+    src.set(this.src)
+    this.src = src
+  }
+
+  operandPosition(): boolean {
+    const last = this.length - 1
+    if (last < 0) return true
+    switch (this.kind[last]) {
+      case Tok.Op:
+      case Tok.LParen:
+      case Tok.Comma:
+      case Tok.LBracket:
+      case Tok.Semi:
+      case Tok.Colon:
+      case Tok.Cast:
+        return true
+      case Tok.Ident:
+        return (this.flags[last]! & F_OPERAND_KEYWORD) !== 0
+      default:
+        return false
+    }
+  }
+
+  statementStart(): boolean {
+    return this.length === 0 || this.kind[this.length - 1] === Tok.Semi
+  }
+
+  // The canonical text of output token `o` is canonText.slice(canonFrom, canonTo).
+  canonText = ''
+  canonFrom = 0
+  canonTo = 0
+
+  canonical(o: number): void {
+    const kind = this.kind[o]!
+    const t = this.t
+    const src = this.src[o]!
+    if (kind === Tok.Ident) {
+      const w = t.words[t.wordIndex[src]!]!
+      this.canonText = w
+      this.canonFrom = 0
+      this.canonTo = w.length
+    } else if (kind === Tok.QIdent || kind === Tok.Op || kind === Tok.Other) {
+      const unquote = (this.flags[o]! & F_UNQUOTE) !== 0 ? 1 : 0
+      this.canonText = this.sql
+      this.canonFrom = t.starts[src]! + unquote
+      this.canonTo = t.ends[src]! - unquote
+    } else {
+      const text = PUNCT_TEXT[kind]!
+      this.canonText = text
+      this.canonFrom = 0
+      this.canonTo = text.length
+    }
+  }
+
+  display(o: number): string {
+    const kind = this.kind[o]!
+    const punct = PUNCT_TEXT[kind]
+    if (punct !== undefined) return punct
+    const src = this.src[o]!
+    return this.sql.slice(this.t.starts[src], this.t.ends[src])
+  }
+
+  // Canonical equality of two output tokens (`"pet"` equals `pet`).
+  sameToken(a: number, b: number): boolean {
+    if (this.kind[a] === this.kind[b] && PUNCT_TEXT[this.kind[a]!] !== undefined) return true
+    this.canonical(a)
+    const sa = this.canonText
+    const fa = this.canonFrom
+    const len = this.canonTo - fa
+    this.canonical(b)
+    if (this.canonTo - this.canonFrom !== len) return false
+    const sb = this.canonText
+    const fb = this.canonFrom
+    for (let i = 0; i < len; i++) if (sa.charCodeAt(fa + i) !== sb.charCodeAt(fb + i)) return false
+    return true
+  }
+
+  sameRange(a: number, b: number, len: number): boolean {
+    for (let i = 0; i < len; i++) if (!this.sameToken(a + i, b + i)) return false
+    return true
+  }
+
+  finish(list: ValuesList): void {
+    if (list.same && list.rows > 1) this.truncate(list.firstEnd)
+  }
+
+  // A comma after the last row ended the list rather than separating rows: collapse the rows
+  // before it and keep the comma.
+  finishBeforeComma(list: ValuesList): void {
+    const c = list.comma
+    const src = this.src[c]!
+    const space = this.space[c]!
+    this.truncate(c)
+    this.finish(list)
+    this.push(Tok.Comma, src, space, 0)
+  }
+
+  // VALUES bookkeeping that must run before a token is appended.
+  beforePush(kind: number): void {
+    const lists = this.lists
+    // Never index with -1: that is a slow named-property lookup, not an element read.
+    while (lists.length > 0) {
+      const list = lists[lists.length - 1]!
+      const depth = this.open.length
+      switch (list.state) {
+        case EXPECT_ROW:
+          if (kind === Tok.LParen && depth === list.depth) {
+            list.state = IN_ROW
+            list.rowStart = this.length
+            return
+          }
+          break
+        case IN_ROW:
+          if (depth > list.depth) return
+          // The row was closed by something other than its `)`: malformed, leave it alone.
+          break
+        case AFTER_ROW:
+          if (kind === Tok.Comma && depth === list.depth) {
+            list.state = AFTER_COMMA
+            list.comma = this.length
+            return
+          }
+          this.finish(list)
+          break
+        default:
+          if (kind === Tok.LParen && depth === list.depth) {
+            list.state = IN_ROW
+            list.rowStart = this.length
+            return
+          }
+          this.finishBeforeComma(list)
+      }
+      lists.pop()
+    }
+  }
+
+  // A list body of plain values: `?`, `?, ?, …` or an already collapsed `...`.
+  collapsible(from: number, to: number): boolean {
+    const kind = this.kind
+    if (to - from === 1 && kind[from] === Tok.Ellipsis) return true
+    if ((to - from) % 2 === 0) return false
+    for (let i = from; i < to; i++) {
+      if (kind[i] !== ((i - from) % 2 === 0 ? PH : Tok.Comma)) return false
+    }
+    return true
+  }
+
+  emit(kind: number, src: number, space: number, flags: number): void {
+    this.beforePush(kind)
+    this.push(kind, src, space, flags)
+    if (kind === Tok.LParen || kind === Tok.LBracket) {
+      this.open.push(this.length - 1)
+    } else if (kind === Tok.RParen || kind === Tok.RBracket) {
+      this.close(kind, src)
+    } else if (kind === Tok.Ident && this.t.words[this.t.wordIndex[src]!] === 'values') {
+      this.lists.push({
+        depth: this.open.length, state: EXPECT_ROW, rows: 0, same: true, firstStart: 0, firstEnd: 0, rowStart: 0, comma: 0,
+      })
+    }
+  }
+
+  // After a `)` or `]`: collapse an IN / ARRAY list, and end a VALUES row.
+  close(kind: number, src: number): void {
+    const open = this.open
+    if (open.length === 0) return
+    const top = open[open.length - 1]!
+    if (this.kind[top] !== (kind === Tok.RParen ? Tok.LParen : Tok.LBracket)) return
+    open.pop()
+    if (top > 0 && this.kind[top - 1] === Tok.Ident && this.collapsible(top + 1, this.length - 1)) {
+      const t = this.t
+      const keyword = t.words[t.wordIndex[this.src[top - 1]!]!]
+      if (kind === Tok.RParen ? keyword === 'in' : keyword === 'array') {
+        this.truncate(top + 1)
+        this.push(Tok.Ellipsis, -1, 0, 0)
+        this.push(kind, src, 0, 0)
+      }
+    }
+    const lists = this.lists
+    if (kind !== Tok.RParen || lists.length === 0) return
+    const list = lists[lists.length - 1]!
+    if (list.state !== IN_ROW || open.length !== list.depth) return
+    const end = this.length
+    list.rows++
+    if (list.rows === 1) {
+      list.firstStart = list.rowStart
+      list.firstEnd = end
+    } else if (list.same) {
+      const len = list.firstEnd - list.firstStart
+      list.same = end - list.rowStart === len && this.sameRange(list.firstStart, list.rowStart, len)
+    }
+    list.state = AFTER_ROW
+  }
+
+  // Emits `?` for the value spanning tokens [i, end) and returns `end`.
+  placeholder(i: number, end: number): number {
+    const t = this.t
+    if (lastValue.literal) {
+      this.literals ??= new Hash32()
+      this.literals.addRange(t.sql, t.starts[i]!, t.ends[end - 1]!)
+    }
+    this.emit(PH, i, t.spaces[i]!, 0)
+    return end
+  }
+
+  run(): void {
+    const t = this.t
+    const { sql, count: n, kinds, starts, ends, spaces, words, wordIndex } = t
+    let i = 0
+    while (i < n) {
+      const kind = kinds[i]!
+      switch (kind) {
+        case Tok.Param:
+        case Tok.QMark:
+        case Tok.Number:
+        case Tok.String:
+          i = this.placeholder(i, parseValue(t, i, this.operandPosition()))
+          continue
+        case Tok.Op:
+          if (
+            ends[i]! - starts[i]! === 1 && sql.charCodeAt(starts[i]!) === 45 &&
+            kinds[i + 1] === Tok.Number && this.operandPosition()
+          ) {
+            i = this.placeholder(i, parseValue(t, i, true))
+            continue
+          }
+          break
+        case Tok.Ident: {
+          const lower = words[wordIndex[i]!]!
+          const keyword = isOperandKeyword(lower)
+          if (lower === 'true' || lower === 'false' || (lower === 'cast' && kinds[i + 1] === Tok.LParen)) {
+            const end = parseValue(t, i, false)
+            if (end >= 0) {
+              i = this.placeholder(i, end)
+              continue
+            }
+          } else if (!keyword && !this.statementStart() && this.operandPosition()) {
+            // A typed literal: date '2020-01-01', interval (2) '1 s'.
+            const end = parseValue(t, i, true)
+            if (end >= 0) {
+              i = this.placeholder(i, end)
+              continue
+            }
+          }
+          this.emit(Tok.Ident, i, spaces[i]!, keyword ? F_OPERAND_KEYWORD : 0)
+          i++
+          continue
+        }
+        case Tok.QIdent: {
+          if (!this.statementStart() && this.operandPosition()) {
+            const end = parseValue(t, i, true)
+            if (end >= 0) {
+              i = this.placeholder(i, end)
+              continue
+            }
+          }
+          const s = starts[i]!
+          const e = ends[i]!
+          // "pet" and pet name the same relation; "Pet" does not.
+          const plain = sql.charCodeAt(s) === 34 && e - s > 2 && sql.charCodeAt(e - 1) === 34 && isPlainLowerIdent(sql, s + 1, e - 1)
+          this.emit(Tok.QIdent, i, spaces[i]!, plain ? F_UNQUOTE : 0)
+          i++
+          continue
+        }
+      }
+      this.emit(kind, i, spaces[i]!, 0)
+      i++
+    }
+
+    // End of input closes any open VALUES lists.
+    const lists = this.lists
+    while (lists.length > 0) {
+      const list = lists.pop()!
+      if (list.state === AFTER_ROW) this.finish(list)
+      else if (list.state === AFTER_COMMA) this.finishBeforeComma(list)
+    }
+  }
+
+  result(): NormalizedSql {
+    let len = this.length
+    while (len > 0 && this.kind[len - 1] === Tok.Semi) len--
+    const hash = new Hash64()
+    for (let o = 0; o < len; o++) {
+      this.canonical(o)
+      hash.addRange(this.canonText, this.canonFrom, this.canonTo)
+    }
+    return { shape: this.render(len), id: hash.digest(), literalKey: this.literals === undefined ? 0 : this.literals.digest() || 1 }
+  }
+
+  render(len: number): string {
+    if (len === 0) return ''
+    let prev = this.display(0)
+    let out = prev
+    for (let o = 1; o < len; o++) {
+      const d = this.display(o)
+      if (this.space[o] === 1 || needsSpace(this.kind[o - 1]!, prev, d)) out += ' '
+      out += d
+      prev = d
+    }
+    return out
+  }
+}
+
+const SHARED_CAPACITY = 4096
+let shared = new Normalizer(SHARED_CAPACITY)
+
+/**
+ * Normalises a token stream: values become `?`, casts on them disappear, IN / ARRAY lists of
+ * plain values become `(...)` / `[...]`, repeated VALUES rows of one shape become one row.
+ *
+ * @example
+ * normalize(tokenize('select * from pet where id in ($1, $2)')).shape
+ * // 'select * from pet where id in (...)'
+ */
+export function normalize(t: Tokens): NormalizedSql {
+  const normalizer = shared
+  normalizer.reset(t)
+  normalizer.run()
+  const result = normalizer.result()
+  normalizer.reset(EMPTY)
+  // A huge statement's buffers would otherwise stay allocated for the life of the process.
+  if (normalizer.kind.length > SHARED_CAPACITY) shared = new Normalizer(SHARED_CAPACITY)
+  return result
+}
+
+// Two tokens written without a space must not read back as one token (or as a comment).
+function needsSpace(prevKind: number, prev: string, next: string): boolean {
+  const a = prev.charCodeAt(prev.length - 1)
+  const b = next.charCodeAt(0)
+  if (isIdentCont(a) && isIdentCont(b)) return true
+  if (a === 58 && (b === 58 || b === 61)) return true // `: :` and `: =`
+  if (a === 45 && b === 45) return true // `- -`
+  if (a === 47 && b === 42) return true // `/ *`
+  if (a === 34 && b === 34) return true // `"a" "b"` is not `"a""b"`
+  if (a === 46 && b === 46) return true // `. .`
+  // `@` then a placeholder would read back as the jsonpath operator `@?`.
+  if (prevKind === Tok.Op && prev === '@' && b === 63) return true
+  return false
+}

@@ -1,0 +1,204 @@
+// Small recursive-descent helpers over a token stream: type names (for casts and typed literals)
+// and "plain values" (a parameter or literal, possibly cast). Every lookahead is bounded or moves
+// strictly forward over tokens the caller then skips, which keeps normalisation linear.
+
+import { isOperandKeyword } from './keywords.js'
+import { Tok, type Tokens } from './tokenizer.js'
+
+/** The lower-case text of token `i` when it is an unquoted identifier, else `''`. */
+export function word(t: Tokens, i: number): string {
+  return i >= 0 && i < t.count && t.kinds[i] === Tok.Ident ? t.words[t.wordIndex[i]!]! : ''
+}
+
+// A type modifier list is short (`(10, 2)`, `(Point, 4326)`); never scan further than this.
+const MAX_TYPMOD_TOKENS = 16
+const MAX_CAST_NESTING = 8
+const INTERVAL_FIELDS: ReadonlySet<string> = new Set(['year', 'month', 'day', 'hour', 'minute', 'second'])
+
+function skipTypmod(t: Tokens, k: number): number {
+  const kinds = t.kinds
+  if (kinds[k] !== Tok.LParen) return k
+  const limit = Math.min(t.count, k + 1 + MAX_TYPMOD_TOKENS)
+  for (let i = k + 1; i < limit; i++) {
+    switch (kinds[i]) {
+      case Tok.RParen:
+        return i + 1
+      case Tok.Number:
+      case Tok.Ident:
+      case Tok.QIdent:
+      case Tok.Comma:
+      case Tok.QMark:
+        continue
+      default:
+        return k
+    }
+  }
+  return k
+}
+
+function skipIntervalFields(t: Tokens, k: number): number {
+  if (!INTERVAL_FIELDS.has(word(t, k))) return k
+  k++
+  if (word(t, k) === 'to' && INTERVAL_FIELDS.has(word(t, k + 1))) k += 2
+  return skipTypmod(t, k)
+}
+
+/**
+ * Parses a type name starting at token `j`, as written after `::` or before a typed literal:
+ * qualified names, quoted names, the multi-word SQL types (`double precision`, `character
+ * varying`, `timestamp with time zone`, `interval day to second`), a modifier list and array
+ * bounds. Returns the index of the first token after it, or -1.
+ *
+ * @example
+ * parseTypeName(tokenize('x::numeric(10, 2)[] y'), 2) // 10, the index of `y`
+ */
+export function parseTypeName(t: Tokens, j: number): number {
+  const kinds = t.kinds
+  const k0 = kinds[j]
+  if (k0 !== Tok.Ident && k0 !== Tok.QIdent) return -1
+  let first = k0 === Tok.Ident ? word(t, j) : ''
+  let k = j + 1
+  while (kinds[k] === Tok.Dot && (kinds[k + 1] === Tok.Ident || kinds[k + 1] === Tok.QIdent)) {
+    k += 2
+    first = ''
+  }
+  if (first === 'double') {
+    if (word(t, k) === 'precision') k++
+  } else if (first === 'national') {
+    const w = word(t, k)
+    if (w === 'character' || w === 'char') {
+      k++
+      first = w
+    }
+  }
+  if ((first === 'character' || first === 'char' || first === 'bit' || first === 'nchar') && word(t, k) === 'varying') k++
+  if (first === 'interval') {
+    k = skipTypmod(t, k)
+    k = skipIntervalFields(t, k)
+  } else {
+    k = skipTypmod(t, k)
+  }
+  if (first === 'timestamp' || first === 'time') {
+    const w = word(t, k)
+    if ((w === 'with' || w === 'without') && word(t, k + 1) === 'time' && word(t, k + 2) === 'zone') k += 3
+  }
+  for (;;) {
+    if (kinds[k] !== Tok.LBracket) break
+    if (kinds[k + 1] === Tok.RBracket) k += 2
+    else if (kinds[k + 1] === Tok.Number && kinds[k + 2] === Tok.RBracket) k += 3
+    else break
+  }
+  return k
+}
+
+/**
+ * What the last successful {@link parseValue} found. Module state instead of a returned object
+ * so the hot path allocates nothing.
+ */
+export const lastValue = {
+  /** True when the value is an inlined literal rather than a parameter or `?`. */
+  literal: false,
+  /** Token index of the `$n` parameter the value is made of, or -1. */
+  param: -1,
+}
+
+let castNesting = 0
+
+/**
+ * Parses a plain value at token `i`: a parameter, `?`, a number or string literal, `true` /
+ * `false`, `CAST(value AS type)`, and in operand position also a negative number and a typed
+ * literal (`date '2020-01-01'`, `interval (2) '1 s'`, `interval $1`); any of them followed by
+ * `::type` casts. Returns the index after the value, or -1 (then {@link lastValue} is stale).
+ *
+ * @example
+ * parseValue(tokenize("$1::uuid"), 0, true)          // 3
+ * parseValue(tokenize("- 5"), 0, true)               // 2
+ * parseValue(tokenize("interval '1' day"), 0, true)  // 3
+ */
+export function parseValue(t: Tokens, i: number, operand: boolean): number {
+  const kinds = t.kinds
+  let k = -1
+  let literal = false
+  let param = -1
+  switch (kinds[i]) {
+    case Tok.Param:
+      k = i + 1
+      param = i
+      break
+    case Tok.QMark:
+      k = i + 1
+      break
+    case Tok.Number:
+    case Tok.String:
+      k = i + 1
+      literal = true
+      break
+    case Tok.Op:
+      if (operand && kinds[i + 1] === Tok.Number && t.ends[i]! - t.starts[i]! === 1 && t.sql.charCodeAt(t.starts[i]!) === 45) {
+        k = i + 2
+        literal = true
+      }
+      break
+    case Tok.Ident: {
+      const w = word(t, i)
+      if (w === 'true' || w === 'false') {
+        k = i + 1
+        literal = true
+      } else if (w === 'cast' && kinds[i + 1] === Tok.LParen) {
+        if (castNesting >= MAX_CAST_NESTING) return -1
+        castNesting++
+        const inner = parseValue(t, i + 2, true)
+        castNesting--
+        if (inner >= 0 && word(t, inner) === 'as') {
+          literal = lastValue.literal
+          param = lastValue.param
+          const end = parseTypeName(t, inner + 1)
+          if (end >= 0 && kinds[end] === Tok.RParen) k = end + 1
+        }
+      } else if (operand && w !== 'null' && !isOperandKeyword(w)) {
+        k = typedLiteral(t, i, w === 'interval')
+        if (k >= 0) {
+          literal = lastValue.literal
+          param = lastValue.param
+        }
+      }
+      break
+    }
+    case Tok.QIdent:
+      if (operand) {
+        k = typedLiteral(t, i, false)
+        if (k >= 0) {
+          literal = lastValue.literal
+          param = lastValue.param
+        }
+      }
+      break
+  }
+  if (k < 0) return -1
+  while (kinds[k] === Tok.Cast) {
+    const end = parseTypeName(t, k + 1)
+    if (end < 0) break
+    k = end
+  }
+  lastValue.literal = literal
+  lastValue.param = param
+  return k
+}
+
+// `type 'string'`, and for interval also `interval (p) $n` (which pg_query accepts too).
+function typedLiteral(t: Tokens, i: number, interval: boolean): number {
+  const end = parseTypeName(t, i)
+  if (end < 0) return -1
+  const kind = t.kinds[end]
+  if (kind === Tok.String) {
+    lastValue.literal = true
+    lastValue.param = -1
+    return interval ? skipIntervalFields(t, end + 1) : end + 1
+  }
+  if (interval && (kind === Tok.Param || kind === Tok.QMark)) {
+    lastValue.literal = false
+    lastValue.param = kind === Tok.Param ? end : -1
+    return end + 1
+  }
+  return -1
+}

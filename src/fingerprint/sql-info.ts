@@ -1,0 +1,73 @@
+// The one entry point the hot path calls: text -> everything we know about the statement,
+// memoised on the exact text.
+
+import { GenerationalCache } from './cache.js'
+import { describeValue } from './describe-value.js'
+import { normalize } from './normalize.js'
+import { describeStatement } from './statement-info.js'
+import { tokenizeShared } from './tokenizer.js'
+import type { Fingerprint, SqlInfo } from './types.js'
+
+/** Entries kept by the statement cache. */
+export const FINGERPRINT_CACHE_CAPACITY = 2048
+
+/** Statements longer than this are fingerprinted every time rather than kept in the cache. */
+export const MAX_CACHED_SQL_LENGTH = 100_000
+
+const cache = new GenerationalCache<SqlInfo>(FINGERPRINT_CACHE_CAPACITY)
+
+function compute(sql: string): SqlInfo {
+  const tokens = tokenizeShared(sql)
+  const { shape, id, literalKey } = normalize(tokens)
+  const { kind, tables, filters } = describeStatement(tokens)
+  const fingerprint: Fingerprint = Object.freeze({ id, shape })
+  return Object.freeze({
+    id,
+    shape,
+    kind,
+    tables: Object.freeze(tables),
+    filters: Object.freeze(filters),
+    literalKey,
+    fingerprint,
+  })
+}
+
+/**
+ * Shape, id, statement kind, tables, column filters and literal key of a SQL text. Cached on the
+ * exact text (2048 entries); never throws for a string.
+ *
+ * @example
+ * const info = sqlInfo('select * from "pet" where "pet"."owner_id" = $1')
+ * info.shape   // 'select * from "pet" where "pet"."owner_id" = ?'
+ * info.kind    // 'select'
+ * info.tables  // ['pet']
+ * info.filters // [{ table: 'pet', column: 'owner_id', operator: '=', param: 1 }]
+ */
+export function sqlInfo(sql: string): SqlInfo {
+  const hit = cache.get(sql)
+  if (hit !== undefined) return hit
+  if (typeof sql !== 'string') throw new TypeError(`sqlInfo() expects a SQL string, got ${describeValue(sql)}`)
+  const info = compute(sql)
+  if (sql.length <= MAX_CACHED_SQL_LENGTH) cache.set(sql, info)
+  return info
+}
+
+/**
+ * Number of statements in the cache, for tests and diagnostics.
+ *
+ * @example
+ * fingerprintCacheSize() // 0 … 2048
+ */
+export function fingerprintCacheSize(): number {
+  return cache.size
+}
+
+/**
+ * Empties the statement cache (tests use it to measure uncached work).
+ *
+ * @example
+ * clearFingerprintCache()
+ */
+export function clearFingerprintCache(): void {
+  cache.clear()
+}

@@ -1,0 +1,639 @@
+// A single-pass SQL tokenizer over `charCodeAt`, following PostgreSQL's lexer (scan.l) closely
+// enough that what PostgreSQL sees as one token is one token here. It never throws and is linear
+// in the input: every character is looked at a bounded number of times.
+
+import { isOperandKeyword } from './keywords.js'
+import { lowerIdent } from './lower-ident.js'
+
+/** Token classes produced by {@link tokenize}. */
+export const Tok = {
+  /** Unquoted identifier or keyword: `select`, `pet`, `a$b`, `日本`. */
+  Ident: 1,
+  /** Quoted identifier: `"Pet"`, `U&"d\0061t"`. */
+  QIdent: 2,
+  /** String literal of any form, including dollar-quoted: `'a'`, `E'\n'`, `$tag$..$tag$`. */
+  String: 3,
+  /** Numeric literal: `42`, `1.5e-3`, `0x1F`, `1_000`. */
+  Number: 4,
+  /** Positional parameter: `$1`. */
+  Param: 5,
+  /** Placeholder `?` in operand position (as in shapes and in client-side SQL). */
+  QMark: 6,
+  /** Operator, including jsonb `?`, `?|`, `?&` in operator position. */
+  Op: 7,
+  /** `::` */
+  Cast: 8,
+  /** `.` */
+  Dot: 9,
+  /** `,` */
+  Comma: 10,
+  /** `(` */
+  LParen: 11,
+  /** `)` */
+  RParen: 12,
+  /** `[` */
+  LBracket: 13,
+  /** `]` */
+  RBracket: 14,
+  /** `;` */
+  Semi: 15,
+  /** `:` (array slices) */
+  Colon: 16,
+  /** `...`, the collapsed list of a shape. */
+  Ellipsis: 17,
+  /** Any other character (a lone `$`, `\`, `{`). */
+  Other: 18,
+} as const
+
+/** One of the {@link Tok} values. */
+export type TokKind = (typeof Tok)[keyof typeof Tok]
+
+/**
+ * The token stream of one SQL text, as parallel typed arrays (one object per token, or plain
+ * arrays grown by push, cost several times more on a 1 MB statement). The arrays may be longer
+ * than `count`; entries past it read as 0, which is no token kind.
+ *
+ * @example
+ * const t = tokenize('select 1')
+ * t.count          // 2
+ * t.kinds[1]       // Tok.Number
+ * t.sql.slice(t.starts[1], t.ends[1]) // '1'
+ */
+export interface Tokens {
+  /** The input text. */
+  readonly sql: string
+  /** Number of tokens. */
+  readonly count: number
+  /** {@link Tok} class of each token. */
+  readonly kinds: Uint8Array
+  /** 1 when whitespace or a comment came between the token and the one before it, else 0. */
+  readonly spaces: Uint8Array
+  /** Start offset (inclusive) of each token in `sql`. */
+  readonly starts: Int32Array
+  /** End offset (exclusive) of each token in `sql`. */
+  readonly ends: Int32Array
+  /** For an unquoted identifier, the index of its lower-case text in `words`; else -1. */
+  readonly wordIndex: Int32Array
+  /** Lower-case text of the unquoted identifiers, in order. */
+  readonly words: readonly string[]
+}
+
+// Character codes used below.
+const TAB = 9
+const LF = 10
+const VT = 11
+const FF = 12
+const CR = 13
+const SPACE = 32
+const BANG = 33
+const DQUOTE = 34
+const HASH = 35
+const DOLLAR = 36
+const PERCENT = 37
+const AMP = 38
+const SQUOTE = 39
+const LPAREN = 40
+const RPAREN = 41
+const STAR = 42
+const PLUS = 43
+const COMMA = 44
+const MINUS = 45
+const DOT = 46
+const SLASH = 47
+const D0 = 48
+const D1 = 49
+const D7 = 55
+const D9 = 57
+const COLON = 58
+const SEMI = 59
+const LT = 60
+const EQ = 61
+const GT = 62
+const QUESTION = 63
+const AT = 64
+const LBRACKET = 91
+const BACKSLASH = 92
+const RBRACKET = 93
+const CARET = 94
+const UNDERSCORE = 95
+const BACKTICK = 96
+const PIPE = 124
+const TILDE = 126
+
+/**
+ * Character classes for ASCII, one byte each: bit 1 identifier start, bit 2 identifier
+ * continuation, bit 4 operator character, bit 8 whitespace, bit 16 decimal digit.
+ */
+const CLASS = new Uint8Array(128)
+const C_IDENT_START = 1
+const C_IDENT_CONT = 2
+const C_OP = 4
+const C_SPACE = 8
+const C_DIGIT = 16
+for (let c = 65; c <= 90; c++) CLASS[c] = C_IDENT_START | C_IDENT_CONT
+for (let c = 97; c <= 122; c++) CLASS[c] = C_IDENT_START | C_IDENT_CONT
+CLASS[UNDERSCORE] = C_IDENT_START | C_IDENT_CONT
+CLASS[DOLLAR] = C_IDENT_CONT
+for (let c = D0; c <= D9; c++) CLASS[c] = C_IDENT_CONT | C_DIGIT
+for (const c of '+-*/<>=~!@#%^&|`?') CLASS[c.charCodeAt(0)] = C_OP
+for (const c of [SPACE, TAB, LF, VT, FF, CR]) CLASS[c] = C_SPACE
+
+/** True for characters that may start an unquoted identifier (PostgreSQL: any non-ASCII too). */
+export function isIdentStart(c: number): boolean {
+  return c >= 128 ? true : (CLASS[c]! & C_IDENT_START) !== 0
+}
+
+/** True for characters that may continue an unquoted identifier. */
+export function isIdentCont(c: number): boolean {
+  return c >= 128 ? true : (CLASS[c]! & C_IDENT_CONT) !== 0
+}
+
+function isOpChar(c: number): boolean {
+  return c < 128 && (CLASS[c]! & C_OP) !== 0
+}
+
+function isSpace(c: number): boolean {
+  return c < 128 && (CLASS[c]! & C_SPACE) !== 0
+}
+
+function isDigit(c: number): boolean {
+  return c >= D0 && c <= D9
+}
+
+function isHexDigit(c: number): boolean {
+  return (c >= D0 && c <= D9) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102)
+}
+
+// Characters whose presence lets a multi-character operator end in `+` or `-` (scan.l).
+function isQualifyingOpChar(c: number): boolean {
+  return (
+    c === TILDE || c === BANG || c === AT || c === HASH || c === CARET || c === AMP || c === PIPE ||
+    c === BACKTICK || c === QUESTION || c === PERCENT
+  )
+}
+
+// State of one tokenize() call. A class rather than closures so V8 inlines its methods.
+// Allocating a typed array costs about a microsecond here, more than lexing a short statement,
+// so the hot path reuses one lexer's buffers (see tokenizeShared).
+class Lexer {
+  sql = ''
+  n = 0
+  kinds: Uint8Array
+  spaces: Uint8Array
+  starts: Int32Array
+  ends: Int32Array
+  wordIndex: Int32Array
+  words: string[] = []
+  count = 0
+  pos = 0
+  space = 0
+
+  constructor(capacity: number) {
+    this.kinds = new Uint8Array(capacity)
+    this.spaces = new Uint8Array(capacity)
+    this.starts = new Int32Array(capacity)
+    this.ends = new Int32Array(capacity)
+    this.wordIndex = new Int32Array(capacity)
+  }
+
+  reset(sql: string): void {
+    this.sql = sql
+    this.n = sql.length
+    this.words = []
+    this.count = 0
+    this.pos = 0
+    this.space = 0
+  }
+
+  tokens(): Tokens {
+    const { sql, count, kinds, spaces, starts, ends, wordIndex, words } = this
+    return { sql, count, kinds, spaces, starts, ends, wordIndex, words }
+  }
+
+  grow(): void {
+    const capacity = this.kinds.length * 2
+    const kinds = new Uint8Array(capacity)
+    kinds.set(this.kinds)
+    this.kinds = kinds
+    const spaces = new Uint8Array(capacity)
+    spaces.set(this.spaces)
+    this.spaces = spaces
+    const starts = new Int32Array(capacity)
+    starts.set(this.starts)
+    this.starts = starts
+    const ends = new Int32Array(capacity)
+    ends.set(this.ends)
+    this.ends = ends
+    const wordIndex = new Int32Array(capacity)
+    wordIndex.set(this.wordIndex)
+    this.wordIndex = wordIndex
+  }
+
+  push(kind: number, start: number, end: number): void {
+    const i = this.count
+    if (i === this.kinds.length) this.grow()
+    this.kinds[i] = kind
+    this.starts[i] = start
+    this.ends[i] = end
+    this.spaces[i] = this.space
+    if (kind === Tok.Ident) {
+      this.wordIndex[i] = this.words.length
+      this.words.push(lowerIdent(this.sql.slice(start, end)))
+    } else {
+      this.wordIndex[i] = -1
+    }
+    this.count = i + 1
+    this.space = 0
+  }
+
+  // Whether a `?` here is an operand (placeholder) rather than the jsonb operator.
+  operandPosition(): boolean {
+    const last = this.count - 1
+    if (last < 0) return true
+    switch (this.kinds[last]) {
+      case Tok.Op:
+      case Tok.LParen:
+      case Tok.Comma:
+      case Tok.LBracket:
+      case Tok.Semi:
+      case Tok.Colon:
+      case Tok.Cast:
+        return true
+      case Tok.Ident:
+        return isOperandKeyword(this.words[this.wordIndex[last]!]!)
+      default:
+        return false
+    }
+  }
+
+  // Quoted text with a doubled quote as the only escape; returns the end offset.
+  scanQuoted(from: number, quote: number): number {
+    const sql = this.sql
+    const q = quote === SQUOTE ? "'" : '"'
+    let i = from
+    for (;;) {
+      const j = sql.indexOf(q, i)
+      if (j < 0) return this.n
+      if (sql.charCodeAt(j + 1) === quote) {
+        i = j + 2
+        continue
+      }
+      return j + 1
+    }
+  }
+
+  // E'..': a backslash escapes the next character, and '' is still a quote.
+  scanEscaped(from: number): number {
+    const sql = this.sql
+    const n = this.n
+    let i = from
+    while (i < n) {
+      const c = sql.charCodeAt(i)
+      if (c === BACKSLASH) {
+        i += 2
+      } else if (c === SQUOTE) {
+        if (sql.charCodeAt(i + 1) === SQUOTE) i += 2
+        else return i + 1
+      } else {
+        i++
+      }
+    }
+    return n
+  }
+
+  // After U&'..' or U&"..": an optional UESCAPE 'c' clause belongs to the token.
+  scanUescape(end: number): number {
+    const sql = this.sql
+    const n = this.n
+    let i = end
+    while (i < n && isSpace(sql.charCodeAt(i))) i++
+    if (i + 7 > n || lowerIdent(sql.slice(i, i + 7)) !== 'uescape') return end
+    if (i + 7 < n && isIdentCont(sql.charCodeAt(i + 7))) return end
+    i += 7
+    while (i < n && isSpace(sql.charCodeAt(i))) i++
+    if (sql.charCodeAt(i) !== SQUOTE) return end
+    return this.scanQuoted(i + 1, SQUOTE)
+  }
+
+  scanDigits(from: number): number {
+    const sql = this.sql
+    const n = this.n
+    let i = from
+    while (i < n) {
+      const c = sql.charCodeAt(i)
+      if (isDigit(c)) i++
+      else if (c === UNDERSCORE && isDigit(sql.charCodeAt(i + 1))) i += 2
+      else break
+    }
+    return i
+  }
+
+  // A number starting at `start` (a digit, or a dot followed by a digit); returns its end.
+  scanNumber(start: number): number {
+    const sql = this.sql
+    const n = this.n
+    let i = start
+    const c0 = sql.charCodeAt(i)
+    if (c0 === D0) {
+      const x = sql.charCodeAt(i + 1) | 0x20
+      // 0x1F, 0o17, 0b101 (PostgreSQL 16), with optional underscores between digits.
+      const radix = x === 120 ? 16 : x === 111 ? 8 : x === 98 ? 2 : 0
+      if (radix !== 0) {
+        let j = i + 2
+        if (sql.charCodeAt(j) === UNDERSCORE) j++
+        if (isRadixDigit(sql.charCodeAt(j), radix)) {
+          while (j < n) {
+            const c = sql.charCodeAt(j)
+            if (isRadixDigit(c, radix)) j++
+            else if (c === UNDERSCORE && isRadixDigit(sql.charCodeAt(j + 1), radix)) j += 2
+            else break
+          }
+          return j
+        }
+      }
+    }
+    if (c0 !== DOT) i = this.scanDigits(i)
+    // `1..2` is an integer followed by `..` (scan.l's decimalfail), not `1.` and `.2`.
+    if (sql.charCodeAt(i) === DOT && sql.charCodeAt(i + 1) !== DOT) i = this.scanDigits(i + 1)
+    if ((sql.charCodeAt(i) | 0x20) === 101) {
+      const s = sql.charCodeAt(i + 1)
+      if (isDigit(s)) i = this.scanDigits(i + 1)
+      else if ((s === PLUS || s === MINUS) && isDigit(sql.charCodeAt(i + 2))) i = this.scanDigits(i + 2)
+    }
+    return i
+  }
+
+  // The operator run containing the current position is cut at the same place whichever of its
+  // characters we start from, so the tail left by trimming trailing + and - is emitted here
+  // directly instead of being re-scanned (which would be quadratic on `*+-+-+-...`).
+  scanOperator(start: number): void {
+    const sql = this.sql
+    const n = this.n
+    let q = start + 1
+    let qualifying = isQualifyingOpChar(sql.charCodeAt(start))
+    while (q < n) {
+      const c = sql.charCodeAt(q)
+      if (!isOpChar(c)) break
+      const next = sql.charCodeAt(q + 1)
+      if ((c === MINUS && next === MINUS) || (c === SLASH && next === STAR)) break
+      // `=?` in a shape is `=` then a placeholder; only `@?` (jsonpath exists) ends in `?`.
+      if (c === QUESTION && !(q === start + 1 && sql.charCodeAt(start) === AT)) break
+      if (isQualifyingOpChar(c)) qualifying = true
+      q++
+    }
+    let end = q
+    const last = sql.charCodeAt(end - 1)
+    // scan.l: a multi-character operator ends in + or - only if it has a qualifying character.
+    if (end - start > 1 && (last === PLUS || last === MINUS) && !qualifying) {
+      do end--
+      while (end - start > 1 && (sql.charCodeAt(end - 1) === PLUS || sql.charCodeAt(end - 1) === MINUS))
+    }
+    this.push(Tok.Op, start, end)
+    for (let i = end; i < q; i++) this.push(Tok.Op, i, i + 1)
+    this.pos = q
+  }
+
+  // Returns the end of the comment at `pos` (which starts with -- or /*).
+  scanComment(pos: number): number {
+    const sql = this.sql
+    const n = this.n
+    let i = pos + 2
+    if (sql.charCodeAt(pos) === MINUS) {
+      while (i < n) {
+        const d = sql.charCodeAt(i)
+        if (d === LF || d === CR) break
+        i++
+      }
+      return i
+    }
+    // Nested, as in PostgreSQL: /* a /* b */ c */ is one comment.
+    let depth = 1
+    while (i < n) {
+      const d = sql.charCodeAt(i)
+      if (d === SLASH && sql.charCodeAt(i + 1) === STAR) {
+        depth++
+        i += 2
+      } else if (d === STAR && sql.charCodeAt(i + 1) === SLASH) {
+        i += 2
+        if (--depth === 0) break
+      } else {
+        i++
+      }
+    }
+    return i
+  }
+
+  // $1, $$..$$, $tag$..$tag$ (tag: identifier characters except $, not starting with a digit).
+  scanDollar(pos: number): void {
+    const sql = this.sql
+    const n = this.n
+    const next = sql.charCodeAt(pos + 1)
+    if (isDigit(next)) {
+      let i = pos + 2
+      while (i < n && isDigit(sql.charCodeAt(i))) i++
+      this.push(Tok.Param, pos, i)
+      this.pos = i
+      return
+    }
+    let tagEnd = -1
+    if (next === DOLLAR) {
+      tagEnd = pos + 1
+    } else if (isIdentStart(next)) {
+      let i = pos + 2
+      while (i < n) {
+        const d = sql.charCodeAt(i)
+        if (d === DOLLAR || !isIdentCont(d)) break
+        i++
+      }
+      if (sql.charCodeAt(i) === DOLLAR) tagEnd = i
+    }
+    if (tagEnd < 0) {
+      this.push(Tok.Other, pos, pos + 1)
+      this.pos = pos + 1
+      return
+    }
+    const tag = sql.slice(pos, tagEnd + 1)
+    const close = sql.indexOf(tag, tagEnd + 1)
+    const end = close < 0 ? n : close + tag.length
+    this.push(Tok.String, pos, end)
+    this.pos = end
+  }
+
+  // An identifier, or a string with a one-letter prefix (E'', B'', X'', N'', U&'', U&"").
+  scanWord(pos: number, c: number): void {
+    const sql = this.sql
+    const n = this.n
+    const next = sql.charCodeAt(pos + 1)
+    let end = -1
+    let kind: number = Tok.String
+    if (next === SQUOTE) {
+      const lc = c | 0x20
+      if (lc === 101) end = this.scanEscaped(pos + 2)
+      else if (lc === 98 || lc === 120 || lc === 110) end = this.scanQuoted(pos + 2, SQUOTE)
+    } else if ((c | 0x20) === 117 && next === AMP) {
+      const q = sql.charCodeAt(pos + 2)
+      if (q === SQUOTE || q === DQUOTE) {
+        end = this.scanUescape(this.scanQuoted(pos + 3, q))
+        if (q === DQUOTE) kind = Tok.QIdent
+      }
+    }
+    if (end < 0) {
+      end = pos + 1
+      while (end < n && isIdentCont(sql.charCodeAt(end))) end++
+      kind = Tok.Ident
+    }
+    this.push(kind, pos, end)
+    this.pos = end
+  }
+
+  run(): void {
+    const sql = this.sql
+    const n = this.n
+    while (this.pos < n) {
+      const pos = this.pos
+      const c = sql.charCodeAt(pos)
+      if (c < 128) {
+        const cls = CLASS[c]!
+        if ((cls & C_SPACE) !== 0) {
+          this.pos = pos + 1
+          this.space = 1
+          continue
+        }
+        if ((cls & C_IDENT_START) !== 0) {
+          this.scanWord(pos, c)
+          continue
+        }
+        if ((cls & C_DIGIT) !== 0) {
+          const end = this.scanNumber(pos)
+          this.push(Tok.Number, pos, end)
+          this.pos = end
+          continue
+        }
+        if ((cls & C_OP) !== 0) {
+          const next = sql.charCodeAt(pos + 1)
+          // Comments count as whitespace.
+          if ((c === MINUS && next === MINUS) || (c === SLASH && next === STAR)) {
+            this.pos = this.scanComment(pos)
+            this.space = 1
+            continue
+          }
+          if (c === QUESTION && this.operandPosition()) {
+            this.push(Tok.QMark, pos, pos + 1)
+            this.pos = pos + 1
+            continue
+          }
+          this.scanOperator(pos)
+          continue
+        }
+        this.scanPunct(pos, c)
+        continue
+      }
+      // Every non-ASCII character is an identifier character in PostgreSQL.
+      this.scanWord(pos, c)
+    }
+  }
+
+  scanPunct(pos: number, c: number): void {
+    const sql = this.sql
+    let len = 1
+    let kind: number
+    switch (c) {
+      case SQUOTE:
+        this.push(Tok.String, pos, (this.pos = this.scanQuoted(pos + 1, SQUOTE)))
+        return
+      case DQUOTE:
+        this.push(Tok.QIdent, pos, (this.pos = this.scanQuoted(pos + 1, DQUOTE)))
+        return
+      case DOLLAR:
+        this.scanDollar(pos)
+        return
+      case COLON:
+        if (sql.charCodeAt(pos + 1) === COLON) {
+          kind = Tok.Cast
+          len = 2
+        } else {
+          kind = Tok.Colon
+        }
+        break
+      case DOT:
+        if (isDigit(sql.charCodeAt(pos + 1))) {
+          const end = this.scanNumber(pos)
+          this.push(Tok.Number, pos, end)
+          this.pos = end
+          return
+        }
+        if (sql.charCodeAt(pos + 1) === DOT && sql.charCodeAt(pos + 2) === DOT) {
+          kind = Tok.Ellipsis
+          len = 3
+        } else {
+          kind = Tok.Dot
+        }
+        break
+      case COMMA:
+        kind = Tok.Comma
+        break
+      case LPAREN:
+        kind = Tok.LParen
+        break
+      case RPAREN:
+        kind = Tok.RParen
+        break
+      case LBRACKET:
+        kind = Tok.LBracket
+        break
+      case RBRACKET:
+        kind = Tok.RBracket
+        break
+      case SEMI:
+        kind = Tok.Semi
+        break
+      default:
+        kind = Tok.Other
+    }
+    this.push(kind, pos, pos + len)
+    this.pos = pos + len
+  }
+}
+
+function isRadixDigit(c: number, radix: number): boolean {
+  return radix === 16 ? isHexDigit(c) : radix === 8 ? c >= D0 && c <= D7 : c === D0 || c === D1
+}
+
+/**
+ * Splits SQL into tokens. Whitespace and comments (`--` and nested `/* *\/`) are dropped and
+ * remembered as a space flag on the next token. Unterminated strings, quoted identifiers, dollar
+ * quotes and comments run to the end of the input. Never throws; linear time.
+ *
+ * @example
+ * const t = tokenize("select * from pet where name = 'it''s' -- hi")
+ * t.count // 8
+ */
+export function tokenize(sql: string): Tokens {
+  // Typical SQL has a token every 4 to 5 characters; the buffers double past that.
+  const lexer = new Lexer(Math.min(sql.length + 1, 32 + (sql.length >> 2)))
+  lexer.reset(sql)
+  lexer.run()
+  return lexer.tokens()
+}
+
+// Buffers above this many tokens are not kept for reuse.
+const SHARED_CAPACITY = 4096
+let shared = new Lexer(SHARED_CAPACITY)
+
+/**
+ * {@link tokenize} into buffers reused from call to call: the result is valid only until the
+ * next call. For the hot path, which consumes the tokens at once.
+ *
+ * @example
+ * const t = tokenizeShared('select 1')
+ * normalize(t) // before anything else tokenizes
+ */
+export function tokenizeShared(sql: string): Tokens {
+  const lexer = shared
+  lexer.reset(sql)
+  lexer.run()
+  const tokens = lexer.tokens()
+  // A huge statement's buffers would otherwise stay allocated for the life of the process.
+  if (lexer.kinds.length > SHARED_CAPACITY) shared = new Lexer(SHARED_CAPACITY)
+  return tokens
+}

@@ -1,0 +1,48 @@
+/**
+ * n1guard: find N+1 queries in Node.js back ends built on Kysely and node-postgres.
+ *
+ * @example
+ * import { createDetector } from 'n1guard'
+ * import { instrumentDialect } from 'n1guard/kysely'
+ * const detector = createDetector()
+ * const db = new Kysely<DB>({ dialect: instrumentDialect(new PostgresDialect({ pool }), detector) })
+ * await detector.run('GET /people', () => listPeopleWithPets(db))
+ * @module n1guard
+ */
+import { createDetectorWith, type Detector } from './core/detector.js'
+import type { DetectorOptions } from './core/options.js'
+import { consoleReporter } from './report/console-reporter.js'
+
+/**
+ * Creates a detector. Hand it to `instrumentDialect` / `instrumentPool` and open scopes with
+ * `detector.run`, the framework middleware or the test helpers. Bad options throw a `TypeError`
+ * that names the bad value.
+ *
+ * @example
+ * const detector = createDetector({ threshold: 2, mode: 'warn' })
+ * await detector.run({ name: 'GET /users/:id' }, async () => { ... })
+ * const report = await detector.capture(async () => { ... }) // { result, queries, findings }
+ * await detector.assertNoNPlusOne(async () => { ... })      // rejects with NPlusOneError
+ */
+export function createDetector(options?: DetectorOptions): Detector {
+  return createDetectorWith(options, { consoleReporter: () => consoleReporter() })
+}
+
+export type { CaptureReport, Detector, ScopeHandle } from './core/detector.js'
+export { NPlusOneError } from './core/errors.js'
+export type { DetectorMode, DetectorOptions, IgnoreRule, IgnoreSubject } from './core/options.js'
+export type {
+  CallSite,
+  Finding,
+  FindingKind,
+  QueryError,
+  QueryRecord,
+  Reporter,
+  ScopeInfo,
+  ScopeInput,
+  ScopeReport,
+  StatementKindName,
+} from './core/types.js'
+export { fingerprint, type Fingerprint } from './fingerprint/index.js'
+export { consoleReporter, type ConsoleReporterOptions } from './report/console-reporter.js'
+export { formatFinding } from './report/format-finding.js'

@@ -1,0 +1,216 @@
+import { AsyncResource } from 'node:async_hooks'
+import { createDepthHint } from '../callsite/capture-site.js'
+import { detectorCore, type DetectorCore } from '../core/detector.js'
+import { internalError } from '../core/internal-error.js'
+import { nesting } from '../core/nesting.js'
+import { describeValue } from '../core/options.js'
+import type { QueryTrace } from '../core/query-trace.js'
+import type { Detector } from '../core/detector.js'
+
+/**
+ * What n1guard needs of a node-postgres `Client` (or `PoolClient`): a `query` method. Described
+ * structurally so `n1guard/pg` never loads `pg` itself.
+ */
+export interface PgQueryable {
+  query: (...args: any[]) => any
+}
+
+const MARK = Symbol.for('n1guard.pg.instrumented')
+const CLIENT_HINT = createDepthHint()
+
+type Fn = (...args: any[]) => any
+
+/**
+ * A pool.query hands its trace to the client.query that pg-pool issues synchronously inside the
+ * connect callback; the trace was begun in the caller's context, with the caller's call site.
+ * @internal
+ */
+export const handoff: { trace: QueryTrace | undefined } = { trace: undefined }
+
+/** The detector core an object was instrumented with, if any. @internal */
+export function instrumentedWith(target: object): DetectorCore | undefined {
+  return (target as { [MARK]?: DetectorCore })[MARK]
+}
+
+/** Marks an object as instrumented, or says why it cannot be (another detector owns it). @internal */
+export function claim(target: object, core: DetectorCore, what: string): boolean {
+  const owner = instrumentedWith(target)
+  if (owner === core) return false
+  if (owner !== undefined) {
+    throw new TypeError(`n1guard: ${what} is already instrumented by another detector; use one detector per pool or client`)
+  }
+  Object.defineProperty(target, MARK, { value: core, enumerable: false, configurable: true })
+  return true
+}
+
+function sqlOf(config: unknown): unknown {
+  if (typeof config === 'string') return config
+  if (config === null || typeof config !== 'object') return undefined
+  const c = config as { text?: unknown; cursor?: { text?: unknown } }
+  return c.text ?? c.cursor?.text
+}
+
+function paramsOf(config: unknown, values: unknown): readonly unknown[] | undefined {
+  if (Array.isArray(values)) return values
+  if (config === null || typeof config !== 'object') return undefined
+  const c = config as { values?: unknown; cursor?: { values?: unknown } }
+  const v = c.values ?? c.cursor?.values
+  return Array.isArray(v) ? v : undefined
+}
+
+interface PgResultLike {
+  rows?: unknown[]
+  rowCount?: number | null
+  command?: string
+}
+
+function countOne(r: PgResultLike | null | undefined): number | undefined {
+  if (r === null || r === undefined) return undefined
+  if (Array.isArray(r.rows) && (r.rows.length > 0 || r.command === 'SELECT')) return r.rows.length
+  return typeof r.rowCount === 'number' ? r.rowCount : undefined
+}
+
+/** Rows returned, or rows affected; summed over a multi-statement result. @internal */
+export function rowCountOf(result: unknown): number | undefined {
+  if (Array.isArray(result)) {
+    let n = 0
+    for (const r of result) n += countOne(r as PgResultLike) ?? 0
+    return n
+  }
+  return countOne(result as PgResultLike)
+}
+
+/**
+ * Binds a callback to the caller's async context. pg calls query and connect callbacks from the
+ * socket's context, which is whichever request first opened the connection: without this, work
+ * done in a callback would land in that other request's scope.
+ * @internal
+ */
+export function bindToCaller<F extends Fn>(core: DetectorCore, fn: F): F {
+  return core.scopesOpened > 0 ? (AsyncResource.bind(fn) as F) : fn
+}
+
+function hookSubmittable(core: DetectorCore, sub: Record<string, unknown>, trace: QueryTrace): void {
+  let done = false
+  const finish = (error?: unknown): void => {
+    if (done) return
+    done = true
+    core.end(trace, undefined, error)
+  }
+  const wrap = (name: string, onCall: (args: unknown[]) => void): void => {
+    const original = sub[name]
+    if (typeof original !== 'function') return
+    sub[name] = function (this: unknown, ...args: unknown[]) {
+      onCall(args)
+      return (original as Fn).apply(this, args)
+    }
+  }
+  // pg-cursor and pg-query-stream are done when the server says ReadyForQuery, or on an error.
+  wrap('handleError', (args) => finish(args[0] ?? new Error('query failed')))
+  wrap('handleReadyForQuery', () => finish())
+}
+
+function observe(core: DetectorCore, original: Fn, self: unknown, args: unknown[], trace: QueryTrace): unknown {
+  const config = args[0]
+  if (config !== null && typeof config === 'object' && typeof (config as { submit?: unknown }).submit === 'function') {
+    try {
+      hookSubmittable(core, config as Record<string, unknown>, trace)
+    } catch (error) {
+      internalError('watching a submittable query', error)
+    }
+    return original.apply(self, args)
+  }
+  let cbIndex = -1
+  if (typeof args[1] === 'function') cbIndex = 1
+  else if (typeof args[2] === 'function') cbIndex = 2
+  if (cbIndex >= 0) {
+    const callback = args[cbIndex] as Fn
+    args[cbIndex] = bindToCaller(core, function (this: unknown, error: unknown, result: unknown) {
+      core.end(trace, error ? undefined : rowCountOf(result), error || undefined)
+      return callback.call(this, error, result)
+    })
+    return original.apply(self, args)
+  }
+  if (config !== null && typeof config === 'object' && typeof (config as { callback?: unknown }).callback === 'function') {
+    // Rare form: query({ text, callback }). Wrap the callback on a copy, never on the caller's object.
+    const callback = (config as { callback: Fn }).callback
+    const copy = Object.assign(Object.create(Object.getPrototypeOf(config) as object) as object, config)
+    ;(copy as { callback: Fn }).callback = bindToCaller(core, function (this: unknown, error: unknown, result: unknown) {
+      core.end(trace, error ? undefined : rowCountOf(result), error || undefined)
+      return callback.call(this, error, result)
+    })
+    args[0] = copy
+    return original.apply(self, args)
+  }
+  let returned: unknown
+  try {
+    returned = original.apply(self, args)
+  } catch (error) {
+    core.end(trace, undefined, error)
+    throw error
+  }
+  if (returned === null || typeof returned !== 'object' || typeof (returned as PromiseLike<unknown>).then !== 'function') {
+    core.end(trace, undefined)
+    return returned
+  }
+  // .then on pg's own promise keeps the user's Promise implementation (the `Promise` pool option).
+  return (returned as Promise<unknown>).then(
+    (result) => {
+      core.end(trace, rowCountOf(result))
+      return result
+    },
+    (error: unknown) => {
+      core.end(trace, undefined, error)
+      throw error
+    },
+  )
+}
+
+/** @internal */
+export function instrumentClientWith<C extends PgQueryable>(client: C, core: DetectorCore): C {
+  if (!claim(client, core, 'this pg client')) return client
+  const original = client.query as Fn
+  function query(this: unknown, ...args: unknown[]): unknown {
+    // Kysely (or another adapter) is recording this statement already.
+    if (nesting.depth > 0) return original.apply(this, args)
+    let trace = handoff.trace
+    handoff.trace = undefined
+    if (trace === undefined) {
+      trace = core.begin(sqlOf(args[0]), paramsOf(args[0], args[1]), 'pg', query, CLIENT_HINT)
+      if (trace === undefined) {
+        if (core.scopesOpened > 0) {
+          // Outside any scope: still keep the caller's context for its callback.
+          if (typeof args[1] === 'function') args[1] = bindToCaller(core, args[1] as Fn)
+          else if (typeof args[2] === 'function') args[2] = bindToCaller(core, args[2] as Fn)
+        }
+        return original.apply(this, args)
+      }
+    } else {
+      // Handed over by pool.query: time the statement from now, not from the wait for a connection.
+      trace.restartClock(performance.now())
+    }
+    return observe(core, original, this, args, trace)
+  }
+  Object.defineProperty(client, 'query', { value: query, writable: true, configurable: true, enumerable: false })
+  return client
+}
+
+/**
+ * Instruments one node-postgres `Client` (or a client checked out of a pool) in place and returns
+ * it. Every call form is supported: text, text and values, a config object (prepared statements
+ * with `name`, `rowMode`, `types`), submittables such as `pg-cursor` and `pg-query-stream`, with
+ * promises or callbacks. Calling it again with the same detector changes nothing.
+ *
+ * @example
+ * import pg from 'pg'
+ * import { instrumentClient } from 'n1guard/pg'
+ * const client = instrumentClient(new pg.Client(process.env.DATABASE_URL), detector)
+ * await client.connect()
+ */
+export function instrumentClient<C extends PgQueryable>(client: C, detector: Detector): C {
+  const core = detectorCore(detector, 'instrumentClient')
+  if (client === null || typeof client !== 'object' || typeof (client as { query?: unknown }).query !== 'function') {
+    throw new TypeError(`n1guard: instrumentClient needs a pg Client with a query() method, got ${describeValue(client)}`)
+  }
+  return instrumentClientWith(client, core)
+}

@@ -1,0 +1,102 @@
+import { createDepthHint } from '../callsite/capture-site.js'
+import { detectorCore, type Detector } from '../core/detector.js'
+import { internalError } from '../core/internal-error.js'
+import { nesting } from '../core/nesting.js'
+import { describeValue } from '../core/options.js'
+import { bindToCaller, claim, handoff, instrumentClientWith, type PgQueryable } from './instrument-client.js'
+
+/** What n1guard needs of a node-postgres `Pool`: `query` and `connect`. */
+export interface PgPoolLike extends PgQueryable {
+  connect: (...args: any[]) => any
+}
+
+const POOL_HINT = createDepthHint()
+type Fn = (...args: any[]) => any
+
+function instrumentSafely(client: unknown, core: Parameters<typeof instrumentClientWith>[1]): void {
+  try {
+    if (client !== null && typeof client === 'object' && typeof (client as { query?: unknown }).query === 'function') {
+      instrumentClientWith(client as PgQueryable, core)
+    }
+  } catch (error) {
+    internalError('instrumenting a pooled client', error)
+  }
+}
+
+/**
+ * Instruments a node-postgres `Pool` in place and returns the same pool: `pool.query(...)` and
+ * the clients handed out by `pool.connect()` report to `detector`. The scope is read when a query
+ * is issued, and `connect` callbacks that pg-pool serves from its queue are bound to their
+ * caller's async context, so queries from concurrent requests never land in each other's scopes.
+ * Instrumenting twice never double-counts; a pool also passed to Kysely's `PostgresDialect` under
+ * `instrumentDialect` counts each statement once.
+ *
+ * @example
+ * import pg from 'pg'
+ * import { instrumentPool } from 'n1guard/pg'
+ * const pool = instrumentPool(new pg.Pool({ connectionString: process.env.DATABASE_URL }), detector)
+ * await detector.run('GET /people', () => pool.query('select * from person'))
+ */
+export function instrumentPool<P extends PgPoolLike>(pool: P, detector: Detector): P {
+  const core = detectorCore(detector, 'instrumentPool')
+  if (
+    pool === null ||
+    typeof pool !== 'object' ||
+    typeof (pool as { query?: unknown }).query !== 'function' ||
+    typeof (pool as { connect?: unknown }).connect !== 'function'
+  ) {
+    throw new TypeError(`n1guard: instrumentPool needs a pg Pool with query() and connect(), got ${describeValue(pool)}`)
+  }
+  if (!claim(pool, core, 'this pg pool')) return pool
+
+  const originalConnect = pool.connect as Fn
+  const originalQuery = pool.query as Fn
+
+  function connect(this: unknown, ...args: unknown[]): unknown {
+    const callback = args[0]
+    if (typeof callback !== 'function') {
+      const result = originalConnect.apply(this, args)
+      if (result === null || typeof result !== 'object' || typeof (result as PromiseLike<unknown>).then !== 'function') return result
+      return (result as Promise<unknown>).then((client) => {
+        instrumentSafely(client, core)
+        return client
+      })
+    }
+    // pg-pool's own query() calls connect(cb) synchronously: take the trace it was handed.
+    const trace = handoff.trace
+    handoff.trace = undefined
+    const bound = bindToCaller(core, callback as Fn)
+    args[0] = function (this: unknown, error: unknown, client: unknown, release: unknown) {
+      if (client !== undefined && client !== null) instrumentSafely(client, core)
+      if (trace === undefined || error) return bound.call(this, error, client, release)
+      handoff.trace = trace
+      try {
+        return bound.call(this, error, client, release)
+      } finally {
+        handoff.trace = undefined
+      }
+    }
+    return originalConnect.apply(this, args)
+  }
+
+  function query(this: unknown, ...args: unknown[]): unknown {
+    if (nesting.depth > 0) return originalQuery.apply(this, args)
+    const config = args[0]
+    const text = typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text
+    const values = Array.isArray(args[1]) ? (args[1] as unknown[]) : (config as { values?: unknown[] } | null)?.values
+    const trace = core.begin(text, Array.isArray(values) ? values : undefined, 'pg', query, POOL_HINT)
+    if (typeof args[1] === 'function') args[1] = bindToCaller(core, args[1] as Fn)
+    else if (typeof args[2] === 'function') args[2] = bindToCaller(core, args[2] as Fn)
+    if (trace === undefined) return originalQuery.apply(this, args)
+    handoff.trace = trace
+    try {
+      return originalQuery.apply(this, args)
+    } finally {
+      handoff.trace = undefined
+    }
+  }
+
+  Object.defineProperty(pool, 'connect', { value: connect, writable: true, configurable: true, enumerable: false })
+  Object.defineProperty(pool, 'query', { value: query, writable: true, configurable: true, enumerable: false })
+  return pool
+}

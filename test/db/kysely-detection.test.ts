@@ -1,0 +1,202 @@
+// Detection through Kysely on a real PostgreSQL. test/db/pg-detection.test.ts runs the same
+// scenarios through raw node-postgres.
+import { Kysely, PostgresDialect, sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { createDetector, type Detector, type Finding } from '../../src/index.js'
+import { instrumentDialect } from '../../src/kysely/index.js'
+import { createTestDatabase, type TestDatabase } from '../support/db.js'
+import type { PetShopDB } from '../../examples/support/schema.js'
+import { siteOf } from '../support/sites.js'
+
+const here = import.meta.url
+let db: TestDatabase
+let detector: Detector
+let kdb: Kysely<PetShopDB>
+
+beforeAll(async () => {
+  db = await createTestDatabase({ people: 6, petsPerPerson: 2, toysPerPet: 2 })
+  detector = createDetector({ mode: 'silent' })
+  kdb = new Kysely<PetShopDB>({
+    dialect: instrumentDialect(new PostgresDialect({ pool: db.pool({ max: 2 }) }), detector),
+  })
+})
+
+afterAll(async () => {
+  await kdb.destroy()
+  await db.drop()
+})
+
+function only(findings: Finding[], kind: Finding['kind'] = 'n-plus-one'): Finding {
+  const matching = findings.filter((f) => f.kind === kind)
+  expect(matching, JSON.stringify(findings, null, 2)).toHaveLength(1)
+  return matching[0]!
+}
+
+describe('Kysely: N+1 detection', () => {
+  test('a loop over rows is one N+1 with the right count, call site and table', async () => {
+    const { findings, queries } = await detector.capture(async () => {
+      const people = await kdb.selectFrom('person').select('id').orderBy('id').execute()
+      for (const person of people) {
+        await kdb.selectFrom('pet').selectAll().where('owner_id', '=', person.id).execute() // @site:loop
+      }
+    })
+    expect(queries).toHaveLength(7)
+    const f = only(findings)
+    expect(f.count).toBe(6)
+    expect(f.distinctParams).toBe(6)
+    expect(f.parallel).toBe(false)
+    expect(f.table).toBe('pet')
+    expect(f.sql).toBe('select * from "pet" where "owner_id" = ?')
+    expect(f.callSite).toMatchObject(siteOf(here, 'loop'))
+    expect(f.hint).toContain("where('owner_id', 'in', ids)")
+    expect(f.scope.id).toBe(queries[0]!.scopeId)
+    expect(f.totalDurationMs).toBeGreaterThan(0)
+  })
+
+  test('Promise.all over rows is an N+1 flagged parallel', async () => {
+    const { findings } = await detector.capture(async () => {
+      const people = await kdb.selectFrom('person').select('id').execute()
+      await Promise.all(people.map((p) => kdb.selectFrom('pet').selectAll().where('owner_id', '=', p.id).execute())) // @site:all
+    })
+    const f = only(findings)
+    expect(f.count).toBe(6)
+    expect(f.parallel).toBe(true)
+    expect(f.callSite).toMatchObject(siteOf(here, 'all'))
+  })
+
+  test('inlined literals in a loop are grouped into one finding', async () => {
+    const { findings } = await detector.capture(async () => {
+      for (const id of [1, 2, 3, 4]) {
+        await sql`select * from pet where owner_id = ${sql.lit(id)}`.execute(kdb) // @site:literal
+      }
+    })
+    const f = only(findings)
+    expect(f.count).toBe(4)
+    expect(f.distinctParams).toBe(4)
+    expect(f.sql).toBe('select * from pet where owner_id = ?')
+    expect(f.callSite).toMatchObject(siteOf(here, 'literal'))
+  })
+
+  test('IN-lists of varying length from one line are one shape', async () => {
+    const { findings } = await detector.capture(async () => {
+      for (const ids of [[1], [1, 2], [1, 2, 3], [4, 5, 6, 7]]) {
+        await kdb.selectFrom('pet').selectAll().where('owner_id', 'in', ids).execute() // @site:in
+      }
+    })
+    const f = only(findings)
+    expect(f.count).toBe(4)
+    expect(f.sql).toBe('select * from "pet" where "owner_id" in (...)')
+    expect(f.callSite).toMatchObject(siteOf(here, 'in'))
+  })
+
+  test('the same shape once each from three lines is not a finding', async () => {
+    const { findings, queries } = await detector.capture(async () => {
+      await kdb.selectFrom('pet').selectAll().where('owner_id', '=', 1).execute()
+      await kdb.selectFrom('pet').selectAll().where('owner_id', '=', 2).execute()
+      await kdb.selectFrom('pet').selectAll().where('owner_id', '=', 3).execute()
+    })
+    expect(queries).toHaveLength(3)
+    expect(new Set(queries.map((q) => q.fingerprint)).size).toBe(1)
+    expect(findings).toEqual([])
+  })
+
+  test('an identical query repeated is a duplicate, not an N+1', async () => {
+    const { findings } = await detector.capture(async () => {
+      for (let i = 0; i < 3; i++) {
+        await kdb.selectFrom('person').selectAll().where('id', '=', 1).executeTakeFirstOrThrow() // @site:dup
+      }
+    })
+    expect(findings.filter((f) => f.kind === 'n-plus-one')).toEqual([])
+    const f = only(findings, 'duplicate')
+    expect(f.count).toBe(3)
+    expect(f.distinctParams).toBe(1)
+    expect(f.callSite).toMatchObject(siteOf(here, 'dup'))
+  })
+
+  test('nested loops give two findings', async () => {
+    const { findings } = await detector.capture(async () => {
+      const people = await kdb.selectFrom('person').select('id').orderBy('id').limit(3).execute()
+      for (const person of people) {
+        const pets = await kdb.selectFrom('pet').select('id').where('owner_id', '=', person.id).execute() // @site:outer
+        for (const pet of pets) {
+          await kdb.selectFrom('toy').selectAll().where('pet_id', '=', pet.id).execute() // @site:inner
+        }
+      }
+    })
+    expect(findings.map((f) => [f.kind, f.table, f.count])).toEqual([
+      ['n-plus-one', 'pet', 3],
+      ['n-plus-one', 'toy', 6],
+    ])
+    expect(findings[0]!.callSite).toMatchObject(siteOf(here, 'outer'))
+    expect(findings[1]!.callSite).toMatchObject(siteOf(here, 'inner'))
+  })
+
+  test('an N+1 inside a transaction is found, and BEGIN / COMMIT / savepoints are not', async () => {
+    const { findings, queries } = await detector.capture(async () => {
+      await kdb.transaction().execute(async (trx) => {
+        for (const id of [1, 2, 3]) {
+          await trx.updateTable('person').set({ name: `renamed ${id}` }).where('id', '=', id).execute() // @site:trx
+        }
+      })
+    })
+    expect(queries.map((q) => q.kind)).toContain('transaction')
+    expect(queries.filter((q) => q.kind === 'transaction').map((q) => q.sql.toLowerCase())).toEqual(
+      expect.arrayContaining(['begin', 'commit']),
+    )
+    const f = only(findings)
+    expect(f.count).toBe(3)
+    expect(f.table).toBe('person')
+    expect(f.callSite).toMatchObject(siteOf(here, 'trx'))
+    expect(findings.every((x) => !/^(begin|commit|savepoint|release)/i.test(x.sql))).toBe(true)
+  })
+
+  test('savepoints and nested transactions never count', async () => {
+    const { findings, queries } = await detector.capture(async () => {
+      const trx = await kdb.startTransaction().execute()
+      for (const name of ['sp1', 'sp2', 'sp3']) {
+        const sp = await trx.savepoint(name).execute()
+        await sp.releaseSavepoint(name).execute()
+      }
+      await trx.commit().execute()
+    })
+    expect(queries.filter((q) => q.kind === 'transaction').length).toBe(8)
+    expect(findings).toEqual([])
+  })
+
+  test('queries through connection() and stream() are seen', async () => {
+    const { queries, findings } = await detector.capture(async () => {
+      await kdb.connection().execute(async (conn) => {
+        for (const id of [1, 2]) await conn.selectFrom('pet').select('id').where('owner_id', '=', id).execute() // @site:conn
+      })
+    })
+    expect(queries).toHaveLength(2)
+    expect(only(findings).callSite).toMatchObject(siteOf(here, 'conn'))
+  })
+
+  test('two interleaved scopes keep their own counts', async () => {
+    const gate = (() => {
+      let open: () => void = () => undefined
+      const opened = new Promise<void>((resolve) => (open = resolve))
+      return { open, opened }
+    })()
+    const a = detector.capture(async () => {
+      for (const id of [1, 2, 3]) {
+        await kdb.selectFrom('pet').select('id').where('owner_id', '=', id).execute()
+        if (id === 1) await gate.opened
+      }
+    })
+    const b = detector.capture(async () => {
+      for (const id of [1, 2, 3, 4, 5]) {
+        await kdb.selectFrom('pet').select('id').where('owner_id', '=', id).execute()
+        if (id === 2) gate.open()
+      }
+    })
+    const [ra, rb] = await Promise.all([a, b])
+    expect(ra.queries).toHaveLength(3)
+    expect(rb.queries).toHaveLength(5)
+    expect(only(ra.findings).count).toBe(3)
+    expect(only(rb.findings).count).toBe(5)
+    expect(new Set(ra.queries.map((q) => q.scopeId)).size).toBe(1)
+    expect(ra.queries[0]!.scopeId).not.toBe(rb.queries[0]!.scopeId)
+  })
+})
