@@ -30,6 +30,8 @@ export function createDetector(options?: DetectorOptions): Detector {
 
 export type { CaptureReport, Detector, ScopeHandle } from './core/detector.js'
 export { NPlusOneError } from './core/errors.js'
+export { onScopeEnd, type ScopeEndEvent } from './core/hub.js'
+export { liveDetectors } from './core/registry.js'
 export type { DetectorMode, DetectorOptions, IgnoreRule, IgnoreSubject } from './core/options.js'
 export type {
   CallSite,

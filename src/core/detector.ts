@@ -5,10 +5,12 @@ import { captureSite, type DepthHint } from '../callsite/capture-site.js'
 import { resolveSite } from '../callsite/resolve-site.js'
 import { sqlInfo } from '../fingerprint/index.js'
 import { NPlusOneError } from './errors.js'
+import { publishScopeEnd } from './hub.js'
 import { matchesIgnoreRule } from './ignore.js'
 import { internalError } from './internal-error.js'
 import { describeValue, resolveOptions, type DetectorOptions, type ResolvedOptions } from './options.js'
 import { QueryTrace } from './query-trace.js'
+import { registerDetector } from './registry.js'
 import { Scope, type ScopeKind } from './scope.js'
 import { stableId } from './stable-id.js'
 import type { Finding, QueryError, QueryRecord, Reporter, ScopeInfo, ScopeInput, ScopeReport } from './types.js'
@@ -67,6 +69,17 @@ export interface Detector {
   assertNoNPlusOne<T>(fn: () => T | PromiseLike<T>): Promise<Awaited<T>>
   /** Opens a scope to be ended by hand (see `ScopeHandle`). */
   startScope(scope: ScopeInput): ScopeHandle
+  /**
+   * Wraps a job handler (a queue worker, a cron task) so every call runs in its own scope, named
+   * by `name` or by what `name(...args)` returns. The wrapper resolves to the handler's result.
+   *
+   * @example
+   * worker.process(detector.wrapJob((job) => `job ${job.name}`, async (job) => sendDigest(job.data)))
+   */
+  wrapJob<A extends unknown[], R>(
+    name: ScopeInput | ((...args: A) => ScopeInput),
+    fn: (...args: A) => R | PromiseLike<R>,
+  ): (...args: A) => Promise<Awaited<R>>
   /** The innermost open scope of the current async context, if any. */
   currentScope(): ScopeInfo | undefined
 }
@@ -205,8 +218,11 @@ export class DetectorCore {
     return new Scope(scopeId, name, parent === undefined || parent.ended ? undefined : parent, kind, performance.now())
   }
 
-  /** Ends a scope: findings from its aggregate, ignore rules applied, handed up to its parent. */
-  close(scope: Scope): readonly Finding[] {
+  /**
+   * Ends a scope: findings from its aggregate, ignore rules applied, handed up to its parent.
+   * `surfaced`: the opener is about to throw them (`run` in 'throw' mode).
+   */
+  close(scope: Scope, surfaced = false): readonly Finding[] {
     if (scope.ended) return scope.findings
     scope.ended = true
     scope.endedAt = performance.now()
@@ -224,6 +240,13 @@ export class DetectorCore {
     scope.ownFindings = own
     const all = scope.childFindings === undefined ? own : [...own, ...scope.childFindings]
     scope.findings = all
+    publishScopeEnd(() => ({
+      scope: scope.info(),
+      findings: own,
+      queryCount: scope.aggregate.size,
+      durationMs: scope.endedAt - scope.startedAt,
+      surfaced: surfaced || !scope.kind.report || insideCapture(scope),
+    }))
     const parent = scope.parent
     if (parent !== undefined && !parent.ended) {
       if (all.length > 0) (parent.childFindings ??= []).push(...all)
@@ -343,6 +366,11 @@ function toRecord(t: QueryTrace): QueryRecord {
   }
 }
 
+function insideCapture(scope: Scope): boolean {
+  for (let s = scope.parent; s !== undefined; s = s.parent) if (!s.kind.report) return true
+  return false
+}
+
 const cores = new WeakMap<object, DetectorCore>()
 
 /**
@@ -388,7 +416,7 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
       }
       const scope = core.open(input, RUN, 'detector.run')
       const outcome = await runIn(scope, fn)
-      const findings = core.close(scope)
+      const findings = core.close(scope, resolved.mode === 'throw' && outcome.ok)
       const thrown = resolved.mode === 'throw' && outcome.ok ? nPlusOnes(findings) : []
       core.report(scope, thrown.length > 0)
       if (!outcome.ok) throw outcome.error
@@ -451,10 +479,30 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
       }
     },
 
+    wrapJob<A extends unknown[], R>(
+      name: ScopeInput | ((...args: A) => ScopeInput),
+      fn: (...args: A) => R | PromiseLike<R>,
+    ): (...args: A) => Promise<Awaited<R>> {
+      checkFn(fn, 'detector.wrapJob')
+      if (typeof name !== 'function') parseScopeInput(name, 'detector.wrapJob')
+      const run = detector.run
+      return function job(this: unknown, ...args: A): Promise<Awaited<R>> {
+        let scope: ScopeInput
+        try {
+          scope = typeof name === 'function' ? name(...args) : name
+        } catch (error) {
+          internalError('naming a job scope (the name function threw)', error)
+          scope = 'job'
+        }
+        return run(scope, () => fn.apply(this, args))
+      }
+    },
+
     currentScope(): ScopeInfo | undefined {
       return core.activeScope()?.info()
     },
   }
   cores.set(detector, core)
+  registerDetector(detector)
   return Object.freeze(detector)
 }

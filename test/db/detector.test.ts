@@ -1,7 +1,7 @@
 // The detector's modes, reporters, ignore rules and scopes, on real queries.
 import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
-import { consoleReporter, createDetector, NPlusOneError, type ScopeReport } from '../../src/index.js'
+import { consoleReporter, createDetector, liveDetectors, NPlusOneError, onScopeEnd, type ScopeEndEvent, type ScopeReport } from '../../src/index.js'
 import { instrumentPool } from '../../src/pg/index.js'
 import { createTestDatabase, type TestDatabase } from '../support/db.js'
 import { siteOf } from '../support/sites.js'
@@ -217,5 +217,47 @@ describe('scopes', () => {
     const again = next.end()
     expect(again.map((f) => [f.table, f.count])).toEqual([['toy', 2]])
     expect(again[0]!.callSite).toMatchObject(siteOf(here, 'hot'))
+  })
+})
+
+describe('jobs and the process-wide hooks', () => {
+  test('wrapJob runs every call in its own scope, named from the arguments', async () => {
+    const reports: ScopeReport[] = []
+    const detector = createDetector({ reporters: [(r) => reports.push(r)] })
+    const pool = instrumentPool(db.pool(), detector)
+    const job = detector.wrapJob(
+      (kind: string) => `job ${kind}`,
+      async (kind: string, ids: number[]) => {
+        for (const id of ids) await pool.query('select * from pet where owner_id = $1', [id])
+        return `${kind}:${ids.length}`
+      },
+    )
+    expect(await Promise.all([job('digest', [1, 2, 3]), job('cleanup', [4])])).toEqual(['digest:3', 'cleanup:1'])
+    expect(reports.map((r) => [r.scope.name, r.queryCount, r.findings.length]).sort()).toEqual([
+      ['job cleanup', 1, 0],
+      ['job digest', 3, 1],
+    ])
+  })
+
+  test('onScopeEnd sees every scope of every detector, and marks findings already surfaced', async () => {
+    const events: ScopeEndEvent[] = []
+    const stop = onScopeEnd((e) => events.push(e))
+    try {
+      const detector = createDetector({ mode: 'silent' })
+      expect(liveDetectors()).toContain(detector)
+      const pool = instrumentPool(db.pool(), detector)
+      await detector.run('plain run', () => petsOfEveryone(pool))
+      await detector.capture(() => petsOfEveryone(pool))
+      const scope = detector.startScope('manual')
+      await scope.run(() => petsOfEveryone(pool))
+      scope.end()
+    } finally {
+      stop()
+    }
+    expect(events.map((e) => [e.scope.name, e.findings.length, e.surfaced])).toEqual([
+      ['plain run', 1, false],
+      ['capture', 1, true],
+      ['manual', 1, false],
+    ])
   })
 })

@@ -1,0 +1,28 @@
+import type { Detector } from './detector.js'
+
+// Every detector made in this process, held weakly: test helpers that are not handed a detector
+// (`expect(fn).toHaveNoNPlusOne()`) watch all of them. Shared through globalThis like the hub.
+const KEY = Symbol.for('n1guard.detectors')
+const store = globalThis as { [KEY]?: Set<WeakRef<Detector>> }
+const refs: Set<WeakRef<Detector>> = (store[KEY] ??= new Set())
+
+/** @internal */
+export function registerDetector(detector: Detector): void {
+  refs.add(new WeakRef(detector))
+}
+
+/**
+ * The detectors created in this process that are still alive and enabled, oldest first.
+ *
+ * @example
+ * liveDetectors().length // 1 in a typical app
+ */
+export function liveDetectors(): Detector[] {
+  const out: Detector[] = []
+  for (const ref of refs) {
+    const d = ref.deref()
+    if (d === undefined) refs.delete(ref)
+    else if (d.options.enabled) out.push(d)
+  }
+  return out
+}
