@@ -77,7 +77,7 @@ export interface Detector {
    * worker.process(detector.wrapJob((job) => `job ${job.name}`, async (job) => sendDigest(job.data)))
    */
   wrapJob<A extends unknown[], R>(
-    name: ScopeInput | ((...args: A) => ScopeInput),
+    name: ScopeInput | ((...args: NoInfer<A>) => ScopeInput),
     fn: (...args: A) => R | PromiseLike<R>,
   ): (...args: A) => Promise<Awaited<R>>
   /** The innermost open scope of the current async context, if any. */
@@ -480,7 +480,7 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
     },
 
     wrapJob<A extends unknown[], R>(
-      name: ScopeInput | ((...args: A) => ScopeInput),
+      name: ScopeInput | ((...args: NoInfer<A>) => ScopeInput),
       fn: (...args: A) => R | PromiseLike<R>,
     ): (...args: A) => Promise<Awaited<R>> {
       checkFn(fn, 'detector.wrapJob')

@@ -1,7 +1,7 @@
 import type { AnalyzedQuery } from '../analyze/index.js'
 import type { RawSite } from '../callsite/capture-site.js'
 import type { ColumnFilter, SqlInfo, StatementKind } from '../fingerprint/index.js'
-import { paramKey } from './param-key.js'
+import { paramKey } from '../analyze/index.js'
 import type { Scope } from './scope.js'
 import type { QueryError } from './types.js'
 

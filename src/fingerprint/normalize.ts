@@ -5,7 +5,7 @@
 import { Hash32, Hash64 } from './hash.js'
 import { isOperandKeyword } from './keywords.js'
 import { lastValue, parseValue } from './parse-value.js'
-import { isIdentCont, Tok, tokenize, type Tokens } from './tokenizer.js'
+import { isIdentCont, isOperatorChar, Tok, tokenize, type Tokens } from './tokenizer.js'
 
 /**
  * The normalised form of one SQL text.
@@ -146,9 +146,12 @@ class Normalizer {
   }
 
   operandPosition(): boolean {
-    const last = this.length - 1
-    if (last < 0) return true
-    switch (this.kind[last]) {
+    return this.length === 0 || this.introducesOperand(this.length - 1)
+  }
+
+  // Whether the token after output token `o` is in operand position.
+  introducesOperand(o: number): boolean {
+    switch (this.kind[o]) {
       case Tok.Op:
       case Tok.LParen:
       case Tok.Comma:
@@ -158,7 +161,7 @@ class Normalizer {
       case Tok.Cast:
         return true
       case Tok.Ident:
-        return (this.flags[last]! & F_OPERAND_KEYWORD) !== 0
+        return (this.flags[o]! & F_OPERAND_KEYWORD) !== 0
       default:
         return false
     }
@@ -429,13 +432,19 @@ class Normalizer {
     return { shape: this.render(len), id: hash.digest(), literalKey: this.literals === undefined ? 0 : this.literals.digest() || 1 }
   }
 
+  // A placeholder that is not in operand position reads back as the start of an operator
+  // (`zone ?||x` as `?||`), so it must not touch an operator character after it.
+  placeholderGlue(o: number, next: string): boolean {
+    return this.kind[o - 1] === PH && isOperatorChar(next.charCodeAt(0)) && o >= 2 && !this.introducesOperand(o - 2)
+  }
+
   render(len: number): string {
     if (len === 0) return ''
     let prev = this.display(0)
     let out = prev
     for (let o = 1; o < len; o++) {
       const d = this.display(o)
-      if (this.space[o] === 1 || needsSpace(this.kind[o - 1]!, prev, d)) out += ' '
+      if (this.space[o] === 1 || needsSpace(this.kind[o - 1]!, prev, d) || this.placeholderGlue(o, d)) out += ' '
       out += d
       prev = d
     }

@@ -50,8 +50,9 @@ export type TokKind = (typeof Tok)[keyof typeof Tok]
 
 /**
  * The token stream of one SQL text, as parallel typed arrays (one object per token, or plain
- * arrays grown by push, cost several times more on a 1 MB statement). The arrays may be longer
- * than `count`; entries past it read as 0, which is no token kind.
+ * arrays grown by push, cost several times more on a 1 MB statement). The arrays are longer
+ * than `count`: the four kinds after the last token are 0, which is no token kind, so short
+ * lookaheads need no bounds check; anything further is unspecified.
  *
  * @example
  * const t = tokenize('select 1')
@@ -148,7 +149,8 @@ export function isIdentCont(c: number): boolean {
   return c >= 128 ? true : (CLASS[c]! & C_IDENT_CONT) !== 0
 }
 
-function isOpChar(c: number): boolean {
+/** True for the characters operators are made of: `+-*/<>=~!@#%^&|\`?`. */
+export function isOperatorChar(c: number): boolean {
   return c < 128 && (CLASS[c]! & C_OP) !== 0
 }
 
@@ -173,6 +175,9 @@ function isQualifyingOpChar(c: number): boolean {
 }
 
 // State of one tokenize() call. A class rather than closures so V8 inlines its methods.
+// Zero entries guaranteed after the last token (see Tokens).
+const LOOKAHEAD = 4
+
 // Allocating a typed array costs about a microsecond here, more than lexing a short statement,
 // so the hot path reuses one lexer's buffers (see tokenizeShared).
 class Lexer {
@@ -206,6 +211,10 @@ class Lexer {
   }
 
   tokens(): Tokens {
+    // Lookaheads read a few entries past the end without a bounds check; reused buffers hold
+    // an earlier statement's tokens there, so end the stream with zero kinds.
+    while (this.kinds.length < this.count + LOOKAHEAD) this.grow()
+    this.kinds.fill(0, this.count, this.count + LOOKAHEAD)
     const { sql, count, kinds, spaces, starts, ends, wordIndex, words } = this
     return { sql, count, kinds, spaces, starts, ends, wordIndex, words }
   }
@@ -373,7 +382,7 @@ class Lexer {
     let qualifying = isQualifyingOpChar(sql.charCodeAt(start))
     while (q < n) {
       const c = sql.charCodeAt(q)
-      if (!isOpChar(c)) break
+      if (!isOperatorChar(c)) break
       const next = sql.charCodeAt(q + 1)
       if ((c === MINUS && next === MINUS) || (c === SLASH && next === STAR)) break
       // `=?` in a shape is `=` then a placeholder; only `@?` (jsonpath exists) ends in `?`.

@@ -1,6 +1,7 @@
-// A 32-bit identity for a parameter set, so "same parameters again" (a duplicate) can be told from
-// "other parameters" (an N+1) without keeping the values. Runs once per query inside a scope, so
-// it avoids allocation for the common value types.
+// 32-bit identities for values and parameter sets: "same parameters again" (a duplicate) is told
+// from "other parameters" (an N+1) without keeping the values, and a parameter is matched against
+// the values of an earlier result's column (the query that fed the loop). Runs once per query
+// inside a scope, so it avoids allocation for the common value types.
 
 const f64 = new Float64Array(1)
 const u32 = new Uint32Array(f64.buffer)
@@ -63,6 +64,28 @@ function mixValue(h: number, v: unknown, depth: number): number {
   }
 }
 
+const SEED = 0x811c9dc5
+
+/**
+ * Identity of one value as a database would compare it: `5`, `5n` and `'5'` are the same key
+ * (node-postgres returns int8 as a string), as are equal Dates.
+ *
+ * @example
+ * valueKey(42) === valueKey('42') // true
+ */
+export function valueKey(v: unknown): number {
+  switch (typeof v) {
+    case 'number':
+      return Number.isInteger(v) ? mixString(SEED, String(v)) : mixNumber(SEED, v)
+    case 'bigint':
+      return mixString(SEED, v.toString())
+    case 'string':
+      return mixString(SEED, v)
+    default:
+      return v instanceof Date ? mixString(SEED, String(v.getTime())) : mixValue(SEED, v, 0)
+  }
+}
+
 /**
  * Identity of one execution's values: the bound parameters and the literals inlined in the SQL.
  *
@@ -71,7 +94,7 @@ function mixValue(h: number, v: unknown, depth: number): number {
  * paramKey([42], 0) === paramKey([43], 0) // false
  */
 export function paramKey(params: readonly unknown[] | undefined, literalKey: number): number {
-  let h = mix(0x811c9dc5, literalKey)
+  let h = mix(SEED, literalKey)
   if (params !== undefined) {
     for (let i = 0; i < params.length; i++) h = mixValue(h, params[i], 0)
     h = mix(h, params.length)
