@@ -22,8 +22,15 @@ export function describeValue(value: unknown): string {
     case 'function':
       return `function ${value.name || '(anonymous)'}`
     case 'object': {
-      const name = Object.getPrototypeOf(value)?.constructor?.name
-      return Array.isArray(value) ? `array of length ${value.length}` : `object ${typeof name === 'string' && name !== '' ? name : 'Object'}`
+      if (Array.isArray(value)) return `array of length ${value.length}`
+      let name: unknown
+      try {
+        // A proxy or an exotic prototype may throw; the message must still be built.
+        name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name
+      } catch {
+        name = undefined
+      }
+      return `object ${typeof name === 'string' && name !== '' ? name : 'Object'}`
     }
     default:
       return typeof value

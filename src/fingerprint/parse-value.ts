@@ -5,7 +5,13 @@
 import { isOperandKeyword } from './keywords.js'
 import { Tok, type Tokens } from './tokenizer.js'
 
-/** The lower-case text of token `i` when it is an unquoted identifier, else `''`. */
+/**
+ * The lower-case text of token `i` when it is an unquoted identifier, else `''` (also out of range).
+ *
+ * @example
+ * word(tokenize('SELECT "x"'), 0) // 'select'
+ * word(tokenize('SELECT "x"'), 1) // ''
+ */
 export function word(t: Tokens, i: number): string {
   return i >= 0 && i < t.count && t.kinds[i] === Tok.Ident ? t.words[t.wordIndex[i]!]! : ''
 }
@@ -94,6 +100,10 @@ export function parseTypeName(t: Tokens, j: number): number {
 /**
  * What the last successful {@link parseValue} found. Module state instead of a returned object
  * so the hot path allocates nothing.
+ *
+ * @example
+ * parseValue(tokenize('$3::int'), 0, true)
+ * lastValue // { literal: false, param: 0 } (token 0 is `$3`)
  */
 export const lastValue = {
   /** True when the value is an inlined literal rather than a parameter or `?`. */
@@ -129,8 +139,11 @@ export function parseValue(t: Tokens, i: number, operand: boolean): number {
       k = i + 1
       break
     case Tok.Number:
-    case Tok.String:
       k = i + 1
+      literal = true
+      break
+    case Tok.String:
+      k = continuedString(t, i + 1)
       literal = true
       break
     case Tok.Op:
@@ -185,6 +198,18 @@ export function parseValue(t: Tokens, i: number, operand: boolean): number {
   return k
 }
 
+// 'foo'<newline>'bar' is one literal in PostgreSQL: a string followed by a plain quoted string
+// with a newline in between continues it.
+function continuedString(t: Tokens, k: number): number {
+  const { sql, kinds, starts, ends } = t
+  while (kinds[k] === Tok.String && sql.charCodeAt(starts[k]!) === 39) {
+    const gap = sql.slice(ends[k - 1], starts[k])
+    if (!gap.includes('\n') && !gap.includes('\r')) break
+    k++
+  }
+  return k
+}
+
 // `type 'string'`, and for interval also `interval (p) $n` (which pg_query accepts too).
 function typedLiteral(t: Tokens, i: number, interval: boolean): number {
   const end = parseTypeName(t, i)
@@ -193,7 +218,8 @@ function typedLiteral(t: Tokens, i: number, interval: boolean): number {
   if (kind === Tok.String) {
     lastValue.literal = true
     lastValue.param = -1
-    return interval ? skipIntervalFields(t, end + 1) : end + 1
+    const after = continuedString(t, end + 1)
+    return interval ? skipIntervalFields(t, after) : after
   }
   if (interval && (kind === Tok.Param || kind === Tok.QMark)) {
     lastValue.literal = false

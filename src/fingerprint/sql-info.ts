@@ -8,10 +8,20 @@ import { describeStatement } from './statement-info.js'
 import { tokenizeShared } from './tokenizer.js'
 import type { Fingerprint, SqlInfo } from './types.js'
 
-/** Entries kept by the statement cache. */
+/**
+ * Entries kept by the statement cache.
+ *
+ * @example
+ * fingerprintCacheSize() <= FINGERPRINT_CACHE_CAPACITY // always true
+ */
 export const FINGERPRINT_CACHE_CAPACITY = 2048
 
-/** Statements longer than this are fingerprinted every time rather than kept in the cache. */
+/**
+ * Statements longer than this many characters are fingerprinted every time rather than cached.
+ *
+ * @example
+ * sqlInfo('x'.repeat(MAX_CACHED_SQL_LENGTH + 1)) // computed, not cached
+ */
 export const MAX_CACHED_SQL_LENGTH = 100_000
 
 const cache = new GenerationalCache<SqlInfo>(FINGERPRINT_CACHE_CAPACITY)

@@ -67,7 +67,8 @@ const FLIPPED: Readonly<Record<string, string>> = { '<': '>', '>': '<', '<=': '>
 function unquote(text: string): string {
   if (text.charCodeAt(0) !== 34) return text // U&"…": keep as written
   const end = text.length > 1 && text.charCodeAt(text.length - 1) === 34 ? text.length - 1 : text.length
-  return text.slice(1, end).replaceAll('""', '"')
+  const inner = text.slice(1, end)
+  return inner.includes('""') ? inner.replaceAll('""', '"') : inner
 }
 
 /**

@@ -5,7 +5,12 @@
 import { isOperandKeyword } from './keywords.js'
 import { lowerIdent } from './lower-ident.js'
 
-/** Token classes produced by {@link tokenize}. */
+/**
+ * Token classes produced by {@link tokenize}.
+ *
+ * @example
+ * tokenize('$1').kinds[0] === Tok.Param // true
+ */
 export const Tok = {
   /** Unquoted identifier or keyword: `select`, `pet`, `a$b`, `日本`. */
   Ident: 1,
@@ -45,7 +50,12 @@ export const Tok = {
   Other: 18,
 } as const
 
-/** One of the {@link Tok} values. */
+/**
+ * One of the {@link Tok} values.
+ *
+ * @example
+ * const kind: TokKind = Tok.Ident
+ */
 export type TokKind = (typeof Tok)[keyof typeof Tok]
 
 /**
@@ -139,17 +149,33 @@ for (let c = D0; c <= D9; c++) CLASS[c] = C_IDENT_CONT | C_DIGIT
 for (const c of '+-*/<>=~!@#%^&|`?') CLASS[c.charCodeAt(0)] = C_OP
 for (const c of [SPACE, TAB, LF, VT, FF, CR]) CLASS[c] = C_SPACE
 
-/** True for characters that may start an unquoted identifier (PostgreSQL: any non-ASCII too). */
+/**
+ * True for characters that may start an unquoted identifier (PostgreSQL: any non-ASCII too).
+ *
+ * @example
+ * isIdentStart('é'.charCodeAt(0)) // true
+ * isIdentStart('1'.charCodeAt(0)) // false
+ */
 export function isIdentStart(c: number): boolean {
   return c >= 128 ? true : (CLASS[c]! & C_IDENT_START) !== 0
 }
 
-/** True for characters that may continue an unquoted identifier. */
+/**
+ * True for characters that may continue an unquoted identifier.
+ *
+ * @example
+ * isIdentCont('$'.charCodeAt(0)) // true: a$b is one identifier
+ */
 export function isIdentCont(c: number): boolean {
   return c >= 128 ? true : (CLASS[c]! & C_IDENT_CONT) !== 0
 }
 
-/** True for the characters operators are made of: `+-*/<>=~!@#%^&|\`?`. */
+/**
+ * True for the characters operators are made of (`+ - * / < > = ~ ! @ # % ^ & | \` ?`).
+ *
+ * @example
+ * isOperatorChar('?'.charCodeAt(0)) // true
+ */
 export function isOperatorChar(c: number): boolean {
   return c < 128 && (CLASS[c]! & C_OP) !== 0
 }

@@ -26,13 +26,21 @@ export type StatementKind = 'select' | 'insert' | 'update' | 'delete' | 'merge' 
  * // [{ table: 'pet', column: 'owner_id', operator: '=', param: 1 }]
  */
 export interface ColumnFilter {
-  /** Qualifier as written (an alias or a table, schema kept), unquoted; absent when unqualified. */
+  /**
+   * Qualifier as written (an alias or a table, schema kept), without quotes; absent when the
+   * column is unqualified.
+   * @default undefined
+   */
   readonly table?: string
   /** Unquoted column name. */
   readonly column: string
   /** Lower case: `=`, `<>`, `<`, `in`, `not in`, `any`, `all`, `like`, `between`, … */
   readonly operator: string
-  /** 1-based number of the `$n` parameter compared with (the first one of an IN list); absent for a literal. */
+  /**
+   * 1-based number of the `$n` parameter compared with (the first one of an IN list); absent
+   * when the column is compared with a literal or a `?`.
+   * @default undefined
+   */
   readonly param?: number
 }
 
