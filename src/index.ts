@@ -28,7 +28,9 @@ export function createDetector(options?: DetectorOptions): Detector {
   return createDetectorWith(options, { consoleReporter: () => consoleReporter() })
 }
 
+export type { BaselineEntry } from './core/baseline.js'
 export type { CaptureReport, Detector, ScopeHandle } from './core/detector.js'
+export { explainSource } from './core/explain.js'
 export { NPlusOneError } from './core/errors.js'
 export { onScopeEnd, type ScopeEndEvent } from './core/hub.js'
 export { liveDetectors } from './core/registry.js'
@@ -37,12 +39,15 @@ export type {
   CallSite,
   Finding,
   FindingKind,
+  FindingShape,
+  FindingSource,
   QueryError,
   QueryRecord,
   Reporter,
   ScopeInfo,
   ScopeInput,
   ScopeReport,
+  Severity,
   StatementKindName,
 } from './core/types.js'
 export { fingerprint, type Fingerprint } from './fingerprint/index.js'

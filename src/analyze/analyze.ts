@@ -1,11 +1,8 @@
-import { ScopeAggregate } from './scope-aggregate.js'
+import { ScopeAggregate, type RuleOptions } from './scope-aggregate.js'
 import type { AnalyzedQuery, Candidate } from './types.js'
 
-/** Options of the pure detection rules. */
-export interface AnalyzeOptions {
-  /** Executions of one shape from one call site that make a finding (at least 2). */
-  readonly threshold: number
-}
+/** Options of the pure detection rules (see `RuleOptions`). */
+export type AnalyzeOptions = RuleOptions
 
 /**
  * The detection rules as a pure function: finished queries in, candidate findings out. No I/O,
@@ -18,5 +15,5 @@ export function analyze(queries: Iterable<AnalyzedQuery>, options: AnalyzeOption
   const aggregate = new ScopeAggregate()
   const ordered = [...queries].sort((a, b) => a.endedAt - b.endedAt)
   for (const q of ordered) aggregate.add(q)
-  return aggregate.candidates(options.threshold)
+  return aggregate.candidates(options)
 }

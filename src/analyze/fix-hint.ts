@@ -1,53 +1,86 @@
 import type { CandidateBase } from './types.js'
 
-function bare(name: string): string {
+function bare(name: string | undefined): string | undefined {
+  if (name === undefined) return undefined
   const dot = name.lastIndexOf('.')
   return dot >= 0 ? name.slice(dot + 1) : name
 }
 
+function q(s: string): string {
+  return `'${s}'`
+}
+
+// The column the loop filters on: the one compared with the parameter fed per row.
+function loopColumn(c: CandidateBase): string | undefined {
+  const param = c.source?.param
+  const filter =
+    (param === undefined ? undefined : c.filters.find((f) => f.param === param)) ??
+    c.filters.find((f) => f.param !== undefined) ??
+    c.filters[0]
+  return filter?.column
+}
+
+function selectHint(c: CandidateBase): string {
+  const table = bare(c.tables[0])
+  const column = loopColumn(c)
+  const kysely = c.adapter === 'kysely'
+  const type = c.paramType ?? 'int'
+  const rows = table === undefined ? 'the rows' : `every ${table} row`
+  const from = c.source === undefined ? '' : `collect ${bare(c.source.tables[0]) ?? 'the'}.${c.source.column} from the first query, then `
+  if (column === undefined) {
+    return kysely
+      ? `load ${rows} in one query (a join, or jsonArrayFrom() from 'kysely/helpers/postgres') instead of one query per row`
+      : `load ${rows} in one query (a join, or = any($1::${type}[]) with an array of keys) instead of one query per row`
+  }
+  if (kysely) {
+    const nest = c.singleRow
+      ? `or nest it in the first query with jsonObjectFrom() from 'kysely/helpers/postgres'`
+      : `or nest them in the first query with jsonArrayFrom() from 'kysely/helpers/postgres'`
+    return `${from}load ${rows} in one query: .where(${q(column)}, 'in', ids) and group by ${column} in memory (${nest}, or batch per request with a DataLoader)`
+  }
+  return `${from}load ${rows} in one query: where ${column} = any($1::${type}[]) with an array of ${c.source?.column ?? 'keys'}, then group by ${column} in memory`
+}
+
 /**
  * One line on how to fix a finding, naming its table and column and written for the layer that
- * issued it (Kysely builder calls, or SQL for raw pg).
+ * issued it: Kysely builder calls (`where(col, 'in', ids)`, `jsonArrayFrom` / `jsonObjectFrom`,
+ * DataLoader) or SQL for raw pg (`= any($1::int[])`).
  *
  * @example
  * fixHint(candidate)
- * // "load every pet in one query: .where('owner_id', 'in', ids), then group the rows by owner_id in memory ..."
+ * // "load every pet row in one query: .where('owner_id', 'in', ids) and group by owner_id in memory (...)"
  */
 export function fixHint(c: CandidateBase): string {
-  const table = c.tables[0] === undefined ? undefined : bare(c.tables[0])
-  const filter = c.filters.find((f) => f.param !== undefined) ?? c.filters[0]
-  const column = filter?.column
   const kysely = c.adapter === 'kysely'
-  const what = table === undefined ? 'the rows' : `every ${table} row`
+  if (c.kind === 'query-budget') {
+    const top = c.topShapes?.[0]
+    return `this scope ran ${c.count} queries, over its budget of ${c.budget}; start with the shape that ran most${top === undefined ? '' : ` (${top.count} ×${top.tables[0] === undefined ? '' : ` on ${bare(top.tables[0])}`})`}`
+  }
   if (c.kind === 'duplicate') {
     return `the same query with the same parameters ran ${c.count} times: run it once and reuse the result (hoist it out of the loop, or cache it per request with a DataLoader)`
   }
+  if (c.pattern !== undefined && c.pattern.length > 1) {
+    const tables = c.pattern.map((m) => bare(m.tables[0]) ?? '?').join(', ')
+    return `the loop runs ${c.pattern.length} queries per row (${tables}): load each of them once for all rows (${
+      kysely ? ".where(col, 'in', ids) or jsonArrayFrom() in the first query" : '= any($1) with an array of keys'
+    }) and combine in memory`
+  }
+  const table = bare(c.tables[0])
+  const column = loopColumn(c)
   switch (c.statementKind) {
     case 'insert':
       return kysely
         ? `insert all rows in one statement: .insertInto(${q(table ?? 'table')}).values(rows) with an array of rows`
-        : `insert all rows in one statement: insert into ${table ?? 'table'} (...) select * from unnest($1::int[], $2::text[], ...)`
+        : `insert all rows in one statement: insert into ${table ?? 'table'} (...) select * from unnest($1::${c.paramType ?? 'int'}[], ...)`
     case 'update':
     case 'delete': {
       const verb = c.statementKind
       if (column === undefined) return `${verb} all rows in one statement instead of one per row`
       return kysely
         ? `${verb} all rows in one statement: .where(${q(column)}, 'in', ids) instead of one ${verb} per row`
-        : `${verb} all rows in one statement: where ${column} = any($1::int[]) with an array of ids`
+        : `${verb} all rows in one statement: where ${column} = any($1::${c.paramType ?? 'int'}[]) with an array of keys`
     }
-    default: {
-      if (column === undefined) {
-        return kysely
-          ? `load ${what} in one query (a join, or jsonArrayFrom() from 'kysely/helpers/postgres') instead of one query per row`
-          : `load ${what} in one query (a join, or = any($1) with an array of keys) instead of one query per row`
-      }
-      return kysely
-        ? `load ${what} in one query: .where(${q(column)}, 'in', ids), then group by ${column} in memory (or nest them with jsonArrayFrom() from 'kysely/helpers/postgres', or batch per request with a DataLoader)`
-        : `load ${what} in one query: where ${column} = any($1::int[]) with an array of ids, then group by ${column} in memory`
-    }
+    default:
+      return selectHint(c)
   }
-}
-
-function q(s: string): string {
-  return `'${s}'`
 }

@@ -1,6 +1,5 @@
 export { analyze, type AnalyzeOptions } from './analyze.js'
-export { ScopeAggregate } from './scope-aggregate.js'
-export type { AnalyzedQuery, Candidate } from './types.js'
 export { fixHint } from './fix-hint.js'
-export type { CandidateBase } from './types.js'
+export { MAX_DISTINCT, ScopeAggregate, type RuleOptions } from './scope-aggregate.js'
+export type { AnalyzedQuery, Candidate, CandidateBase, PatternMember, Severity, SourceCandidate } from './types.js'
 export { paramKey, valueKey } from './value-hash.js'

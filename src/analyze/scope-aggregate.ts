@@ -1,9 +1,30 @@
 import { fixHint } from './fix-hint.js'
-import type { AnalyzedQuery, Candidate, CandidateBase } from './types.js'
+import { findSource, type RetainedShape } from './source-link.js'
+import type { AnalyzedQuery, Candidate, CandidateBase, PatternMember, Severity } from './types.js'
+import { valueKey } from './value-hash.js'
 
-// Past this many distinct parameter sets a group stops remembering new ones: the count it reports
-// is then a lower bound, which is all the rules need, and memory stays bounded.
-const MAX_DISTINCT = 4096
+// Bounds that keep one scope's memory flat however many queries it runs.
+/** Past this many distinct parameter sets a group reports a lower bound. */
+export const MAX_DISTINCT = 4096
+/** Parameter positions and values per position sampled to match against earlier results. */
+const MAX_POSITIONS = 8
+const MAX_VALUES = 512
+/** Result row arrays kept per shape and per scope (references, never copies), and rows in all. */
+const MAX_RESULTS_PER_SHAPE = 32
+const MAX_RESULTS_PER_SCOPE = 512
+const MAX_ROWS_PER_SCOPE = 50_000
+
+/** Options of the detection rules. */
+export interface RuleOptions {
+  /** Executions of one shape from one call site that make a finding (at least 2). */
+  readonly threshold: number
+  /** Queries a scope may run before it gets a `query-budget` finding. */
+  readonly maxQueries?: number | undefined
+  /** Report an N+1 only when an earlier result of two rows or more is proven to have fed it. */
+  readonly requireMultiRowSource?: boolean | undefined
+  /** Leave out findings whose executions took less than this in total. */
+  readonly minTotalDurationMs?: number | undefined
+}
 
 class Group {
   count = 0
@@ -11,8 +32,17 @@ class Group {
   parallel = false
   maxEnd = Number.NEGATIVE_INFINITY
   minIssued = Number.POSITIVE_INFINITY
+  maxIssued = Number.NEGATIVE_INFINITY
   firstParam = 0
   distinct: Set<number> | undefined
+  /** Most rows one execution returned; -1 while unknown. */
+  maxRows = -1
+  /** Values of the first execution, kept by reference until a second one makes them worth hashing. */
+  firstValues: readonly unknown[] | undefined
+  /** Per parameter position: keys of the values seen (sampled). */
+  values: Set<number>[] | undefined
+  /** Per parameter position: one raw value, to name a SQL array type in hints. */
+  samples: unknown[] | undefined
 
   constructor(
     readonly siteKey: string | undefined,
@@ -22,18 +52,41 @@ class Group {
   add(q: AnalyzedQuery): void {
     if (this.count === 0) {
       this.firstParam = q.paramKey
-    } else if (this.distinct === undefined) {
-      if (q.paramKey !== this.firstParam) this.distinct = new Set([this.firstParam, q.paramKey])
-    } else if (this.distinct.size < MAX_DISTINCT) {
-      this.distinct.add(q.paramKey)
+      this.firstValues = q.values
+    } else {
+      if (this.distinct === undefined) {
+        if (q.paramKey !== this.firstParam) this.distinct = new Set([this.firstParam, q.paramKey])
+      } else if (this.distinct.size < MAX_DISTINCT) {
+        this.distinct.add(q.paramKey)
+      }
+      if (this.count === 1 && this.firstValues !== undefined) {
+        this.sampleValues(this.firstValues)
+        this.firstValues = undefined
+      }
+      if (q.values !== undefined) this.sampleValues(q.values)
     }
     // Queries arrive in completion order, so an earlier one overlaps this one exactly when it
     // ended after this one was issued.
     if (q.issuedAt < this.maxEnd) this.parallel = true
     if (q.endedAt > this.maxEnd) this.maxEnd = q.endedAt
     if (q.issuedAt < this.minIssued) this.minIssued = q.issuedAt
+    if (q.issuedAt > this.maxIssued) this.maxIssued = q.issuedAt
+    if (q.rowCount !== undefined && q.rowCount > this.maxRows) this.maxRows = q.rowCount
     this.totalDurationMs += q.endedAt - q.startedAt
     this.count++
+  }
+
+  private sampleValues(values: readonly unknown[]): void {
+    const n = Math.min(values.length, MAX_POSITIONS)
+    const sets = (this.values ??= [])
+    const samples = (this.samples ??= [])
+    for (let i = 0; i < n; i++) {
+      const v = values[i]
+      if (v === null || v === undefined || (typeof v === 'object' && !(v instanceof Date))) continue
+      const set = (sets[i] ??= new Set())
+      if (set.size < MAX_VALUES) set.add(valueKey(v))
+      if (samples[i] === undefined) samples[i] = v
+    }
   }
 
   /** Folds another group of the same shape into this one. */
@@ -45,8 +98,13 @@ class Group {
       this.parallel = other.parallel
       this.maxEnd = other.maxEnd
       this.minIssued = other.minIssued
+      this.maxIssued = other.maxIssued
       this.firstParam = other.firstParam
+      this.maxRows = other.maxRows
+      this.firstValues = other.firstValues
       this.distinct = other.distinct === undefined ? undefined : new Set(other.distinct)
+      this.values = other.values?.map((set) => new Set(set))
+      this.samples = other.samples?.slice()
       return
     }
     if (this.minIssued < other.maxEnd && other.minIssued < this.maxEnd) this.parallel = true
@@ -54,10 +112,27 @@ class Group {
     const keys = this.distinct ?? new Set([this.firstParam])
     for (const k of other.distinct ?? [other.firstParam]) if (keys.size < MAX_DISTINCT) keys.add(k)
     this.distinct = keys.size > 1 ? keys : undefined
+    const otherValues = other.values ?? []
+    otherValues.forEach((set, i) => {
+      const mine = ((this.values ??= [])[i] ??= new Set())
+      for (const k of set) if (mine.size < MAX_VALUES) mine.add(k)
+    })
+    // Now more than one execution: values held back for a second one are worth hashing.
+    if (other.firstValues !== undefined) this.sampleValues(other.firstValues)
+    if (this.firstValues !== undefined) {
+      this.sampleValues(this.firstValues)
+      this.firstValues = undefined
+    }
+    other.samples?.forEach((v, i) => {
+      const samples = (this.samples ??= [])
+      if (samples[i] === undefined) samples[i] = v
+    })
     this.count += other.count
     this.totalDurationMs += other.totalDurationMs
     this.maxEnd = Math.max(this.maxEnd, other.maxEnd)
     this.minIssued = Math.min(this.minIssued, other.minIssued)
+    this.maxIssued = Math.max(this.maxIssued, other.maxIssued)
+    this.maxRows = Math.max(this.maxRows, other.maxRows)
   }
 
   get distinctParams(): number {
@@ -65,25 +140,76 @@ class Group {
   }
 }
 
-class ShapeEntry {
+class ShapeEntry implements RetainedShape {
   readonly groups = new Map<string, Group>()
   unknown: Group | undefined
+  count = 0
+  /** Result rows kept by reference, in completion order, with when each result ended. */
+  readonly results: Array<{ readonly rows: readonly unknown[]; readonly endedAt: number }> = []
+  firstEnded = Number.POSITIVE_INFINITY
+
   constructor(readonly first: AnalyzedQuery) {}
+
+  get fingerprint(): string {
+    return this.first.fingerprint
+  }
+  get shape(): string {
+    return this.first.shape
+  }
+  get tables(): readonly string[] {
+    return this.first.tables
+  }
+  /** The call site of the shape's first known group (where its results come from). */
+  get siteKey(): string | undefined {
+    for (const key of this.groups.keys()) return key
+    return undefined
+  }
+}
+
+function paramType(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'number':
+      return Number.isInteger(value) ? (Math.abs(value) > 2_147_483_647 ? 'bigint' : 'int') : 'numeric'
+    case 'bigint':
+      return 'bigint'
+    case 'boolean':
+      return 'bool'
+    case 'string':
+      if (/^\d{1,19}$/.test(value)) return 'bigint'
+      if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) return 'uuid'
+      return 'text'
+    default:
+      return value instanceof Date ? 'timestamptz' : undefined
+  }
+}
+
+function severityOf(c: Omit<CandidateBase, 'severity'>): Severity {
+  if (c.kind === 'query-budget') return 'medium'
+  if (c.kind === 'duplicate') return c.count >= 5 ? 'medium' : 'low'
+  if (c.source !== undefined || c.count >= 10) return 'high'
+  // Two or three lookups by key with no earlier result behind them: often two different rows a
+  // handler needs (author and editor), not a loop.
+  if (c.singleRow && c.count < 4) return 'low'
+  return 'medium'
 }
 
 /**
- * Everything one scope needs to decide on findings, updated query by query in O(1) memory per
- * (shape, call site) group: counts, distinct parameter sets, overlap and time stay exact however
- * many queries the scope runs.
+ * Everything one scope needs to decide on findings, updated query by query in bounded memory:
+ * counts, distinct parameter sets, overlap and time stay exact however many queries the scope
+ * runs; parameter values and result rows are sampled (by reference, hashed only once a shape
+ * repeats) to prove which query fed a loop.
  *
  * @example
  * const agg = new ScopeAggregate()
  * for (const q of queries) agg.add(q)
- * agg.candidates(2) // groups run at least twice
+ * agg.candidates({ threshold: 2 })
  */
 export class ScopeAggregate {
   private readonly shapes = new Map<string, ShapeEntry>()
   private seen = 0
+  private counted = 0
+  private resultsKept = 0
+  private rowsKept = 0
 
   /** Queries added so far, transaction control included. */
   get size(): number {
@@ -95,10 +221,25 @@ export class ScopeAggregate {
     const position = this.seen++
     // BEGIN / COMMIT / SAVEPOINT repeat in every loop that opens a transaction: never a finding.
     if (q.kind === 'transaction') return
+    this.counted++
     let entry = this.shapes.get(q.fingerprint)
     if (entry === undefined) {
       entry = new ShapeEntry(q)
       this.shapes.set(q.fingerprint, entry)
+    }
+    entry.count++
+    if (q.endedAt < entry.firstEnded) entry.firstEnded = q.endedAt
+    const rows = q.rows
+    if (
+      rows !== undefined &&
+      rows.length > 0 &&
+      entry.results.length < MAX_RESULTS_PER_SHAPE &&
+      this.resultsKept < MAX_RESULTS_PER_SCOPE &&
+      this.rowsKept < MAX_ROWS_PER_SCOPE
+    ) {
+      entry.results.push({ rows, endedAt: q.endedAt })
+      this.resultsKept++
+      this.rowsKept += rows.length
     }
     let group: Group | undefined
     if (q.siteKey === undefined) {
@@ -114,15 +255,16 @@ export class ScopeAggregate {
   }
 
   /**
-   * Groups that ran at least `threshold` times, in the order their first query ran.
+   * Findings before presentation, in the order their first query ran.
    *
    * A query whose call site was not captured (the first run of a shape n1guard had no reason to
    * watch yet) joins the shape's only known call site when that site is a finding by itself, so
    * loop counts stay exact; it never tips a site over the threshold, so one run from line A and
    * one from line B are never mistaken for a loop.
    */
-  candidates(threshold: number): Candidate[] {
-    const out: Candidate[] = []
+  candidates(options: RuleOptions): Candidate[] {
+    const { threshold } = options
+    const found: Array<CandidateBase & { group: Group }> = []
     for (const entry of this.shapes.values()) {
       const groups = [...entry.groups.values()]
       if (entry.unknown !== undefined) {
@@ -139,8 +281,15 @@ export class ScopeAggregate {
       for (const g of groups) {
         if (g.count < threshold) continue
         const q = entry.first
-        const base: CandidateBase = {
-          kind: g.distinctParams >= 2 ? 'n-plus-one' : 'duplicate',
+        const kind = g.distinctParams >= 2 ? 'n-plus-one' : 'duplicate'
+        const source =
+          kind === 'n-plus-one' && g.values !== undefined
+            ? findSource(g.values, g.minIssued, entry, this.shapes.values())
+            : undefined
+        const fed = source?.param ?? q.filters.find((f) => f.param !== undefined)?.param ?? 1
+        const type = paramType(g.samples?.[fed - 1])
+        const base = {
+          kind,
           fingerprint: q.fingerprint,
           shape: q.shape,
           statementKind: q.kind,
@@ -153,10 +302,106 @@ export class ScopeAggregate {
           totalDurationMs: g.totalDurationMs,
           adapter: q.adapter,
           firstSeen: g.firstSeen,
-        }
-        out.push({ ...base, hint: fixHint(base) })
+          singleRow: g.maxRows >= 0 && g.maxRows <= 1,
+          ...(source === undefined ? {} : { source }),
+          ...(type === undefined ? {} : { paramType: type }),
+        } as const
+        found.push({ ...base, severity: severityOf(base), group: g })
       }
     }
-    return out.sort((a, b) => a.firstSeen - b.firstSeen)
+    found.sort((a, b) => a.firstSeen - b.firstSeen)
+
+    let out: CandidateBase[] = mergePatterns(found)
+    if (options.requireMultiRowSource === true) {
+      out = out.filter((c) => c.kind !== 'n-plus-one' || (c.source !== undefined && c.source.rowCount >= 2))
+    }
+    const minMs = options.minTotalDurationMs
+    if (minMs !== undefined && minMs > 0) out = out.filter((c) => c.totalDurationMs >= minMs)
+    const budget = options.maxQueries
+    if (budget !== undefined && this.counted > budget) out.push(this.budgetCandidate(budget))
+    return out.map((c) => ({ ...c, hint: fixHint(c) }))
   }
+
+  private budgetCandidate(budget: number): CandidateBase {
+    const shapes = [...this.shapes.values()].sort((a, b) => b.count - a.count)
+    const top: PatternMember[] = shapes.slice(0, 5).map((e) => ({
+      fingerprint: e.fingerprint,
+      shape: e.shape,
+      siteKey: e.siteKey,
+      tables: e.tables,
+      count: e.count,
+    }))
+    const head = shapes[0]!
+    let total = 0
+    for (const e of shapes) for (const g of [...e.groups.values(), ...(e.unknown === undefined ? [] : [e.unknown])]) total += g.totalDurationMs
+    const base = {
+      kind: 'query-budget',
+      fingerprint: head.fingerprint,
+      shape: head.shape,
+      statementKind: head.first.kind,
+      tables: head.tables,
+      filters: head.first.filters,
+      siteKey: head.siteKey,
+      count: this.counted,
+      distinctParams: 0,
+      parallel: false,
+      totalDurationMs: total,
+      adapter: head.first.adapter,
+      firstSeen: this.seen,
+      singleRow: false,
+      budget,
+      topShapes: top,
+    } as const
+    return { ...base, severity: severityOf(base) }
+  }
+}
+
+/**
+ * A loop that runs several shapes per row (A B A B ...) shows up as N+1 groups with the same
+ * count whose executions interleave: report it once, listing every shape, on the first of them.
+ */
+function mergePatterns(found: Array<CandidateBase & { group: Group }>): CandidateBase[] {
+  const out: CandidateBase[] = []
+  const taken = new Set<number>()
+  found.forEach((a, i) => {
+    if (taken.has(i)) return
+    const { group: ga, ...ca } = a
+    if (a.kind !== 'n-plus-one') {
+      out.push(ca)
+      return
+    }
+    const members: Array<CandidateBase & { group: Group }> = [a]
+    for (let j = i + 1; j < found.length; j++) {
+      const b = found[j]!
+      if (taken.has(j) || b.kind !== 'n-plus-one' || b.count !== a.count) continue
+      const gb = b.group
+      // Interleaved: each one's executions start before the other's last one.
+      if (gb.minIssued < ga.maxIssued && ga.minIssued < gb.maxIssued) {
+        members.push(b)
+        taken.add(j)
+      }
+    }
+    if (members.length === 1) {
+      out.push(ca)
+      return
+    }
+    const pattern: PatternMember[] = members.map((m) => ({
+      fingerprint: m.fingerprint,
+      shape: m.shape,
+      siteKey: m.siteKey,
+      tables: m.tables,
+      count: m.count,
+    }))
+    const total = members.reduce((sum, m) => sum + m.totalDurationMs, 0)
+    const best = members.find((m) => m.source !== undefined)
+    out.push({
+      ...ca,
+      pattern,
+      totalDurationMs: total,
+      parallel: members.some((m) => m.parallel),
+      severity: members.some((m) => m.severity === 'high') ? 'high' : ca.severity,
+      ...(ca.source === undefined && best?.source !== undefined ? { source: best.source } : {}),
+    })
+  })
+  return out
 }

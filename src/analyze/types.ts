@@ -27,11 +27,45 @@ export interface AnalyzedQuery {
   readonly endedAt: number
   /** Which layer saw the query, for fix hints. */
   readonly adapter: 'kysely' | 'pg'
+  /** Rows returned (or affected), when known. */
+  readonly rowCount?: number | undefined
+  /** The bound parameter values, by reference (read only when the shape repeats). */
+  readonly values?: readonly unknown[] | undefined
+  /** The result rows, by reference (a bounded number is kept to find the query that fed a loop). */
+  readonly rows?: readonly unknown[] | undefined
+}
+
+/** How sure n1guard is that a finding is worth fixing. */
+export type Severity = 'high' | 'medium' | 'low'
+
+/** The earlier query whose result rows supplied a loop's parameters. */
+export interface SourceCandidate {
+  readonly fingerprint: string
+  readonly shape: string
+  readonly siteKey: string | undefined
+  readonly tables: readonly string[]
+  /** Executions of the source shape before the loop began. */
+  readonly queries: number
+  /** Rows those executions returned. */
+  readonly rowCount: number
+  /** The result column whose values became the loop's parameter. */
+  readonly column: string
+  /** 1-based position of the loop query's parameter fed by that column. */
+  readonly param: number
+}
+
+/** One shape of a loop that runs several shapes per iteration (A B A B ...). */
+export interface PatternMember {
+  readonly fingerprint: string
+  readonly shape: string
+  readonly siteKey: string | undefined
+  readonly tables: readonly string[]
+  readonly count: number
 }
 
 /** A (shape, call site) group that crossed the threshold, before its fix hint. */
 export interface CandidateBase {
-  readonly kind: 'n-plus-one' | 'duplicate'
+  readonly kind: 'n-plus-one' | 'duplicate' | 'query-budget'
   readonly fingerprint: string
   readonly shape: string
   readonly statementKind: StatementKind
@@ -45,9 +79,21 @@ export interface CandidateBase {
   readonly adapter: 'kysely' | 'pg'
   /** Position of the group's first query among the scope's queries (for stable ordering). */
   readonly firstSeen: number
+  readonly severity: Severity
+  /** Every execution returned at most one row (a lookup by key, a belongs-to). */
+  readonly singleRow: boolean
+  /** The query whose result fed the loop, when the parameters prove it. */
+  readonly source?: SourceCandidate
+  /** Other shapes run once per iteration of the same loop (MN+1), this one first. */
+  readonly pattern?: readonly PatternMember[]
+  /** For `query-budget`: the budget and the shapes that ran most. */
+  readonly budget?: number
+  readonly topShapes?: readonly PatternMember[]
+  /** A value type seen in the parameter fed per row ('int', 'bigint', 'uuid', 'text'), for SQL hints. */
+  readonly paramType?: string
 }
 
-/** A (shape, call site) group that crossed the threshold: a finding before presentation. */
+/** A group that crossed the threshold: a finding before presentation. */
 export interface Candidate extends CandidateBase {
   /** One line on how to fix it (see `fixHint`). */
   readonly hint: string

@@ -1,19 +1,15 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
-import { randomBytes } from 'node:crypto'
-import type { Candidate } from '../analyze/index.js'
-import { captureSite, type DepthHint } from '../callsite/capture-site.js'
-import { resolveSite } from '../callsite/resolve-site.js'
-import { sqlInfo } from '../fingerprint/index.js'
+import { DetectorCore, failsOn, type CoreDefaults } from './detector-core.js'
+import type { BaselineEntry } from './baseline.js'
 import { NPlusOneError } from './errors.js'
-import { publishScopeEnd } from './hub.js'
-import { matchesIgnoreRule } from './ignore.js'
 import { internalError } from './internal-error.js'
-import { describeValue, resolveOptions, type DetectorOptions, type ResolvedOptions } from './options.js'
-import { QueryTrace } from './query-trace.js'
+import { describeValue, resolveOptions, type DetectorOptions, type IgnoreRule, type ResolvedOptions } from './options.js'
 import { registerDetector } from './registry.js'
-import { Scope, type ScopeKind } from './scope.js'
-import { stableId } from './stable-id.js'
-import type { Finding, QueryError, QueryRecord, Reporter, ScopeInfo, ScopeInput, ScopeReport } from './types.js'
+import type { Scope, ScopeKind } from './scope.js'
+import { checkFn, parseScopeInput } from './scope-input.js'
+import type { Finding, QueryRecord, ScopeInfo, ScopeInput } from './types.js'
+
+export type { CoreDefaults } from './detector-core.js'
+export { DetectorCore } from './detector-core.js'
 
 /** What `detector.capture` resolves to. */
 export interface CaptureReport<T> {
@@ -21,7 +17,7 @@ export interface CaptureReport<T> {
   readonly result: T
   /** Every query `fn` ran, in the order they finished (capped at `maxRecords`). */
   readonly queries: QueryRecord[]
-  /** N+1 and duplicate findings, nested scopes included. */
+  /** N+1, duplicate and query-budget findings, nested scopes included. */
   readonly findings: Finding[]
 }
 
@@ -65,7 +61,10 @@ export interface Detector {
   run<T>(scope: ScopeInput, fn: () => T | PromiseLike<T>): Promise<Awaited<T>>
   /** Runs `fn` in a new scope and resolves to its result, queries and findings; reports nothing. */
   capture<T>(fn: () => T | PromiseLike<T>): Promise<CaptureReport<Awaited<T>>>
-  /** Resolves to `fn`'s result, or rejects with `NPlusOneError` when `fn` ran an N+1. */
+  /**
+   * Resolves to `fn`'s result, or rejects with `NPlusOneError` when `fn` ran an N+1 (one the
+   * baseline does not list).
+   */
   assertNoNPlusOne<T>(fn: () => T | PromiseLike<T>): Promise<Awaited<T>>
   /** Opens a scope to be ended by hand (see `ScopeHandle`). */
   startScope(scope: ScopeInput): ScopeHandle
@@ -76,300 +75,33 @@ export interface Detector {
    * @example
    * worker.process(detector.wrapJob((job) => `job ${job.name}`, async (job) => sendDigest(job.data)))
    */
-  wrapJob<A extends unknown[], R>(
-    name: ScopeInput | ((...args: NoInfer<A>) => ScopeInput),
-    fn: (...args: A) => R | PromiseLike<R>,
-  ): (...args: A) => Promise<Awaited<R>>
+  wrapJob<F extends (...args: any[]) => unknown>(
+    name: ScopeInput | ((...args: Parameters<F>) => ScopeInput),
+    fn: F,
+  ): (...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>>
+  /**
+   * Runs `fn` with detection paused: its queries (and those of everything it starts) are not
+   * recorded and count toward nothing. Returns what `fn` returns.
+   *
+   * @example
+   * const flags = detector.ignore(() => loadFeatureFlagsOneByOne(db)) // known, accepted
+   */
+  ignore<T>(fn: () => T): T
   /** The innermost open scope of the current async context, if any. */
   currentScope(): ScopeInfo | undefined
-}
-
-// The first scopes of a process capture a call site for every query, so tests and the first
-// requests after a start are exact; afterwards only shapes that repeat (now, or ever before in
-// this process) pay for a stack. See docs/how-it-works.md.
-const WARMUP_SCOPES = 1000
-const MAX_HOT_SHAPES = 10_000
-const SCOPE_PREFIX = `${randomBytes(3).toString('hex')}-`
-
-function errorOf(error: unknown, withMessage: boolean): QueryError {
-  if (error === null || typeof error !== 'object') return { name: 'Error', message: withMessage ? String(error) : '' }
-  const e = error as { name?: unknown; message?: unknown; code?: unknown }
-  const name = typeof e.name === 'string' ? e.name : 'Error'
-  const message = withMessage && typeof e.message === 'string' ? e.message : ''
-  return typeof e.code === 'string' ? { name, message, code: e.code } : { name, message }
-}
-
-function parseScopeInput(input: unknown, what: string): { name: string | undefined; id: string | undefined } {
-  if (typeof input === 'string') return { name: input, id: undefined }
-  if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
-    const { name, id } = input as { name?: unknown; id?: unknown }
-    if (name !== undefined && typeof name !== 'string') {
-      throw new TypeError(`n1guard: ${what}: scope name must be a string, got ${describeValue(name)}`)
-    }
-    if (id !== undefined && (typeof id !== 'string' || id.length === 0)) {
-      throw new TypeError(`n1guard: ${what}: scope id must be a non-empty string, got ${describeValue(id)}`)
-    }
-    return { name, id }
-  }
-  throw new TypeError(`n1guard: ${what}: scope must be a name or { name?, id? }, got ${describeValue(input)}`)
-}
-
-function checkFn(fn: unknown, what: string): void {
-  if (typeof fn !== 'function') throw new TypeError(`n1guard: ${what} needs a function, got ${describeValue(fn)}`)
+  /**
+   * Ignore rules that have not silenced a single finding in this process: candidates for removal.
+   * In `'warn'` mode n1guard also names them on stderr when the process exits.
+   */
+  staleIgnoreRules(): IgnoreRule[]
+  /** Baseline entries no finding of this process matched (fixed, or not exercised by this run). */
+  staleBaselineEntries(): BaselineEntry[]
 }
 
 const RUN: ScopeKind = { exact: false, keepRecords: false, report: true, canThrow: true }
 const MANUAL: ScopeKind = { exact: false, keepRecords: false, report: true, canThrow: false }
 const CAPTURE: ScopeKind = { exact: true, keepRecords: true, report: false, canThrow: false }
-
-/** Defaults the composition root (`src/index.ts`) supplies, so core never imports the reporters. */
-export interface CoreDefaults {
-  readonly consoleReporter: () => Reporter
-}
-
-/**
- * The detector's machinery. Adapters reach it through `detectorCore(detector)`; users only see the
- * `Detector` facade.
- */
-export class DetectorCore {
-  readonly als = new AsyncLocalStorage<Scope>()
-  readonly hot = new Set<string>()
-  scopesOpened = 0
-  private counter = 0
-  private readonly failedReporters = new WeakSet<object>()
-  private consoleFallback: Reporter | undefined
-
-  constructor(
-    readonly options: ResolvedOptions,
-    private readonly defaults: CoreDefaults,
-  ) {}
-
-  /** The open scope a query issued now belongs to, or undefined (pass the query through). */
-  activeScope(): Scope | undefined {
-    if (!this.options.enabled) return undefined
-    const scope = this.als.getStore()
-    return scope === undefined || scope.ended ? undefined : scope
-  }
-
-  /**
-   * Called by an adapter when a statement is issued, in the caller's async context. Returns the
-   * trace to complete with `end`, or undefined when the query is outside any scope.
-   * `entry` is the adapter function the application called (stack frames above it are n1guard's).
-   */
-  begin(
-    sql: unknown,
-    params: readonly unknown[] | undefined,
-    adapter: 'kysely' | 'pg',
-    entry: Function,
-    hint: DepthHint,
-    issuedAt?: number,
-  ): QueryTrace | undefined {
-    const scope = this.activeScope()
-    if (scope === undefined || typeof sql !== 'string') return undefined
-    try {
-      const info = sqlInfo(sql)
-      let site
-      if (info.kind !== 'transaction') {
-        const id = info.id
-        const repeat = scope.issued.has(id)
-        if (!repeat) scope.issued.add(id)
-        else if (this.hot.size < MAX_HOT_SHAPES) this.hot.add(id)
-        if (repeat || scope.kind.exact || this.hot.has(id)) site = captureSite(entry, hint)
-      }
-      const now = performance.now()
-      return new QueryTrace(scope, info, params, site, adapter, issuedAt ?? now, now, this.options.captureParams)
-    } catch (error) {
-      internalError('recording the start of a query', error)
-      return undefined
-    }
-  }
-
-  /** Called by an adapter when the statement settled, before the caller sees the outcome. */
-  end(trace: QueryTrace, rowCount: number | undefined, error?: unknown): void {
-    try {
-      trace.endedAt = performance.now()
-      trace.rowCount = rowCount
-      if (error !== undefined) trace.error = errorOf(error, this.options.captureParams)
-      const scope = trace.scope
-      // A query still running when its scope ended (fire and forget) is not the scope's any more.
-      if (scope.ended) return
-      scope.aggregate.add(trace)
-      const site = trace.site
-      if (site !== undefined && !scope.sites.has(site.key)) scope.sites.set(site.key, site)
-      if (scope.kind.keepRecords) {
-        if (scope.records.length < this.options.maxRecords) scope.records.push(trace)
-        else scope.truncated++
-      }
-    } catch (err) {
-      internalError('recording the end of a query', err)
-    }
-  }
-
-  open(input: ScopeInput, kind: ScopeKind, what: string): Scope {
-    const { name, id } = parseScopeInput(input, what)
-    const parent = this.als.getStore()
-    if (this.scopesOpened < WARMUP_SCOPES && !kind.exact) kind = { ...kind, exact: true }
-    // Inside capture(), nested scopes (middleware served in-process) keep records for it.
-    if (parent !== undefined && !parent.ended && parent.kind.keepRecords && !kind.keepRecords) {
-      kind = { ...kind, keepRecords: true, exact: true }
-    }
-    this.scopesOpened++
-    const scopeId = id ?? SCOPE_PREFIX + (++this.counter).toString(36)
-    return new Scope(scopeId, name, parent === undefined || parent.ended ? undefined : parent, kind, performance.now())
-  }
-
-  /**
-   * Ends a scope: findings from its aggregate, ignore rules applied, handed up to its parent.
-   * `surfaced`: the opener is about to throw them (`run` in 'throw' mode).
-   */
-  close(scope: Scope, surfaced = false): readonly Finding[] {
-    if (scope.ended) return scope.findings
-    scope.ended = true
-    scope.endedAt = performance.now()
-    let own: Finding[] = []
-    try {
-      const info = scope.info()
-      for (const c of scope.aggregate.candidates(this.options.threshold)) {
-        const finding = this.toFinding(c, scope, info)
-        if (!this.ignored(finding)) own.push(finding)
-      }
-    } catch (error) {
-      internalError('analyzing a scope', error)
-      own = []
-    }
-    scope.ownFindings = own
-    const all = scope.childFindings === undefined ? own : [...own, ...scope.childFindings]
-    scope.findings = all
-    publishScopeEnd(() => ({
-      scope: scope.info(),
-      findings: own,
-      queryCount: scope.aggregate.size,
-      durationMs: scope.endedAt - scope.startedAt,
-      surfaced: surfaced || !scope.kind.report || insideCapture(scope),
-    }))
-    const parent = scope.parent
-    if (parent !== undefined && !parent.ended) {
-      if (all.length > 0) (parent.childFindings ??= []).push(...all)
-      if (parent.kind.keepRecords) {
-        const mine = scope.childRecords === undefined ? scope.records : [...scope.records, ...scope.childRecords]
-        ;(parent.childRecords ??= []).push(...mine)
-      }
-    }
-    return all
-  }
-
-  private toFinding(c: Candidate, scope: Scope, info: ScopeInfo): Finding {
-    const raw = c.siteKey === undefined ? undefined : scope.sites.get(c.siteKey)
-    const callSite = raw === undefined ? undefined : resolveSite(raw)
-    const where = callSite === undefined ? '' : `${callSite.file}:${callSite.function ?? callSite.line}`
-    const finding: Finding = {
-      kind: c.kind,
-      id: stableId(`${c.kind}\u0000${c.fingerprint}\u0000${where}`),
-      fingerprint: c.fingerprint,
-      sql: c.shape,
-      count: c.count,
-      distinctParams: c.distinctParams,
-      ...(callSite === undefined ? {} : { callSite }),
-      parallel: c.parallel,
-      totalDurationMs: c.totalDurationMs,
-      scope: info,
-      ...(c.tables[0] === undefined ? {} : { table: c.tables[0] }),
-      hint: c.hint,
-    }
-    if (this.options.captureParams) {
-      const samples = scope.records
-        .filter((r) => r.fingerprint === c.fingerprint && r.siteKey === c.siteKey && r.params !== undefined)
-        .slice(0, 5)
-        .map((r) => r.params as readonly unknown[])
-      if (samples.length > 0) return { ...finding, sampleParams: samples }
-    }
-    return finding
-  }
-
-  private ignored(f: Finding): boolean {
-    const rules = this.options.ignore
-    if (rules.length === 0) return false
-    const subject = {
-      sql: f.sql,
-      fingerprint: f.fingerprint,
-      kind: f.kind,
-      ...(f.table === undefined ? {} : { table: f.table }),
-      ...(f.callSite === undefined ? {} : { callSite: f.callSite }),
-    }
-    for (const rule of rules) {
-      try {
-        if (matchesIgnoreRule(rule, subject)) return true
-      } catch (error) {
-        internalError('evaluating an ignore rule', error)
-      }
-    }
-    return false
-  }
-
-  private reportersFor(scope: Scope, throwing: boolean): readonly Reporter[] {
-    const { mode, reporters } = this.options
-    if (mode === 'silent' || !scope.kind.report) return []
-    if (reporters !== undefined) return reporters
-    // In 'throw' mode the rejection is the report; findings that cannot be thrown still get said.
-    if (mode === 'throw' && throwing) return []
-    this.consoleFallback ??= this.defaults.consoleReporter()
-    return [this.consoleFallback]
-  }
-
-  /**
-   * Hands a closed scope's own findings (nested scopes report their own) to the reporters; a
-   * throwing reporter is said once. `throwing`: the caller rejects with the N+1 findings instead.
-   */
-  report(scope: Scope, throwing: boolean): void {
-    const findings = throwing ? scope.ownFindings.filter((f) => f.kind !== 'n-plus-one') : scope.ownFindings
-    const reporters = this.reportersFor(scope, throwing)
-    if (reporters.length === 0) return
-    const report: ScopeReport = {
-      scope: scope.info(),
-      findings,
-      queryCount: scope.aggregate.size,
-      durationMs: scope.endedAt - scope.startedAt,
-    }
-    for (const reporter of reporters) {
-      try {
-        if (typeof reporter === 'function') reporter(report)
-        else reporter.report(report)
-      } catch (error) {
-        if (this.failedReporters.has(reporter)) continue
-        this.failedReporters.add(reporter)
-        const name = typeof reporter === 'function' ? reporter.name : reporter.constructor?.name
-        internalError(`running reporter ${name || '(anonymous)'} (it threw; its later errors are not shown)`, error)
-      }
-    }
-  }
-
-  records(scope: Scope): QueryRecord[] {
-    const all = scope.childRecords === undefined ? scope.records : [...scope.records, ...scope.childRecords]
-    return all.map(toRecord)
-  }
-}
-
-const origin = performance.timeOrigin
-
-function toRecord(t: QueryTrace): QueryRecord {
-  return {
-    sql: t.shape,
-    fingerprint: t.fingerprint,
-    durationMs: t.endedAt - t.startedAt,
-    ...(t.rowCount === undefined ? {} : { rowCount: t.rowCount }),
-    startedAt: origin + t.startedAt,
-    scopeId: t.scope.id,
-    ...(t.site === undefined ? {} : { callSite: resolveSite(t.site) }),
-    ...(t.error === undefined ? {} : { error: t.error }),
-    ...(t.params === undefined ? {} : { params: t.params }),
-    kind: t.kind,
-  }
-}
-
-function insideCapture(scope: Scope): boolean {
-  for (let s = scope.parent; s !== undefined; s = s.parent) if (!s.kind.report) return true
-  return false
-}
+const PAUSED: ScopeKind = { exact: false, keepRecords: false, report: false, canThrow: false, paused: true }
 
 const cores = new WeakMap<object, DetectorCore>()
 
@@ -385,9 +117,7 @@ export function detectorCore(detector: unknown, what: string): DetectorCore {
   return core
 }
 
-function nPlusOnes(findings: readonly Finding[]): Finding[] {
-  return findings.filter((f) => f.kind === 'n-plus-one')
-}
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown }
 
 /**
  * Creates a detector (see `createDetector` in the package root for the documented entry point).
@@ -397,7 +127,7 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
   const resolved = resolveOptions(options)
   const core = new DetectorCore(Object.freeze(resolved), defaults)
 
-  async function runIn<T>(scope: Scope, fn: () => T | PromiseLike<T>): Promise<{ ok: true; value: Awaited<T> } | { ok: false; error: unknown }> {
+  async function runIn<T>(scope: Scope, fn: () => T | PromiseLike<T>): Promise<Outcome<Awaited<T>>> {
     try {
       return { ok: true, value: await core.als.run(scope, fn) }
     } catch (error) {
@@ -416,8 +146,9 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
       }
       const scope = core.open(input, RUN, 'detector.run')
       const outcome = await runIn(scope, fn)
-      const findings = core.close(scope, resolved.mode === 'throw' && outcome.ok)
-      const thrown = resolved.mode === 'throw' && outcome.ok ? nPlusOnes(findings) : []
+      const throwing = resolved.mode === 'throw' && outcome.ok
+      const findings = core.close(scope, throwing)
+      const thrown = throwing ? findings.filter(failsOn) : []
       core.report(scope, thrown.length > 0)
       if (!outcome.ok) throw outcome.error
       if (thrown.length > 0) throw new NPlusOneError(thrown)
@@ -442,7 +173,7 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
       const outcome = await runIn(scope, fn)
       const findings = core.close(scope)
       if (!outcome.ok) throw outcome.error
-      const bad = nPlusOnes(findings)
+      const bad = findings.filter(failsOn)
       if (bad.length > 0) throw new NPlusOneError(bad)
       return outcome.value
     },
@@ -479,14 +210,14 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
       }
     },
 
-    wrapJob<A extends unknown[], R>(
-      name: ScopeInput | ((...args: NoInfer<A>) => ScopeInput),
-      fn: (...args: A) => R | PromiseLike<R>,
-    ): (...args: A) => Promise<Awaited<R>> {
+    wrapJob<F extends (...args: any[]) => unknown>(
+      name: ScopeInput | ((...args: Parameters<F>) => ScopeInput),
+      fn: F,
+    ): (...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>> {
       checkFn(fn, 'detector.wrapJob')
       if (typeof name !== 'function') parseScopeInput(name, 'detector.wrapJob')
       const run = detector.run
-      return function job(this: unknown, ...args: A): Promise<Awaited<R>> {
+      return function job(this: unknown, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> {
         let scope: ScopeInput
         try {
           scope = typeof name === 'function' ? name(...args) : name
@@ -494,12 +225,27 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
           internalError('naming a job scope (the name function threw)', error)
           scope = 'job'
         }
-        return run(scope, () => fn.apply(this, args))
+        return run(scope, () => fn.apply(this, args) as ReturnType<F>)
       }
+    },
+
+    ignore<T>(fn: () => T): T {
+      checkFn(fn, 'detector.ignore')
+      if (!resolved.enabled) return fn()
+      const paused = core.open({ name: 'ignored' }, PAUSED, 'detector.ignore')
+      return core.als.run(paused, fn)
     },
 
     currentScope(): ScopeInfo | undefined {
       return core.activeScope()?.info()
+    },
+
+    staleIgnoreRules(): IgnoreRule[] {
+      return core.staleIgnoreRules()
+    },
+
+    staleBaselineEntries(): BaselineEntry[] {
+      return core.staleBaselineEntries()
     },
   }
   cores.set(detector, core)

@@ -1,3 +1,4 @@
+import { explainSource } from './explain.js'
 import type { CallSite, Finding } from './types.js'
 
 function where(site: CallSite | undefined): string {
@@ -17,8 +18,11 @@ function describe(findings: readonly Finding[]): string {
     lines.push(
       `  - ${f.count} × ${f.sql}`,
       `    at ${where(f.callSite)}${f.parallel ? ' (in parallel)' : ''}, ${f.distinctParams} distinct parameter sets`,
-      `    fix: ${f.hint}`,
     )
+    const proof = explainSource(f)
+    if (proof !== undefined) lines.push(`    proof: ${proof} (${where(f.source?.callSite)})`)
+    for (const m of f.pattern?.slice(1) ?? []) lines.push(`    and per row: ${m.count} × ${m.sql} at ${where(m.callSite)}`)
+    lines.push(`    fix: ${f.hint}`)
   }
   return lines.join('\n')
 }

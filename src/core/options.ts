@@ -1,4 +1,4 @@
-import type { CallSite, Finding, Reporter } from './types.js'
+import type { CallSite, Finding, Reporter, ScopeInfo, Severity } from './types.js'
 
 /** What the detector does when a scope ends with findings. */
 export type DetectorMode = 'warn' | 'throw' | 'silent'
@@ -79,6 +79,46 @@ export interface DetectorOptions {
    * @default true
    */
   readonly enabled?: boolean
+  /**
+   * A query budget: a scope that runs more queries (transaction control aside) gets a
+   * `query-budget` finding listing the shapes that ran most. A number for every scope, or a
+   * function of the scope (return undefined for no budget); `run({ name, maxQueries })` overrides.
+   * @default undefined (no budget)
+   * @example maxQueries: (scope) => (scope.name?.startsWith('GET /reports') ? 500 : 50)
+   */
+  readonly maxQueries?: number | ((scope: ScopeInfo) => number | undefined)
+  /**
+   * Report an N+1 only when n1guard proved that an earlier result of two rows or more fed it
+   * (as Bullet and Laravel's lazy-loading guard do): fewer findings, no false alarms.
+   * @default false
+   */
+  readonly requireMultiRowSource?: boolean
+  /**
+   * Leave out findings whose executions took less than this many milliseconds in total: in
+   * production, warn only about loops that cost something.
+   * @default 0
+   */
+  readonly minTotalDurationMs?: number
+  /**
+   * Leave out findings below this severity (`'low'` keeps everything; see `Severity`).
+   * @default 'low'
+   */
+  readonly minSeverity?: Severity
+  /**
+   * Path of a baseline file that lists known findings (by shape, file and function, not line), for
+   * adopting n1guard on an existing codebase: known findings still warn but never fail
+   * (`assertNoNPlusOne`, `'throw'` mode); new ones do. Run once with `N1GUARD_UPDATE_BASELINE=1`
+   * to write it from what the process finds.
+   * @default undefined
+   */
+  readonly baseline?: string
+  /**
+   * Warn (once per call site, a few at most) when a query runs with no scope while scopes are open
+   * in the process, or after its scope ended: the sign of lost async context (a callback API, an
+   * event emitter, a timer) or of fire-and-forget work. Off in `'silent'` mode.
+   * @default true
+   */
+  readonly warnOnLostContext?: boolean
 }
 
 /** Options after validation, with defaults applied. */
@@ -90,9 +130,30 @@ export interface ResolvedOptions {
   readonly captureParams: boolean
   readonly maxRecords: number
   readonly enabled: boolean
+  readonly maxQueries: number | ((scope: ScopeInfo) => number | undefined) | undefined
+  readonly requireMultiRowSource: boolean
+  readonly minTotalDurationMs: number
+  readonly minSeverity: Severity
+  readonly baseline: string | undefined
+  readonly warnOnLostContext: boolean
 }
 
-const KNOWN = new Set(['threshold', 'mode', 'reporters', 'ignore', 'captureParams', 'maxRecords', 'enabled'])
+const KNOWN = new Set([
+  'threshold',
+  'mode',
+  'reporters',
+  'ignore',
+  'captureParams',
+  'maxRecords',
+  'enabled',
+  'maxQueries',
+  'requireMultiRowSource',
+  'minTotalDurationMs',
+  'minSeverity',
+  'baseline',
+  'warnOnLostContext',
+])
+const SEVERITIES = new Set(['low', 'medium', 'high'])
 const MODES = new Set(['warn', 'throw', 'silent'])
 
 /** Shows a bad value the way a user would recognise it in their code. */
@@ -191,6 +252,21 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     if (typeof v !== 'boolean') throw new TypeError(`n1guard: option \`${name}\` must be a boolean, got ${describeValue(v)}`)
     return v
   }
+  let maxQueries: ResolvedOptions['maxQueries']
+  if (o.maxQueries !== undefined) {
+    if (typeof o.maxQueries === 'function') maxQueries = o.maxQueries as (scope: ScopeInfo) => number | undefined
+    else maxQueries = positiveInteger('maxQueries', o.maxQueries, 1)
+  }
+  const minMs = o.minTotalDurationMs
+  if (minMs !== undefined && (typeof minMs !== 'number' || !Number.isFinite(minMs) || minMs < 0)) {
+    throw new TypeError(`n1guard: option \`minTotalDurationMs\` must be a number >= 0, got ${describeValue(minMs)}`)
+  }
+  if (o.minSeverity !== undefined && (typeof o.minSeverity !== 'string' || !SEVERITIES.has(o.minSeverity))) {
+    throw new TypeError(`n1guard: option \`minSeverity\` must be 'low', 'medium' or 'high', got ${describeValue(o.minSeverity)}`)
+  }
+  if (o.baseline !== undefined && (typeof o.baseline !== 'string' || o.baseline.length === 0)) {
+    throw new TypeError(`n1guard: option \`baseline\` must be a file path, got ${describeValue(o.baseline)}`)
+  }
   return {
     threshold,
     mode,
@@ -199,5 +275,11 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     captureParams: bool('captureParams', false),
     maxRecords: o.maxRecords === undefined ? 10_000 : positiveInteger('maxRecords', o.maxRecords, 1),
     enabled: bool('enabled', true),
+    maxQueries,
+    requireMultiRowSource: bool('requireMultiRowSource', false),
+    minTotalDurationMs: (minMs as number | undefined) ?? 0,
+    minSeverity: (o.minSeverity as Severity | undefined) ?? 'low',
+    baseline: o.baseline as string | undefined,
+    warnOnLostContext: bool('warnOnLostContext', true),
   }
 }

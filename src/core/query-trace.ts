@@ -25,6 +25,10 @@ export class QueryTrace implements AnalyzedQuery {
   error: QueryError | undefined = undefined
   /** Parameter values, kept only with `captureParams`. */
   readonly params: readonly unknown[] | undefined
+  /** The bound values, by reference: sampled once the shape repeats, to find what fed a loop. */
+  readonly values: readonly unknown[] | undefined
+  /** The result rows, by reference, until the scope's aggregate has taken what it keeps. */
+  rows: readonly unknown[] | undefined = undefined
 
   constructor(
     readonly scope: Scope,
@@ -47,6 +51,7 @@ export class QueryTrace implements AnalyzedQuery {
     // Hashed now, as sent: the caller may reuse the array once the query is on its way.
     this.paramKey = paramKey(params, info.literalKey)
     this.params = keepParams && params !== undefined ? [...params] : undefined
+    this.values = params
   }
 
   /** Times the statement from `now`: it was issued earlier but waited (for a pooled connection). */

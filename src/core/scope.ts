@@ -13,6 +13,8 @@ export interface ScopeKind {
   readonly report: boolean
   /** Its opener can reject with `NPlusOneError` (`run`); middleware scopes cannot. */
   readonly canThrow: boolean
+  /** Detection paused (`detector.ignore(fn)`): queries pass through unrecorded. */
+  readonly paused?: boolean
 }
 
 /**
@@ -43,6 +45,8 @@ export class Scope implements ScopeInfo {
     readonly parent: Scope | undefined,
     readonly kind: ScopeKind,
     readonly startedAt: number,
+    /** Query budget given when the scope was opened; overrides the detector's `maxQueries`. */
+    readonly maxQueries: number | undefined = undefined,
   ) {}
 
   /** A plain `{ id, name? }` snapshot for findings and reports. */

@@ -25,8 +25,11 @@ export interface ScopeInfo {
   readonly name?: string
 }
 
-/** What `detector.run` accepts as its first argument: a name, or a name and an id. */
-export type ScopeInput = string | { readonly name?: string; readonly id?: string }
+/**
+ * What `detector.run` accepts as its first argument: a name, or a name, an id and a query budget
+ * for this scope (overrides the detector's `maxQueries`).
+ */
+export type ScopeInput = string | { readonly name?: string; readonly id?: string; readonly maxQueries?: number }
 
 /** How a query failed, without the parameter values some drivers copy into errors. */
 export interface QueryError {
@@ -64,8 +67,46 @@ export interface QueryRecord {
 /** Statement classes that n1guard distinguishes. */
 export type StatementKindName = 'select' | 'insert' | 'update' | 'delete' | 'merge' | 'transaction' | 'utility'
 
-/** What a finding is about. */
-export type FindingKind = 'n-plus-one' | 'duplicate'
+/**
+ * What a finding is about: `n-plus-one` (a loop over rows), `duplicate` (the same query with the
+ * same parameters repeated), `query-budget` (a scope ran more queries than `maxQueries`).
+ */
+export type FindingKind = 'n-plus-one' | 'duplicate' | 'query-budget'
+
+/**
+ * How much a finding matters: `high` when n1guard proved which query fed the loop or the loop ran
+ * 10 times or more; `low` for two or three single-row lookups nothing proves to be a loop (often
+ * two different rows a handler needs) and for small duplicates; `medium` otherwise.
+ */
+export type Severity = 'high' | 'medium' | 'low'
+
+/** One SQL shape mentioned by a finding (a member of a loop pattern, a top shape of a budget). */
+export interface FindingShape {
+  readonly sql: string
+  readonly fingerprint: string
+  readonly count: number
+  readonly callSite?: CallSite
+  readonly table?: string
+}
+
+/**
+ * The earlier query whose result rows supplied a loop's parameters: "1 query on person returned
+ * 20 rows; its id column fed 20 queries on pet". Present only when the values prove it.
+ */
+export interface FindingSource {
+  readonly sql: string
+  readonly fingerprint: string
+  readonly callSite?: CallSite
+  readonly table?: string
+  /** Executions of the source shape in the scope. */
+  readonly queries: number
+  /** Rows they returned. */
+  readonly rowCount: number
+  /** The result column whose values became the loop's parameter. */
+  readonly column: string
+  /** 1-based position of the loop query's parameter it fed. */
+  readonly param: number
+}
 
 /**
  * A problem n1guard found in one scope: one SQL shape run again and again from one call site.
@@ -103,6 +144,19 @@ export interface Finding {
   readonly hint: string
   /** A few parameter sets seen, only with `captureParams: true`. */
   readonly sampleParams?: readonly (readonly unknown[])[]
+  readonly severity: Severity
+  /** True when n1guard saw the loop's parameters come from an earlier result (`source`). */
+  readonly proven: boolean
+  /** The query that fed the loop, when proven. */
+  readonly source?: FindingSource
+  /** Every shape the loop runs per row, when it runs several (MN+1); this finding's shape first. */
+  readonly pattern?: readonly FindingShape[]
+  /** For `query-budget`: the budget that was exceeded. */
+  readonly budget?: number
+  /** For `query-budget`: the shapes that ran most. */
+  readonly topShapes?: readonly FindingShape[]
+  /** True when the baseline file lists this finding as known: it warns but never fails. */
+  readonly baselined?: boolean
 }
 
 /** Everything a reporter learns when a scope ends. */

@@ -58,7 +58,7 @@ function patchConnection(connection: DatabaseConnection, core: DetectorCore): Da
     }
     return pending.then(
       (result) => {
-        core.end(trace, rowCountOf(result))
+        core.end(trace, rowCountOf(result), undefined, Array.isArray(result?.rows) ? result.rows : undefined)
         return result
       },
       (error: unknown) => {

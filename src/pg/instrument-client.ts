@@ -70,6 +70,13 @@ function countOne(r: PgResultLike | null | undefined): number | undefined {
   return typeof r.rowCount === 'number' ? r.rowCount : undefined
 }
 
+/** The row array of a single-statement result, by reference. @internal */
+export function rowsOf(result: unknown): readonly unknown[] | undefined {
+  if (result === null || typeof result !== 'object' || Array.isArray(result)) return undefined
+  const rows = (result as PgResultLike).rows
+  return Array.isArray(rows) ? rows : undefined
+}
+
 /** Rows returned, or rows affected; summed over a multi-statement result. @internal */
 export function rowCountOf(result: unknown): number | undefined {
   if (Array.isArray(result)) {
@@ -126,7 +133,7 @@ function observe(core: DetectorCore, original: Fn, self: unknown, args: unknown[
   if (cbIndex >= 0) {
     const callback = args[cbIndex] as Fn
     args[cbIndex] = bindToCaller(core, function (this: unknown, error: unknown, result: unknown) {
-      core.end(trace, error ? undefined : rowCountOf(result), error || undefined)
+      core.end(trace, error ? undefined : rowCountOf(result), error || undefined, error ? undefined : rowsOf(result))
       return callback.call(this, error, result)
     })
     return original.apply(self, args)
@@ -136,7 +143,7 @@ function observe(core: DetectorCore, original: Fn, self: unknown, args: unknown[
     const callback = (config as { callback: Fn }).callback
     const copy = Object.assign(Object.create(Object.getPrototypeOf(config) as object) as object, config)
     ;(copy as { callback: Fn }).callback = bindToCaller(core, function (this: unknown, error: unknown, result: unknown) {
-      core.end(trace, error ? undefined : rowCountOf(result), error || undefined)
+      core.end(trace, error ? undefined : rowCountOf(result), error || undefined, error ? undefined : rowsOf(result))
       return callback.call(this, error, result)
     })
     args[0] = copy
@@ -156,7 +163,7 @@ function observe(core: DetectorCore, original: Fn, self: unknown, args: unknown[
   // .then on pg's own promise keeps the user's Promise implementation (the `Promise` pool option).
   return (returned as Promise<unknown>).then(
     (result) => {
-      core.end(trace, rowCountOf(result))
+      core.end(trace, rowCountOf(result), undefined, rowsOf(result))
       return result
     },
     (error: unknown) => {

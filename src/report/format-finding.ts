@@ -1,3 +1,4 @@
+import { explainSource } from '../core/explain.js'
 import type { CallSite, Finding } from '../core/types.js'
 
 /** Colour functions; identity when the output is not a terminal. */
@@ -41,8 +42,13 @@ export function clip(sql: string, max: number): string {
 
 /** The headline: what kind of problem and how often. */
 export function findingTitle(f: Finding): string {
-  const what = f.kind === 'n-plus-one' ? 'N+1 query' : 'duplicate query'
-  return `${what}: ${f.count} × the same ${f.kind === 'n-plus-one' ? 'shape' : 'query'}${f.table === undefined ? '' : ` on ${f.table}`}`
+  const on = f.table === undefined ? '' : ` on ${f.table}`
+  if (f.kind === 'query-budget') return `query budget exceeded: ${f.count} queries, budget ${f.budget ?? '?'}`
+  if (f.kind === 'duplicate') return `duplicate query: ${f.count} × the same query${on}`
+  if (f.pattern !== undefined && f.pattern.length > 1) {
+    return `N+1 query: ${f.count} × a loop of ${f.pattern.length} queries per row (${f.pattern.map((m) => m.table ?? '?').join(', ')})`
+  }
+  return `N+1 query: ${f.count} × the same shape${on}`
 }
 
 /**
@@ -54,18 +60,24 @@ export function findingTitle(f: Finding): string {
 export function formatFinding(f: Finding, palette: Palette = PLAIN, options: { maxSql?: number } = {}): string[] {
   const sql = options.maxSql === undefined ? f.sql : clip(f.sql, options.maxSql)
   const scope = f.scope.name === undefined ? `scope ${f.scope.id}` : f.scope.name
-  const details = [
-    `${f.count} queries`,
-    `${f.distinctParams} distinct parameter set${f.distinctParams === 1 ? '' : 's'}`,
-    `${ms(f.totalDurationMs)} total`,
-  ]
+  const clipped = (s: string) => (options.maxSql === undefined ? s : clip(s, options.maxSql))
+  const details =
+    f.kind === 'query-budget'
+      ? [`${ms(f.totalDurationMs)} in queries`]
+      : [`${f.count} queries`, `${f.distinctParams} distinct parameter set${f.distinctParams === 1 ? '' : 's'}`, `${ms(f.totalDurationMs)} total`]
   if (f.parallel) details.push('in parallel')
+  details.push(`severity ${f.severity}`)
+  if (f.baselined === true) details.push('known (baseline)')
   const color = f.kind === 'n-plus-one' ? palette.yellow : palette.cyan
-  return [
-    `${color(palette.bold(`n1guard: ${findingTitle(f)}`))} ${palette.dim(`in ${scope}`)}`,
-    `  ${palette.bold(sql)}`,
-    `  at ${formatCallSite(f.callSite)}`,
-    `  ${palette.dim(details.join(', '))}`,
-    `  fix: ${f.hint}`,
-  ]
+  const lines = [`${color(palette.bold(`n1guard: ${findingTitle(f)}`))} ${palette.dim(`in ${scope}`)}`]
+  if (f.kind === 'query-budget') {
+    for (const t of f.topShapes ?? []) lines.push(`  ${t.count} × ${palette.bold(clipped(t.sql))}`, `      at ${formatCallSite(t.callSite)}`)
+  } else {
+    lines.push(`  ${palette.bold(sql)}`, `  at ${formatCallSite(f.callSite)}`)
+    for (const m of f.pattern?.slice(1) ?? []) lines.push(`  and per row: ${palette.bold(clipped(m.sql))}`, `      at ${formatCallSite(m.callSite)}`)
+    const proof = explainSource(f)
+    if (proof !== undefined) lines.push(`  proof: ${proof}`, `      the first query ran at ${formatCallSite(f.source?.callSite)}`)
+  }
+  lines.push(`  ${palette.dim(details.join(', '))}`, `  fix: ${f.hint}`)
+  return lines
 }

@@ -65,12 +65,9 @@ describe('analyze: the detection rules on plain records', () => {
   })
 
   test('findings come in the order their first query ran, with a hint naming table and column', () => {
-    const records = [
-      q({ paramKey: 1 }),
-      q({ paramKey: 1, fingerprint: 'fp-toy', shape: 'select * from toy where pet_id = ?', tables: ['toy'], siteKey: 't', filters: [{ column: 'pet_id', operator: '=', param: 1 }] }),
-      q({ paramKey: 2, fingerprint: 'fp-toy', shape: 'select * from toy where pet_id = ?', tables: ['toy'], siteKey: 't', filters: [{ column: 'pet_id', operator: '=', param: 1 }] }),
-      q({ paramKey: 2 }),
-    ]
+    const toy = (paramKey: number) =>
+      q({ paramKey, fingerprint: 'fp-toy', shape: 'select * from toy where pet_id = ?', tables: ['toy'], siteKey: 't', filters: [{ column: 'pet_id', operator: '=', param: 1 }] })
+    const records = [q({ paramKey: 1 }), q({ paramKey: 2 }), toy(1), toy(2), toy(3)]
     const found = analyze(records, { threshold: 2 })
     expect(found.map((c) => c.fingerprint)).toEqual(['fp-pet', 'fp-toy'])
     expect(found[1]!.hint).toContain('pet_id = any($1')

@@ -33,7 +33,7 @@ describe('bad options fail fast with a TypeError that names the value', () => {
 
   test('scope arguments and functions are checked', async () => {
     const d = createDetector({ mode: 'silent' })
-    await expect(d.run(42 as never, async () => 1)).rejects.toThrow(/scope must be a name or \{ name\?, id\? \}, got 42/)
+    await expect(d.run(42 as never, async () => 1)).rejects.toThrow(/scope must be a name or \{ name\?, id\?, maxQueries\? \}, got 42/)
     await expect(d.run({ name: 5 } as never, async () => 1)).rejects.toThrow(/scope name must be a string, got 5/)
     await expect(d.run('x', 'nope' as never)).rejects.toThrow(/needs a function, got "nope"/)
     await expect(d.capture(undefined as never)).rejects.toThrow(TypeError)
