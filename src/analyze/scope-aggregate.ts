@@ -140,12 +140,15 @@ class Group {
   }
 }
 
+const NO_RESULTS: ReadonlyArray<{ readonly rows: readonly unknown[]; readonly endedAt: number }> = []
+
 class ShapeEntry implements RetainedShape {
-  readonly groups = new Map<string, Group>()
+  /** Groups by call site: a shape runs from one or a few sites, so a scan beats a Map. */
+  readonly groups: Group[] = []
   unknown: Group | undefined
   count = 0
   /** Result rows kept by reference, in completion order, with when each result ended. */
-  readonly results: Array<{ readonly rows: readonly unknown[]; readonly endedAt: number }> = []
+  results: Array<{ readonly rows: readonly unknown[]; readonly endedAt: number }> = NO_RESULTS as never
   firstEnded = Number.POSITIVE_INFINITY
 
   constructor(readonly first: AnalyzedQuery) {}
@@ -161,8 +164,14 @@ class ShapeEntry implements RetainedShape {
   }
   /** The call site of the shape's first known group (where its results come from). */
   get siteKey(): string | undefined {
-    for (const key of this.groups.keys()) return key
-    return undefined
+    return this.groups[0]?.siteKey
+  }
+
+  group(siteKey: string, position: number): Group {
+    for (const g of this.groups) if (g.siteKey === siteKey) return g
+    const g = new Group(siteKey, position)
+    this.groups.push(g)
+    return g
   }
 }
 
@@ -208,6 +217,8 @@ export class ScopeAggregate {
   private readonly shapes = new Map<string, ShapeEntry>()
   private seen = 0
   private counted = 0
+  /** Shapes that ran more than once: without any, there is nothing but a budget to report. */
+  private repeated = 0
   private resultsKept = 0
   private rowsKept = 0
 
@@ -227,7 +238,7 @@ export class ScopeAggregate {
       entry = new ShapeEntry(q)
       this.shapes.set(q.fingerprint, entry)
     }
-    entry.count++
+    if (++entry.count === 2) this.repeated++
     if (q.endedAt < entry.firstEnded) entry.firstEnded = q.endedAt
     const rows = q.rows
     if (
@@ -237,20 +248,12 @@ export class ScopeAggregate {
       this.resultsKept < MAX_RESULTS_PER_SCOPE &&
       this.rowsKept < MAX_ROWS_PER_SCOPE
     ) {
+      if (entry.results === NO_RESULTS) entry.results = []
       entry.results.push({ rows, endedAt: q.endedAt })
       this.resultsKept++
       this.rowsKept += rows.length
     }
-    let group: Group | undefined
-    if (q.siteKey === undefined) {
-      group = entry.unknown ??= new Group(undefined, position)
-    } else {
-      group = entry.groups.get(q.siteKey)
-      if (group === undefined) {
-        group = new Group(q.siteKey, position)
-        entry.groups.set(q.siteKey, group)
-      }
-    }
+    const group = q.siteKey === undefined ? (entry.unknown ??= new Group(undefined, position)) : entry.group(q.siteKey, position)
     group.add(q)
   }
 
@@ -264,9 +267,12 @@ export class ScopeAggregate {
    */
   candidates(options: RuleOptions): Candidate[] {
     const { threshold } = options
+    const budget = options.maxQueries
+    const overBudget = budget !== undefined && this.counted > budget
+    if (this.repeated === 0 && !overBudget) return []
     const found: Array<CandidateBase & { group: Group }> = []
     for (const entry of this.shapes.values()) {
-      const groups = [...entry.groups.values()]
+      const groups = [...entry.groups]
       if (entry.unknown !== undefined) {
         const only = groups.length === 1 ? groups[0]! : undefined
         if (only !== undefined && only.count >= threshold) {
@@ -317,8 +323,7 @@ export class ScopeAggregate {
     }
     const minMs = options.minTotalDurationMs
     if (minMs !== undefined && minMs > 0) out = out.filter((c) => c.totalDurationMs >= minMs)
-    const budget = options.maxQueries
-    if (budget !== undefined && this.counted > budget) out.push(this.budgetCandidate(budget))
+    if (overBudget) out.push(this.budgetCandidate(budget))
     return out.map((c) => ({ ...c, hint: fixHint(c) }))
   }
 
@@ -333,7 +338,7 @@ export class ScopeAggregate {
     }))
     const head = shapes[0]!
     let total = 0
-    for (const e of shapes) for (const g of [...e.groups.values(), ...(e.unknown === undefined ? [] : [e.unknown])]) total += g.totalDurationMs
+    for (const e of shapes) for (const g of [...e.groups, ...(e.unknown === undefined ? [] : [e.unknown])]) total += g.totalDurationMs
     const base = {
       kind: 'query-budget',
       fingerprint: head.fingerprint,

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { randomBytes } from 'node:crypto'
 import type { Candidate, CandidateBase, PatternMember } from '../analyze/index.js'
-import { captureSite, type DepthHint } from '../callsite/capture-site.js'
+import { captureSite, type DepthHint, type RawSite } from '../callsite/capture-site.js'
 import { resolveSite } from '../callsite/resolve-site.js'
 import { sqlInfo } from '../fingerprint/index.js'
 import { Baseline } from './baseline.js'
@@ -11,7 +11,7 @@ import { internalError } from './internal-error.js'
 import { atExit } from './exit.js'
 import { describeValue, type IgnoreRule, type ResolvedOptions } from './options.js'
 import { QueryTrace } from './query-trace.js'
-import { Scope, type ScopeKind } from './scope.js'
+import { Scope, type ScopeKind, type ShapeIssue } from './scope.js'
 import { parseScopeInput } from './scope-input.js'
 import { stableId } from './stable-id.js'
 import type {
@@ -32,7 +32,11 @@ import type {
 // requests after a start are exact; afterwards only shapes that repeat (now, or ever before in
 // this process) pay for a stack. See docs/how-it-works.md.
 const WARMUP_SCOPES = 1000
-const MAX_HOT_SHAPES = 10_000
+// After the warm-up, one scope in this many is exact too, so a loop of exactly `threshold`
+// iterations (whose first run had no stack) is still found on some of its requests.
+const EXACT_EVERY = 64
+// Repeats from one stable call site are sampled at doubling intervals up to this gap.
+const MAX_SAMPLE_GAP = 64
 const MAX_LOST_CONTEXT_WARNINGS = 5
 const SCOPE_PREFIX = `${randomBytes(3).toString('hex')}-`
 const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2 }
@@ -68,7 +72,6 @@ function insideCapture(scope: Scope): boolean {
  */
 export class DetectorCore {
   readonly als = new AsyncLocalStorage<Scope>()
-  readonly hot = new Set<string>()
   scopesOpened = 0
   /** Scopes open right now: a query with no scope while some are open has lost its context. */
   openScopes = 0
@@ -121,20 +124,49 @@ export class DetectorCore {
     if (typeof sql !== 'string') return undefined
     try {
       const info = sqlInfo(sql)
-      let site
+      let site: RawSite | undefined
+      let siteKey: string | undefined
       if (info.kind !== 'transaction') {
-        const id = info.id
-        const repeat = scope.issued.has(id)
-        if (!repeat) scope.issued.add(id)
-        else if (this.hot.size < MAX_HOT_SHAPES) this.hot.add(id)
-        if (repeat || scope.kind.exact || this.hot.has(id)) site = captureSite(entry, hint)
+        const issued = (scope.issued ??= new Map())
+        const state = issued.get(info.id)
+        if (state === undefined) {
+          issued.set(info.id, { count: 1, stableKey: undefined, lastKey: undefined, nextSample: 0, gap: 2 })
+          // A shape's first run takes no stack unless the scope is exact (tests, warm-up, samples).
+          if (scope.kind.exact) site = captureSite(entry, hint)
+          siteKey = site?.key
+        } else {
+          state.count++
+          if (scope.kind.exact || state.stableKey === undefined || state.count >= state.nextSample) {
+            site = captureSite(entry, hint)
+            siteKey = site?.key
+            if (siteKey !== undefined) this.learn(state, siteKey)
+          } else {
+            siteKey = state.stableKey
+          }
+        }
       }
       const now = performance.now()
-      return new QueryTrace(scope, info, params, site, adapter, issuedAt ?? now, now, this.options.captureParams)
+      return new QueryTrace(scope, info, params, site, siteKey, adapter, issuedAt ?? now, now, this.options.captureParams)
     } catch (error) {
       internalError('recording the start of a query', error)
       return undefined
     }
+  }
+
+  // Two captures in a row from one site make it stable; the stable site is checked again after
+  // 2, 4, 8 ... 64 repeats, and a different site goes back to capturing every repeat.
+  private learn(state: ShapeIssue, key: string): void {
+    if (key === state.stableKey) {
+      state.gap = Math.min(state.gap * 2, MAX_SAMPLE_GAP)
+      state.nextSample = state.count + state.gap
+    } else if (key === state.lastKey) {
+      state.stableKey = key
+      state.gap = 2
+      state.nextSample = state.count + 2
+    } else {
+      state.stableKey = undefined
+    }
+    state.lastKey = key
   }
 
   /**
@@ -155,7 +187,10 @@ export class DetectorCore {
       }
       scope.aggregate.add(trace)
       const site = trace.site
-      if (site !== undefined && !scope.sites.has(site.key)) scope.sites.set(site.key, site)
+      if (site !== undefined) {
+        const sites = (scope.sites ??= new Map())
+        if (!sites.has(site.key)) sites.set(site.key, site)
+      }
       if (scope.kind.keepRecords) {
         if (scope.records.length < this.options.maxRecords) scope.records.push(trace)
         else scope.truncated++
@@ -212,7 +247,7 @@ export class DetectorCore {
   open(input: ScopeInput, kind: ScopeKind, what: string): Scope {
     const { name, id, maxQueries } = parseScopeInput(input, what)
     const parent = this.als.getStore()
-    if (this.scopesOpened < WARMUP_SCOPES && !kind.exact) kind = { ...kind, exact: true }
+    if (!kind.exact && (this.scopesOpened < WARMUP_SCOPES || this.scopesOpened % EXACT_EVERY === 0)) kind = { ...kind, exact: true }
     // Inside capture(), nested scopes (middleware served in-process) keep records for it.
     if (parent !== undefined && !parent.ended && parent.kind.keepRecords && !kind.keepRecords) {
       kind = { ...kind, keepRecords: true, exact: true }
@@ -290,7 +325,7 @@ export class DetectorCore {
   }
 
   private site(scope: Scope, key: string | undefined): CallSite | undefined {
-    const raw = key === undefined ? undefined : scope.sites.get(key)
+    const raw = key === undefined ? undefined : scope.sites?.get(key)
     return raw === undefined ? undefined : resolveSite(raw)
   }
 

@@ -135,24 +135,55 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
     }
   }
 
+  // Ends a run() scope and returns its value, or throws its error or an NPlusOneError.
+  function finishRun<T>(scope: Scope, ok: boolean, outcome: T): T {
+    const throwing = resolved.mode === 'throw' && ok
+    const findings = core.close(scope, throwing)
+    const thrown = throwing ? findings.filter(failsOn) : []
+    core.report(scope, thrown.length > 0)
+    if (!ok) throw outcome
+    if (thrown.length > 0) throw new NPlusOneError(thrown)
+    return outcome
+  }
+
+  function settle<T>(scope: Scope, ok: boolean, outcome: unknown): Promise<Awaited<T>> {
+    try {
+      return Promise.resolve(finishRun(scope, ok, outcome)) as Promise<Awaited<T>>
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
   const detector: Detector = {
     options: core.options,
 
-    async run<T>(input: ScopeInput, fn: () => T | PromiseLike<T>): Promise<Awaited<T>> {
-      checkFn(fn, 'detector.run')
-      if (!resolved.enabled) {
-        parseScopeInput(input, 'detector.run')
-        return await fn()
+    run<T>(input: ScopeInput, fn: () => T | PromiseLike<T>): Promise<Awaited<T>> {
+      // Not an async function: every promise costs AsyncLocalStorage's hooks, and a request
+      // needs only the one that carries fn's outcome.
+      let scope: Scope
+      try {
+        checkFn(fn, 'detector.run')
+        if (!resolved.enabled) {
+          parseScopeInput(input, 'detector.run')
+          return Promise.resolve(fn()) as Promise<Awaited<T>>
+        }
+        scope = core.open(input, RUN, 'detector.run')
+      } catch (error) {
+        return Promise.reject(error)
       }
-      const scope = core.open(input, RUN, 'detector.run')
-      const outcome = await runIn(scope, fn)
-      const throwing = resolved.mode === 'throw' && outcome.ok
-      const findings = core.close(scope, throwing)
-      const thrown = throwing ? findings.filter(failsOn) : []
-      core.report(scope, thrown.length > 0)
-      if (!outcome.ok) throw outcome.error
-      if (thrown.length > 0) throw new NPlusOneError(thrown)
-      return outcome.value
+      let value: T | PromiseLike<T>
+      try {
+        value = core.als.run(scope, fn)
+      } catch (error) {
+        return settle(scope, false, error)
+      }
+      if (value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<T>).then === 'function') {
+        return Promise.resolve(value).then(
+          (v) => finishRun(scope, true, v),
+          (e: unknown) => finishRun(scope, false, e),
+        ) as Promise<Awaited<T>>
+      }
+      return settle(scope, true, value)
     },
 
     async capture<T>(fn: () => T | PromiseLike<T>): Promise<CaptureReport<Awaited<T>>> {

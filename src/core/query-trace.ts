@@ -34,7 +34,10 @@ export class QueryTrace implements AnalyzedQuery {
     readonly scope: Scope,
     info: SqlInfo,
     params: readonly unknown[] | undefined,
+    /** The captured frame, when a stack was taken for this query. */
     readonly site: RawSite | undefined,
+    /** The call site: the captured one, or the stable site of a sampled repeat. */
+    siteKey: string | undefined,
     readonly adapter: 'kysely' | 'pg',
     /** When the application asked for the query (before any wait for a pooled connection). */
     readonly issuedAt: number,
@@ -47,7 +50,7 @@ export class QueryTrace implements AnalyzedQuery {
     this.kind = info.kind
     this.tables = info.tables
     this.filters = info.filters
-    this.siteKey = site?.key
+    this.siteKey = siteKey
     // Hashed now, as sent: the caller may reuse the array once the query is on its way.
     this.paramKey = paramKey(params, info.literalKey)
     this.params = keepParams && params !== undefined ? [...params] : undefined

@@ -18,16 +18,32 @@ export interface ScopeKind {
 }
 
 /**
+ * Issue-time state of one shape in a scope: how often it ran, and where its repeats come from.
+ * Repeats from one stable call site are sampled (a stack costs microseconds) at growing intervals,
+ * and any change of site goes back to capturing every repeat.
+ */
+export interface ShapeIssue {
+  count: number
+  /** The call site the repeats come from, once two captures in a row agree. */
+  stableKey: string | undefined
+  /** The key of the last capture. */
+  lastKey: string | undefined
+  /** `count` at which the stable site is checked again. */
+  nextSample: number
+  gap: number
+}
+
+/**
  * The unit of attribution (a request, a job, a test): what AsyncLocalStorage carries. Memory is
  * bounded: aggregates per (shape, call site), one frame per call site, and at most `maxRecords`
  * records (`truncated` counts the rest).
  */
 export class Scope implements ScopeInfo {
   readonly aggregate = new ScopeAggregate()
-  /** Shapes issued so far, to know at issue time that a shape repeats. */
-  readonly issued = new Set<string>()
+  /** Shapes issued so far, to know at issue time that a shape repeats (made on first use). */
+  issued: Map<string, ShapeIssue> | undefined
   /** The first captured frame of each call site, resolved for display only when it makes a finding. */
-  readonly sites = new Map<string, RawSite>()
+  sites: Map<string, RawSite> | undefined
   readonly records: QueryTrace[] = []
   truncated = 0
   ended = false

@@ -1,0 +1,83 @@
+// n1guard's own cost per query, without a database: a driver stub that answers at once.
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { createDetector } from 'n1guard'
+import { instrumentClient } from 'n1guard/pg'
+import { alternate, difference, fmtSummary, table, type Summary } from './lib/stats.js'
+
+function stub() {
+  const result = { rows: [{ id: 1 }], rowCount: 1, command: 'SELECT' }
+  return {
+    query(_text: string, _values?: unknown[]) {
+      return Promise.resolve(result)
+    },
+  }
+}
+
+export interface HotPathResult {
+  readonly once: Summary
+  readonly repeated: Summary
+  readonly outside: Summary
+  readonly markdown: string
+}
+
+export async function hotPath(options: { ops?: number; rounds?: number } = {}): Promise<HotPathResult> {
+  const ops = options.ops ?? 200_000
+  const rounds = options.rounds ?? 7
+  const als = new AsyncLocalStorage<object>()
+  const bare = stub()
+  const detector = createDetector({ reporters: [() => undefined] })
+  const watched = instrumentClient(stub(), detector)
+  const sql = 'select "id", "name" from "person" where "id" = $1'
+  const params = [0]
+  // Past the warm-up, so the steady state is measured (see docs/how-it-works.md).
+  for (let i = 0; i < 1200; i++) detector.startScope('warm-up').end()
+
+  const result = await alternate(
+    {
+      // A scope per query (a request that runs one query): n1guard vs AsyncLocalStorage alone.
+      'once: scope-only': async () => {
+        for (let i = 0; i < ops; i++) await als.run({}, () => bare.query(sql, [i]))
+        return ops
+      },
+      'once: n1guard': async () => {
+        for (let i = 0; i < ops; i++) await detector.run('GET /person/:id', () => watched.query(sql, [i]))
+        return ops
+      },
+      // One scope running the same shape again and again (every query is part of an N+1).
+      'repeated: scope-only': async () => {
+        await als.run({}, async () => {
+          for (let i = 0; i < ops; i++) await bare.query(sql, [i])
+        })
+        return ops
+      },
+      'repeated: n1guard': async () => {
+        await detector.run('loop', async () => {
+          for (let i = 0; i < ops; i++) await watched.query(sql, [i])
+        })
+        return ops
+      },
+      'outside: bare': async () => {
+        for (let i = 0; i < ops; i++) await bare.query(sql, params)
+        return ops
+      },
+      'outside: n1guard': async () => {
+        for (let i = 0; i < ops; i++) await watched.query(sql, params)
+        return ops
+      },
+    },
+    rounds,
+  )
+  const once = difference(result, 'once: n1guard', 'once: scope-only')
+  const repeated = difference(result, 'repeated: n1guard', 'repeated: scope-only')
+  const outside = difference(result, 'outside: n1guard', 'outside: bare')
+  const us = (s: Summary) => fmtSummary({ median: s.median / 1000, min: s.min / 1000, max: s.max / 1000 }, 3, ' µs')
+  const markdown = table(
+    ['case', 'n1guard cost per query (median, min–max)', 'target'],
+    [
+      ['a query that runs once in its scope (scope open + query + scope end, over AsyncLocalStorage.run)', us(once), '≤ 1 µs'],
+      ['a repeated query (every query part of an N+1)', us(repeated), '≤ 3 µs'],
+      ['a query outside any scope', us(outside), '≤ 0.1 µs'],
+    ],
+  )
+  return { once, repeated, outside, markdown }
+}
