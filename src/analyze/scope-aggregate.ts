@@ -142,20 +142,40 @@ class Group {
 
 const NO_RESULTS: ReadonlyArray<{ readonly rows: readonly unknown[]; readonly endedAt: number }> = []
 
-class ShapeEntry implements RetainedShape {
+/**
+ * Issue-time bookkeeping of one shape in a scope, kept on the shape's entry so a scope needs one
+ * map, not two: how often the shape was issued, and where its repeats come from. The detector
+ * samples stacks of repeats from one stable call site at growing intervals.
+ */
+export interface ShapeIssue {
+  issued: number
+  /** The call site the repeats come from, once two captures in a row agree. */
+  stableKey: string | undefined
+  /** The key of the last capture. */
+  lastKey: string | undefined
+  /** `issued` count at which the stable site is checked again. */
+  nextSample: number
+  gap: number
+}
+
+class ShapeEntry implements RetainedShape, ShapeIssue {
   /** Groups by call site: a shape runs from one or a few sites, so a scan beats a Map. */
   readonly groups: Group[] = []
   unknown: Group | undefined
+  /** The first finished query of the shape (undefined until one finishes). */
+  first: AnalyzedQuery = undefined as never
   count = 0
+  issued = 0
+  stableKey: string | undefined = undefined
+  lastKey: string | undefined = undefined
+  nextSample = 0
+  gap = 2
   /** Result rows kept by reference, in completion order, with when each result ended. */
   results: Array<{ readonly rows: readonly unknown[]; readonly endedAt: number }> = NO_RESULTS as never
   firstEnded = Number.POSITIVE_INFINITY
 
-  constructor(readonly first: AnalyzedQuery) {}
+  constructor(readonly fingerprint: string) {}
 
-  get fingerprint(): string {
-    return this.first.fingerprint
-  }
   get shape(): string {
     return this.first.shape
   }
@@ -227,17 +247,28 @@ export class ScopeAggregate {
     return this.seen
   }
 
+  /** The issue-time bookkeeping of a shape, made on first use (see `ShapeIssue`). */
+  issue(fingerprint: string): ShapeIssue {
+    return this.entry(fingerprint)
+  }
+
+  private entry(fingerprint: string): ShapeEntry {
+    let entry = this.shapes.get(fingerprint)
+    if (entry === undefined) {
+      entry = new ShapeEntry(fingerprint)
+      this.shapes.set(fingerprint, entry)
+    }
+    return entry
+  }
+
   /** Adds a finished query. Queries must be added in the order they finished. */
   add(q: AnalyzedQuery): void {
     const position = this.seen++
     // BEGIN / COMMIT / SAVEPOINT repeat in every loop that opens a transaction: never a finding.
     if (q.kind === 'transaction') return
     this.counted++
-    let entry = this.shapes.get(q.fingerprint)
-    if (entry === undefined) {
-      entry = new ShapeEntry(q)
-      this.shapes.set(q.fingerprint, entry)
-    }
+    const entry = this.entry(q.fingerprint)
+    if (entry.count === 0) entry.first = q
     if (++entry.count === 2) this.repeated++
     if (q.endedAt < entry.firstEnded) entry.firstEnded = q.endedAt
     const rows = q.rows
@@ -272,6 +303,7 @@ export class ScopeAggregate {
     if (this.repeated === 0 && !overBudget) return []
     const found: Array<CandidateBase & { group: Group }> = []
     for (const entry of this.shapes.values()) {
+      if (entry.count === 0) continue
       const groups = [...entry.groups]
       if (entry.unknown !== undefined) {
         const only = groups.length === 1 ? groups[0]! : undefined
@@ -328,7 +360,7 @@ export class ScopeAggregate {
   }
 
   private budgetCandidate(budget: number): CandidateBase {
-    const shapes = [...this.shapes.values()].sort((a, b) => b.count - a.count)
+    const shapes = [...this.shapes.values()].filter((e) => e.count > 0).sort((a, b) => b.count - a.count)
     const top: PatternMember[] = shapes.slice(0, 5).map((e) => ({
       fingerprint: e.fingerprint,
       shape: e.shape,

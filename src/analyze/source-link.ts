@@ -70,7 +70,7 @@ export function findSource(
 ): SourceCandidate | undefined {
   let best: { c: SourceCandidate; ended: number; rank: number } | undefined
   for (const shape of shapes) {
-    if (shape === self || shape.results.length === 0 || shape.firstEnded > loopStart) continue
+    if (shape === self || shape.count === 0 || shape.results.length === 0 || shape.firstEnded > loopStart) continue
     const columns = columnsOf(shape)
     values.forEach((wanted, index) => {
       if (wanted === undefined || wanted.size < 2) return

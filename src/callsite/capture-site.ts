@@ -20,7 +20,7 @@ export interface DepthHint {
 }
 
 const MAX_DEPTH = 64
-const FIRST_DEPTH = 12
+const FIRST_DEPTH = 1
 
 /** A fresh depth hint for one adapter entry point. */
 export function createDepthHint(): DepthHint {
@@ -69,6 +69,8 @@ export function captureSite(entry: Function, hint: DepthHint): RawSite | undefin
     frame = firstAppFrame(frames)
   }
   if (frame === undefined) return undefined
+  // Learn how deep the application frame sits below this entry, so the next capture collects
+  // just that many frames (collecting costs per frame); a deeper path later grows the hint.
   const index = frames.indexOf(frame)
   if (index + 1 > hint.depth) hint.depth = Math.min(MAX_DEPTH, index + 1)
   return { key: `${frame.getFileName()}:${frame.getLineNumber()}:${frame.getColumnNumber()}`, frame }

@@ -1,17 +1,17 @@
+import { performance } from 'node:perf_hooks'
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { randomBytes } from 'node:crypto'
-import type { Candidate, CandidateBase, PatternMember } from '../analyze/index.js'
+import type { Candidate, CandidateBase, PatternMember, ShapeIssue } from '../analyze/index.js'
 import { captureSite, type DepthHint, type RawSite } from '../callsite/capture-site.js'
 import { resolveSite } from '../callsite/resolve-site.js'
 import { sqlInfo } from '../fingerprint/index.js'
 import { Baseline } from './baseline.js'
-import { publishScopeEnd } from './hub.js'
+import { hasScopeEndListeners, publishScopeEnd } from './hub.js'
 import { matchesIgnoreRule } from './ignore.js'
 import { internalError } from './internal-error.js'
 import { atExit } from './exit.js'
 import { describeValue, type IgnoreRule, type ResolvedOptions } from './options.js'
 import { QueryTrace } from './query-trace.js'
-import { Scope, type ScopeKind, type ShapeIssue } from './scope.js'
+import { Scope, type ScopeKind } from './scope.js'
 import { parseScopeInput } from './scope-input.js'
 import { stableId } from './stable-id.js'
 import type {
@@ -34,12 +34,12 @@ import type {
 const WARMUP_SCOPES = 1000
 // After the warm-up, one scope in this many is exact too, so a loop of exactly `threshold`
 // iterations (whose first run had no stack) is still found on some of its requests.
-const EXACT_EVERY = 64
+const EXACT_EVERY = 256
 // Repeats from one stable call site are sampled at doubling intervals up to this gap.
 const MAX_SAMPLE_GAP = 64
 const MAX_LOST_CONTEXT_WARNINGS = 5
-const SCOPE_PREFIX = `${randomBytes(3).toString('hex')}-`
 const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2 }
+const NO_FINDINGS: readonly Finding[] = Object.freeze([])
 
 /** Defaults the composition root (`src/index.ts`) supplies, so core never imports the reporters. */
 export interface CoreDefaults {
@@ -127,16 +127,13 @@ export class DetectorCore {
       let site: RawSite | undefined
       let siteKey: string | undefined
       if (info.kind !== 'transaction') {
-        const issued = (scope.issued ??= new Map())
-        const state = issued.get(info.id)
-        if (state === undefined) {
-          issued.set(info.id, { count: 1, stableKey: undefined, lastKey: undefined, nextSample: 0, gap: 2 })
+        const state = scope.aggregate.issue(info.id)
+        if (++state.issued === 1) {
           // A shape's first run takes no stack unless the scope is exact (tests, warm-up, samples).
           if (scope.kind.exact) site = captureSite(entry, hint)
           siteKey = site?.key
         } else {
-          state.count++
-          if (scope.kind.exact || state.stableKey === undefined || state.count >= state.nextSample) {
+          if (scope.kind.exact || state.stableKey === undefined || state.issued >= state.nextSample) {
             site = captureSite(entry, hint)
             siteKey = site?.key
             if (siteKey !== undefined) this.learn(state, siteKey)
@@ -158,11 +155,11 @@ export class DetectorCore {
   private learn(state: ShapeIssue, key: string): void {
     if (key === state.stableKey) {
       state.gap = Math.min(state.gap * 2, MAX_SAMPLE_GAP)
-      state.nextSample = state.count + state.gap
+      state.nextSample = state.issued + state.gap
     } else if (key === state.lastKey) {
       state.stableKey = key
       state.gap = 2
-      state.nextSample = state.count + 2
+      state.nextSample = state.issued + 2
     } else {
       state.stableKey = undefined
     }
@@ -191,10 +188,7 @@ export class DetectorCore {
         const sites = (scope.sites ??= new Map())
         if (!sites.has(site.key)) sites.set(site.key, site)
       }
-      if (scope.kind.keepRecords) {
-        if (scope.records.length < this.options.maxRecords) scope.records.push(trace)
-        else scope.truncated++
-      }
+      if (scope.kind.keepRecords) scope.keep(trace, this.options.maxRecords)
       // Only kept records still need the rows; the aggregate holds its own bounded references.
       if (!scope.kind.keepRecords) trace.rows = undefined
     } catch (err) {
@@ -245,7 +239,11 @@ export class DetectorCore {
   }
 
   open(input: ScopeInput, kind: ScopeKind, what: string): Scope {
-    const { name, id, maxQueries } = parseScopeInput(input, what)
+    let name: string | undefined
+    let id: string | undefined
+    let maxQueries: number | undefined
+    if (typeof input === 'string') name = input
+    else ({ name, id, maxQueries } = parseScopeInput(input, what))
     const parent = this.als.getStore()
     if (!kind.exact && (this.scopesOpened < WARMUP_SCOPES || this.scopesOpened % EXACT_EVERY === 0)) kind = { ...kind, exact: true }
     // Inside capture(), nested scopes (middleware served in-process) keep records for it.
@@ -254,8 +252,15 @@ export class DetectorCore {
     }
     this.scopesOpened++
     if (!kind.paused) this.openScopes++
-    const scopeId = id ?? SCOPE_PREFIX + (++this.counter).toString(36)
-    return new Scope(scopeId, name, parent === undefined || parent.ended ? undefined : parent, kind, performance.now(), maxQueries)
+    return new Scope(
+      id,
+      ++this.counter,
+      name,
+      parent === undefined || parent.ended ? undefined : parent,
+      kind,
+      performance.now(),
+      maxQueries,
+    )
   }
 
   private budgetOf(scope: Scope): number | undefined {
@@ -284,35 +289,41 @@ export class DetectorCore {
     scope.ended = true
     scope.endedAt = performance.now()
     if (!scope.kind.paused) this.openScopes--
-    let own: Finding[] = []
+    let own: readonly Finding[] = NO_FINDINGS
     try {
-      const info = scope.info()
-      const candidates = scope.aggregate.candidates({
+      const candidates = scope.queryCount === 0 ? [] : scope.aggregate.candidates({
         threshold: this.options.threshold,
         maxQueries: this.budgetOf(scope),
         requireMultiRowSource: this.options.requireMultiRowSource,
         minTotalDurationMs: this.options.minTotalDurationMs,
       })
-      const min = SEVERITY_RANK[this.options.minSeverity]
-      for (const c of candidates) {
-        if (SEVERITY_RANK[c.severity] < min) continue
-        const finding = this.toFinding(c, scope, info)
-        if (!this.ignored(finding)) own.push(finding)
+      if (candidates.length > 0) {
+        const info = scope.info()
+        const min = SEVERITY_RANK[this.options.minSeverity]
+        const found: Finding[] = []
+        for (const c of candidates) {
+          if (SEVERITY_RANK[c.severity] < min) continue
+          const finding = this.toFinding(c, scope, info)
+          if (!this.ignored(finding)) found.push(finding)
+        }
+        if (found.length > 0) own = found
       }
     } catch (error) {
       internalError('analyzing a scope', error)
-      own = []
+      own = NO_FINDINGS
     }
     scope.ownFindings = own
     const all = scope.childFindings === undefined ? own : [...own, ...scope.childFindings]
     scope.findings = all
-    publishScopeEnd(() => ({
-      scope: scope.info(),
-      findings: own,
-      queryCount: scope.aggregate.size,
-      durationMs: scope.endedAt - scope.startedAt,
-      surfaced: surfaced || !scope.kind.report || insideCapture(scope),
-    }))
+    if (hasScopeEndListeners()) {
+      publishScopeEnd({
+        scope: scope.info(),
+        findings: own,
+        queryCount: scope.queryCount,
+        durationMs: scope.endedAt - scope.startedAt,
+        surfaced: surfaced || !scope.kind.report || insideCapture(scope),
+      })
+    }
     const parent = scope.parent
     if (parent !== undefined && !parent.ended) {
       if (all.length > 0) (parent.childFindings ??= []).push(...all)
@@ -482,12 +493,7 @@ export class DetectorCore {
     const findings = throwing ? scope.ownFindings.filter((f) => !failsOn(f)) : scope.ownFindings
     const reporters = this.reportersFor(scope, throwing)
     if (reporters.length === 0) return
-    const report: ScopeReport = {
-      scope: scope.info(),
-      findings,
-      queryCount: scope.aggregate.size,
-      durationMs: scope.endedAt - scope.startedAt,
-    }
+    const report = new LazyScopeReport(scope, findings)
     for (const reporter of reporters) {
       try {
         if (typeof reporter === 'function') reporter(report)
@@ -504,6 +510,27 @@ export class DetectorCore {
   records(scope: Scope): QueryRecord[] {
     const all = scope.childRecords === undefined ? scope.records : [...scope.records, ...scope.childRecords]
     return all.map(toRecord)
+  }
+}
+
+// What reporters get: built on demand, since most scopes end with nothing to report and most
+// reporters return at once when `findings` is empty.
+class LazyScopeReport implements ScopeReport {
+  private info: ScopeInfo | undefined
+  readonly queryCount: number
+  readonly durationMs: number
+  constructor(
+    private readonly owner: Scope,
+    readonly findings: readonly Finding[],
+  ) {
+    this.queryCount = owner.queryCount
+    this.durationMs = owner.endedAt - owner.startedAt
+  }
+  get scope(): ScopeInfo {
+    return (this.info ??= this.owner.info())
+  }
+  toJSON(): ScopeReport {
+    return { scope: this.scope, findings: this.findings, queryCount: this.queryCount, durationMs: this.durationMs }
   }
 }
 

@@ -38,10 +38,13 @@ export function onScopeEnd(listener: Listener): () => void {
   }
 }
 
+/** True when someone listens: lets the caller skip building the event. @internal */
+export function hasScopeEndListeners(): boolean {
+  return listeners.size > 0
+}
+
 /** @internal */
-export function publishScopeEnd(event: () => ScopeEndEvent): void {
-  if (listeners.size === 0) return
-  const e = event()
+export function publishScopeEnd(e: ScopeEndEvent): void {
   for (const listener of listeners) {
     try {
       listener(e)

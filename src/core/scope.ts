@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { ScopeAggregate } from '../analyze/index.js'
 import type { RawSite } from '../callsite/capture-site.js'
 import type { QueryTrace } from './query-trace.js'
@@ -18,52 +19,67 @@ export interface ScopeKind {
 }
 
 /**
- * Issue-time state of one shape in a scope: how often it ran, and where its repeats come from.
- * Repeats from one stable call site are sampled (a stack costs microseconds) at growing intervals,
- * and any change of site goes back to capturing every repeat.
- */
-export interface ShapeIssue {
-  count: number
-  /** The call site the repeats come from, once two captures in a row agree. */
-  stableKey: string | undefined
-  /** The key of the last capture. */
-  lastKey: string | undefined
-  /** `count` at which the stable site is checked again. */
-  nextSample: number
-  gap: number
-}
-
-/**
  * The unit of attribution (a request, a job, a test): what AsyncLocalStorage carries. Memory is
  * bounded: aggregates per (shape, call site), one frame per call site, and at most `maxRecords`
  * records (`truncated` counts the rest).
  */
+// Scope ids: a random prefix per process (ids stay unique across a fleet's logs) and a counter.
+const SCOPE_PREFIX = `${randomBytes(3).toString('hex')}-`
+const NO_FINDINGS: readonly Finding[] = Object.freeze([])
+const NO_RECORDS: readonly QueryTrace[] = Object.freeze([])
+
 export class Scope implements ScopeInfo {
-  readonly aggregate = new ScopeAggregate()
-  /** Shapes issued so far, to know at issue time that a shape repeats (made on first use). */
-  issued: Map<string, ShapeIssue> | undefined
+  private agg: ScopeAggregate | undefined
+  private givenId: string | undefined
   /** The first captured frame of each call site, resolved for display only when it makes a finding. */
   sites: Map<string, RawSite> | undefined
-  readonly records: QueryTrace[] = []
+  /** Query records for capture(), made on first use. */
+  records: readonly QueryTrace[] = NO_RECORDS
   truncated = 0
   ended = false
   /** Findings of scopes opened inside this one, which report on their own but also belong here. */
   childFindings: Finding[] | undefined
   childRecords: QueryTrace[] | undefined
   /** Set when the scope ends: its own findings, and those plus its children's. */
-  ownFindings: readonly Finding[] = []
-  findings: readonly Finding[] = []
+  ownFindings: readonly Finding[] = NO_FINDINGS
+  findings: readonly Finding[] = NO_FINDINGS
   endedAt = 0
 
+  // Everything a scope that runs one query never needs is made on first use: a request scope is
+  // opened and closed on every request, and AsyncLocalStorage itself costs only ~0.3 µs.
   constructor(
-    readonly id: string,
+    id: string | undefined,
+    /** The detector's scope counter, from which an id is made when someone asks for it. */
+    private readonly seq: number,
     public name: string | undefined,
     readonly parent: Scope | undefined,
     readonly kind: ScopeKind,
     readonly startedAt: number,
     /** Query budget given when the scope was opened; overrides the detector's `maxQueries`. */
     readonly maxQueries: number | undefined = undefined,
-  ) {}
+  ) {
+    this.givenId = id
+  }
+
+  get id(): string {
+    return (this.givenId ??= SCOPE_PREFIX + this.seq.toString(36))
+  }
+
+  get aggregate(): ScopeAggregate {
+    return (this.agg ??= new ScopeAggregate())
+  }
+
+  /** Queries recorded so far, transaction control included. */
+  get queryCount(): number {
+    return this.agg?.size ?? 0
+  }
+
+  /** Keeps a record for capture(), up to `max`; counts the rest as truncated. */
+  keep(trace: QueryTrace, max: number): void {
+    if (this.records === NO_RECORDS) this.records = []
+    if (this.records.length < max) (this.records as QueryTrace[]).push(trace)
+    else this.truncated++
+  }
 
   /** A plain `{ id, name? }` snapshot for findings and reports. */
   info(): ScopeInfo {

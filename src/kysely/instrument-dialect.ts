@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'
 import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult } from 'kysely'
 import { createDepthHint } from '../callsite/capture-site.js'
 import { detectorCore, type Detector, type DetectorCore } from '../core/detector.js'

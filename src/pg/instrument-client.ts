@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'
 import { AsyncResource } from 'node:async_hooks'
 import { createDepthHint } from '../callsite/capture-site.js'
 import { detectorCore, type DetectorCore } from '../core/detector.js'

@@ -210,9 +210,9 @@ describe('scopes', () => {
     expect(findings.map((f) => [f.table, f.count])).toEqual([['pet', 3]])
     expect(findings[0]!.callSite).toMatchObject(siteOf(here, 'lazy'))
     // A loop of exactly `threshold` runs has no stack on its first run in a lazy scope, so it
-    // is not reported there; one scope in 64 is exact, and finds it.
+    // is not reported there; one scope in 256 is exact, and finds it.
     let found = 0
-    for (let i = 0; i < 64; i++) {
+    for (let i = 0; i < 256; i++) {
       const next = detector.startScope('two ids')
       await next.run(async () => {
         for (const id of [1, 2]) await pool.query('select name from toy where pet_id = $1', [id]) // @site:sampled
