@@ -1,5 +1,4 @@
 import { performance } from 'node:perf_hooks'
-import { AsyncResource } from 'node:async_hooks'
 import { createDepthHint } from '../callsite/capture-site.js'
 import { detectorCore, type DetectorCore } from '../core/detector.js'
 import { internalError } from '../core/internal-error.js'
@@ -89,13 +88,20 @@ export function rowCountOf(result: unknown): number | undefined {
 }
 
 /**
- * Binds a callback to the caller's async context. pg calls query and connect callbacks from the
- * socket's context, which is whichever request first opened the connection: without this, work
- * done in a callback would land in that other request's scope.
+ * Runs a callback in the caller's n1guard scope. pg calls query and connect callbacks from the
+ * socket's async context, which is whichever request first opened the connection: without this,
+ * work done in a callback would land in that other request's scope. Only n1guard's own store is
+ * restored (AsyncResource.bind would re-enter every context, at ~10 µs a call); and only while
+ * some scope is open, since otherwise no store could be misread.
  * @internal
  */
 export function bindToCaller<F extends Fn>(core: DetectorCore, fn: F): F {
-  return core.scopesOpened > 0 ? (AsyncResource.bind(fn) as F) : fn
+  if (core.openScopes === 0) return fn
+  const als = core.als
+  const store = als.getStore()
+  return function (this: unknown, ...args: unknown[]) {
+    return als.run(store as never, () => fn.apply(this, args))
+  } as F
 }
 
 function hookSubmittable(core: DetectorCore, sub: Record<string, unknown>, trace: QueryTrace): void {
@@ -186,11 +192,9 @@ export function instrumentClientWith<C extends PgQueryable>(client: C, core: Det
     if (trace === undefined) {
       trace = core.begin(sqlOf(args[0]), paramsOf(args[0], args[1]), 'pg', query, CLIENT_HINT)
       if (trace === undefined) {
-        if (core.scopesOpened > 0) {
-          // Outside any scope: still keep the caller's context for its callback.
-          if (typeof args[1] === 'function') args[1] = bindToCaller(core, args[1] as Fn)
-          else if (typeof args[2] === 'function') args[2] = bindToCaller(core, args[2] as Fn)
-        }
+        // Outside any scope: still keep the caller's (empty) scope for its callback.
+        if (typeof args[1] === 'function') args[1] = bindToCaller(core, args[1] as Fn)
+        else if (typeof args[2] === 'function') args[2] = bindToCaller(core, args[2] as Fn)
         return original.apply(this, args)
       }
     } else {

@@ -1,0 +1,70 @@
+// `npm run bench`: every benchmark, side by side, as ratios and per-operation costs.
+//   npm run bench                 # all suites, full size (about 10 minutes on 2 cores)
+//   npm run bench -- --quick      # small sizes, to check the harness
+//   npm run bench -- hot e2e      # some suites (hot, fingerprint, memory, e2e)
+//   npm run bench -- --write      # also update docs/performance.md between its markers
+import { readFileSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { cpus, totalmem } from 'node:os'
+// OpenTelemetry's pg hook must be in place before anything loads pg.
+import { setUpOtel } from './lib/otel.js'
+
+const otel = setUpOtel()
+const args = process.argv.slice(2)
+const quick = args.includes('--quick')
+const write = args.includes('--write')
+const chosen = args.filter((a) => !a.startsWith('--'))
+const want = (name: string) => chosen.length === 0 || chosen.includes(name)
+
+const sections: string[] = []
+const log = (s: string) => process.stderr.write(`${s}\n`)
+
+if (want('hot')) {
+  log('hot path (driver stub) ...')
+  const { hotPath } = await import('./hot-path.js')
+  const r = await hotPath(quick ? { ops: 20_000, rounds: 3 } : { ops: 300_000, rounds: 9 })
+  sections.push(`### Own cost per query (driver stub, no database)\n\n${r.markdown}`)
+}
+if (want('fingerprint')) {
+  log('fingerprint ...')
+  const { fingerprintBench } = await import('./fingerprint.js')
+  const r = await fingerprintBench({ rounds: quick ? 2 : 7 })
+  sections.push(`### Fingerprint\n\n${r.markdown}`)
+}
+if (want('memory')) {
+  log('memory ...')
+  const { memoryBench } = await import('./memory.js')
+  const r = await memoryBench(quick ? { queries: 50_000, scopes: 5_000 } : {})
+  sections.push(`### Memory and growth\n\n${r.markdown}`)
+}
+if (want('e2e')) {
+  log('end to end on PostgreSQL ...')
+  const pg = createRequire(import.meta.url)('pg') as typeof import('pg')
+  const { startPostgres } = await import('../examples/support/postgres.js')
+  const { e2e } = await import('./e2e.js')
+  const server = await startPostgres()
+  try {
+    const r = await e2e({ url: server.url, pg, otel, queries: quick ? 2_000 : 20_000, rounds: quick ? 2 : 5 })
+    const spans = otel.exported()
+    sections.push(
+      `### End to end on PostgreSQL (${quick ? 2_000 : 20_000} primary-key selects per variant and round)\n\n${r.markdown}\n\n` +
+        `Findings reported by n1guard in the all-repeating runs: ${r.rows.filter((x) => x.pattern === 'all repeating').every((x) => x.findings > 0) ? 'yes, in every one' : 'MISSING'}; ` +
+        `spans exported by OpenTelemetry: ${spans.toLocaleString('en')}.`,
+    )
+  } finally {
+    await server.stop()
+  }
+}
+
+const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`
+const output = [`Measured ${new Date().toISOString().slice(0, 10)} on ${machine} with \`npm run bench${quick ? ' -- --quick' : ''}\`.`, ...sections].join('\n\n')
+process.stdout.write(`${output}\n`)
+if (write) {
+  const path = new URL('../docs/performance.md', import.meta.url)
+  const doc = readFileSync(path, 'utf8')
+  const start = doc.indexOf('<!-- bench:start -->')
+  const end = doc.indexOf('<!-- bench:end -->')
+  if (start < 0 || end < 0) throw new Error('docs/performance.md has no bench markers')
+  writeFileSync(path, `${doc.slice(0, start)}<!-- bench:start -->\n${output}\n${doc.slice(end)}`)
+  log('docs/performance.md updated')
+}
