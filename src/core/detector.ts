@@ -77,7 +77,8 @@ export interface Detector {
    * worker.process(detector.wrapJob((job) => `job ${job.name}`, async (job) => sendDigest(job.data)))
    */
   wrapJob<A extends unknown[], R>(
-    name: ScopeInput | ((...args: A) => ScopeInput),
+    // NoInfer: the handler's parameters decide A; a name function may read fewer of them.
+    name: ScopeInput | NoInfer<(...args: A) => ScopeInput>,
     fn: (...args: A) => R | PromiseLike<R>,
   ): (...args: A) => Promise<Awaited<R>>
   /** The innermost open scope of the current async context, if any. */
@@ -480,7 +481,7 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
     },
 
     wrapJob<A extends unknown[], R>(
-      name: ScopeInput | ((...args: A) => ScopeInput),
+      name: ScopeInput | NoInfer<(...args: A) => ScopeInput>,
       fn: (...args: A) => R | PromiseLike<R>,
     ): (...args: A) => Promise<Awaited<R>> {
       checkFn(fn, 'detector.wrapJob')
