@@ -5,7 +5,12 @@
 import type { Detector } from '../core/detector.js'
 import { checkRequestScopeArgs, openRequestScope, pathOnly, type RequestScopeOptions } from './request-scope.js'
 
-/** The parts of an Express request n1guard reads. */
+/**
+ * The parts of an Express request n1guard reads.
+ *
+ * @example
+ * const req: ExpressRequestLike = { method: 'GET', baseUrl: '/api', route: { path: '/users/:id' } }
+ */
 export interface ExpressRequestLike {
   readonly method: string
   readonly path?: string
@@ -15,7 +20,12 @@ export interface ExpressRequestLike {
   readonly route?: { readonly path?: unknown }
 }
 
-/** The parts of an Express response n1guard reads. */
+/**
+ * The parts of an Express response n1guard reads.
+ *
+ * @example
+ * const res: ExpressResponseLike = serverResponse
+ */
 export interface ExpressResponseLike {
   once(event: 'finish' | 'close', listener: () => void): unknown
 }

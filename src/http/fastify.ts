@@ -7,19 +7,34 @@ import { internalError } from '../core/internal-error.js'
 import { describeValue } from '../core/options.js'
 import { checkRequestScopeArgs, openRequestScope, pathOnly, type RequestScope, type RequestScopeOptions } from './request-scope.js'
 
-/** The parts of a Fastify request n1guard reads. */
+/**
+ * The parts of a Fastify request n1guard reads.
+ *
+ * @example
+ * const request: FastifyRequestLike = { method: 'GET', url: '/users/7', routeOptions: { url: '/users/:id' } }
+ */
 export interface FastifyRequestLike {
   readonly method: string
   readonly url: string
   readonly routeOptions?: { readonly url?: string | undefined }
 }
 
-/** The parts of a Fastify reply n1guard reads. */
+/**
+ * The parts of a Fastify reply n1guard reads: the raw response, to see a client that goes away.
+ *
+ * @example
+ * const reply: FastifyReplyLike = { raw: serverResponse }
+ */
 export interface FastifyReplyLike {
   readonly raw: { once(event: 'close', listener: () => void): unknown }
 }
 
-/** The parts of a Fastify instance n1guard uses. */
+/**
+ * The parts of a Fastify instance n1guard uses.
+ *
+ * @example
+ * const app: FastifyInstanceLike = Fastify()
+ */
 export interface FastifyInstanceLike {
   // A method (not a property) so that Fastify's overloaded `addHook` is assignable to it.
   addHook(name: string, hook: (...args: any[]) => unknown): unknown

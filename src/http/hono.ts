@@ -5,13 +5,23 @@
 import type { Detector } from '../core/detector.js'
 import { checkRequestScopeArgs, openRequestScope, type RequestScopeOptions } from './request-scope.js'
 
-/** The parts of an `AbortSignal` n1guard uses. */
+/**
+ * The parts of an `AbortSignal` n1guard uses.
+ *
+ * @example
+ * const signal: AbortSignalLike = new AbortController().signal
+ */
 export interface AbortSignalLike {
   addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void
   removeEventListener(type: 'abort', listener: () => void): void
 }
 
-/** The parts of a Hono context n1guard reads. */
+/**
+ * The parts of a Hono context n1guard reads.
+ *
+ * @example
+ * app.use(async (c, next) => { const view: HonoContextLike = c; await next() })
+ */
 export interface HonoContextLike {
   readonly req: {
     readonly method: string

@@ -5,7 +5,12 @@
 import type { Detector } from '../core/detector.js'
 import { checkRequestScopeArgs, openRequestScope, pathOnly, type RequestScopeOptions } from './request-scope.js'
 
-/** The parts of a Koa context n1guard reads. */
+/**
+ * The parts of a Koa context n1guard reads.
+ *
+ * @example
+ * const ctx: KoaContextLike = { method: 'GET', path: '/users/7', _matchedRoute: '/users/:id', res: serverResponse }
+ */
 export interface KoaContextLike {
   readonly method: string
   readonly path?: string

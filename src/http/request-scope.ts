@@ -29,6 +29,9 @@ export interface RequestScopeOptions<Req> {
 /**
  * Throws a `TypeError` naming the value when `detector` is not a detector or `options` holds a
  * `name` / `id` that is not a function. `what` names the integration in the message.
+ *
+ * @example
+ * checkRequestScopeArgs('koaMiddleware', detector, options)
  */
 export function checkRequestScopeArgs(what: string, detector: unknown, options: unknown): void {
   if (detector === null || typeof detector !== 'object' || typeof (detector as Partial<Detector>).startScope !== 'function') {
@@ -45,14 +48,25 @@ export function checkRequestScopeArgs(what: string, detector: unknown, options: 
   }
 }
 
-/** A URL without its query string (`/users/7?x=1` → `/users/7`), for requests no route matched. */
+/**
+ * A URL without its query string, for requests no route matched.
+ *
+ * @example
+ * pathOnly('/users/7?x=1') // '/users/7'
+ */
 export function pathOnly(url: string | undefined): string {
   if (url === undefined || url === '') return '/'
   const q = url.indexOf('?')
   return q < 0 ? url : url.slice(0, q)
 }
 
-/** The scope of one request, as the integrations hold it. */
+/**
+ * The scope of one request, as the integrations hold it.
+ *
+ * @example
+ * res.once('finish', () => scope.end(() => routeName(req)))
+ * scope.run(() => next())
+ */
 export interface RequestScope {
   readonly handle: ScopeHandle
   /** Runs `fn` inside the request's scope. */
@@ -81,6 +95,10 @@ function askId<Req>(options: RequestScopeOptions<Req>, req: Req): string | undef
 /**
  * Opens the scope of one request, named `provisionalName` until it ends. Returns undefined (and
  * says why once on stderr) when n1guard itself failed, so the caller serves the request unobserved.
+ *
+ * @example
+ * const scope = openRequestScope(detector, options, ctx, `${ctx.method} ${ctx.path}`)
+ * if (scope === undefined) return next()
  */
 export function openRequestScope<Req>(
   detector: Detector,
