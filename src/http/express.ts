@@ -3,10 +3,14 @@
  * @module n1guard/express
  */
 import type { Detector } from '../core/detector.js'
-import { internalError } from '../core/internal-error.js'
-import { describeValue } from '../core/options.js'
+import { checkRequestScopeArgs, openRequestScope, pathOnly, type RequestScopeOptions } from './request-scope.js'
 
-/** The parts of an Express request n1guard reads. */
+/**
+ * The parts of an Express request n1guard reads.
+ *
+ * @example
+ * const req: ExpressRequestLike = { method: 'GET', baseUrl: '/api', route: { path: '/users/:id' } }
+ */
 export interface ExpressRequestLike {
   readonly method: string
   readonly path?: string
@@ -16,30 +20,26 @@ export interface ExpressRequestLike {
   readonly route?: { readonly path?: unknown }
 }
 
-/** The parts of an Express response n1guard reads. */
+/**
+ * The parts of an Express response n1guard reads.
+ *
+ * @example
+ * const res: ExpressResponseLike = serverResponse
+ */
 export interface ExpressResponseLike {
   once(event: 'finish' | 'close', listener: () => void): unknown
 }
 
-/** Options of `expressMiddleware`. */
-export interface ExpressOptions<Req extends ExpressRequestLike = ExpressRequestLike> {
-  /**
-   * Names the request's scope when it ends (the route is known by then). Return undefined to use
-   * the default.
-   * @default `${req.method} ${req.baseUrl}${req.route.path}`, e.g. `GET /users/:id`; the path without its query string when no route matched
-   */
-  readonly name?: (req: Req) => string | undefined
-  /**
-   * Gives the scope an id, for instance from an `x-request-id` header.
-   * @default a generated id
-   */
-  readonly id?: (req: Req) => string | undefined
-}
+/**
+ * Options of `expressMiddleware`: `name` and `id` (see `RequestScopeOptions`).
+ *
+ * @example
+ * app.use(expressMiddleware(detector, { id: (req) => req.get('x-request-id') }))
+ */
+export interface ExpressOptions<Req extends ExpressRequestLike = ExpressRequestLike> extends RequestScopeOptions<Req> {}
 
-function pathOnly(req: ExpressRequestLike): string {
-  const raw = req.originalUrl ?? req.url ?? '/'
-  const q = raw.indexOf('?')
-  return q < 0 ? raw : raw.slice(0, q)
+function pathOf(req: ExpressRequestLike): string {
+  return pathOnly(req.originalUrl ?? req.url)
 }
 
 /**
@@ -52,7 +52,7 @@ function pathOnly(req: ExpressRequestLike): string {
 export function routeName(req: ExpressRequestLike): string {
   const route = req.route?.path
   if (route !== undefined && route !== null) return `${req.method} ${req.baseUrl ?? ''}${String(route)}`
-  return `${req.method} ${pathOnly(req)}`
+  return `${req.method} ${pathOf(req)}`
 }
 
 // The router sets req.route when a route matches, while req.baseUrl is still that of the router
@@ -93,31 +93,12 @@ export function expressMiddleware<Req extends ExpressRequestLike = ExpressReques
   detector: Detector,
   options: ExpressOptions<Req> = {},
 ): (req: Req, res: ExpressResponseLike, next: (error?: unknown) => void) => void {
-  if (detector === null || typeof detector !== 'object' || typeof (detector as Partial<Detector>).startScope !== 'function') {
-    throw new TypeError(`n1guard: expressMiddleware needs a detector from createDetector(), got ${describeValue(detector)}`)
-  }
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`n1guard: expressMiddleware options must be an object, got ${describeValue(options)}`)
-  }
-  for (const key of ['name', 'id'] as const) {
-    if (options[key] !== undefined && typeof options[key] !== 'function') {
-      throw new TypeError(`n1guard: expressMiddleware option \`${key}\` must be a function, got ${describeValue(options[key])}`)
-    }
-  }
+  checkRequestScopeArgs('expressMiddleware', detector, options)
   return function n1guard(req, res, next) {
-    const id = options.id?.(req)
-    const scope = detector.startScope(id === undefined ? { name: `${req.method} ${pathOnly(req)}` } : { name: `${req.method} ${pathOnly(req)}`, id })
+    const scope = openRequestScope(detector, options, req, `${req.method} ${pathOf(req)}`)
+    if (scope === undefined) return next()
     const matched = watchRoute(req)
-    const end = (): void => {
-      if (scope.ended) return
-      try {
-        scope.name = options.name?.(req) ?? matched.name ?? routeName(req)
-      } catch (error) {
-        internalError('naming a request scope (the `name` option threw)', error)
-        scope.name = matched.name ?? routeName(req)
-      }
-      scope.end()
-    }
+    const end = (): void => scope.end(() => matched.name ?? routeName(req))
     res.once('finish', end)
     res.once('close', end)
     scope.run(() => next())

@@ -1,9 +1,9 @@
 // Per-file database fixture: a fresh schema on the shared test server, seeded with the people /
 // pet / toy schema, dropped when the file ends. Files therefore run in parallel without sharing rows.
-import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { inject } from 'vitest'
-import { seedPetShop, type PetShopSize } from '../../examples/support/seed.js'
+import { createPetShopSchema, dropSchema, searchPath } from '../../examples/support/pet-shop-db.js'
+import type { PetShopSize } from '../../examples/support/seed.js'
 
 export interface TestDatabase {
   readonly url: string
@@ -18,18 +18,9 @@ export interface TestDatabase {
 
 export async function createTestDatabase(size: PetShopSize = {}): Promise<TestDatabase> {
   const url = inject('databaseUrl')
-  const schema = `t_${randomBytes(6).toString('hex')}`
-  const admin = new pg.Client({ connectionString: url })
-  await admin.connect()
-  try {
-    await admin.query(`create schema ${schema}`)
-    await admin.query(`set search_path to ${schema}`)
-    await seedPetShop(admin, size)
-  } finally {
-    await admin.end()
-  }
+  const schema = await createPetShopSchema(url, size, 't')
   const owned: Array<pg.Pool | pg.Client> = []
-  const options = `-c search_path=${schema}`
+  const options = searchPath(schema)
   return {
     url,
     schema,
@@ -45,13 +36,7 @@ export async function createTestDatabase(size: PetShopSize = {}): Promise<TestDa
     },
     async drop() {
       await Promise.allSettled(owned.map((o) => o.end()))
-      const c = new pg.Client({ connectionString: url })
-      await c.connect()
-      try {
-        await c.query(`drop schema if exists ${schema} cascade`)
-      } finally {
-        await c.end()
-      }
+      await dropSchema(url, schema)
     },
   }
 }

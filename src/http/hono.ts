@@ -1,0 +1,96 @@
+/**
+ * n1guard for Hono: one scope per request, from a middleware.
+ * @module n1guard/hono
+ */
+import type { Detector } from '../core/detector.js'
+import { checkRequestScopeArgs, openRequestScope, type RequestScopeOptions } from './request-scope.js'
+
+/**
+ * The parts of an `AbortSignal` n1guard uses.
+ *
+ * @example
+ * const signal: AbortSignalLike = new AbortController().signal
+ */
+export interface AbortSignalLike {
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void
+  removeEventListener(type: 'abort', listener: () => void): void
+}
+
+/**
+ * The parts of a Hono context n1guard reads.
+ *
+ * @example
+ * app.use(async (c, next) => { const view: HonoContextLike = c; await next() })
+ */
+export interface HonoContextLike {
+  readonly req: {
+    readonly method: string
+    /** The path without the query string. */
+    readonly path: string
+    /** The route pattern of the handler now running (after `next()`: of the one that answered). */
+    readonly routePath: string
+    /** Index of that handler among the matched ones. */
+    readonly routeIndex: number
+    /** The Fetch request; its signal aborts when the client goes away (`@hono/node-server`, Bun, Deno). */
+    readonly raw: { readonly signal?: AbortSignalLike | null }
+  }
+}
+
+/**
+ * Options of `honoMiddleware`: `name` and `id` (see `RequestScopeOptions`).
+ *
+ * @example
+ * app.use(honoMiddleware(detector, { id: (c) => c.req.header('x-request-id') }))
+ */
+export interface HonoOptions<C extends HonoContextLike = HonoContextLike> extends RequestScopeOptions<C> {}
+
+/**
+ * The scope name n1guard gives a request: method and the route pattern of the handler that
+ * answered (`GET /users/:id`), or the path when no handler after the middleware ran (not found).
+ * `ownIndex` is `c.req.routeIndex` as the middleware saw it before calling `next()`.
+ *
+ * @example
+ * honoRouteName(c, 0) // 'GET /users/:id'
+ */
+export function honoRouteName(c: HonoContextLike, ownIndex: number): string {
+  const req = c.req
+  return `${req.method} ${req.routeIndex !== ownIndex ? req.routePath : req.path}`
+}
+
+/**
+ * Hono middleware: every request runs in its own n1guard scope, named by method and route pattern,
+ * and closed when the handlers after it have finished (Hono turns a thrown error into a response
+ * first), or when the client goes away before that. Findings go to the detector's reporters.
+ * Register it before the routes. Tested on `@hono/node-server`.
+ *
+ * @example
+ * import { Hono } from 'hono'
+ * import { serve } from '@hono/node-server'
+ * import { honoMiddleware } from 'n1guard/hono'
+ * const app = new Hono()
+ * app.use(honoMiddleware(detector))
+ * app.get('/users/:id', async (c) => c.json(await loadUser(db, c.req.param('id'))))
+ * serve({ fetch: app.fetch, port: 3000 })
+ */
+export function honoMiddleware<C extends HonoContextLike = HonoContextLike>(
+  detector: Detector,
+  options: HonoOptions<C> = {},
+): (c: C, next: () => Promise<void>) => Promise<void> {
+  checkRequestScopeArgs('honoMiddleware', detector, options)
+  return async function n1guard(c, next) {
+    const scope = openRequestScope(detector, options, c, `${c.req.method} ${c.req.path}`)
+    if (scope === undefined) return await next()
+    const ownIndex = c.req.routeIndex
+    const end = (): void => scope.end(() => honoRouteName(c, ownIndex))
+    const signal = c.req.raw.signal ?? undefined
+    signal?.addEventListener('abort', end, { once: true })
+    try {
+      await scope.run(next)
+    } finally {
+      signal?.removeEventListener('abort', end)
+      end()
+    }
+  }
+}
+
+export default honoMiddleware
