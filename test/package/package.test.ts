@@ -1,0 +1,107 @@
+// The package as users get it: `npm pack`, install the tarball into a fresh project, then import
+// every subpath of `exports` from ESM and require() it from CommonJS.
+import { execFile } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+
+const run = promisify(execFile)
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  name: string
+  version: string
+  exports: Record<string, unknown>
+}
+const subpaths = Object.keys(pkg.exports)
+  .filter((k) => k !== './package.json')
+  .map((k) => (k === '.' ? pkg.name : `${pkg.name}/${k.slice(2)}`))
+
+let project: string
+let tarball: string
+
+beforeAll(async () => {
+  // Inside the repository (git-ignored): the project's own node_modules gets n1guard from the
+  // tarball, and optional peers (vitest, kysely, ...) resolve from the repository's node_modules.
+  const scratch = join(root, '.tmp')
+  mkdirSync(scratch, { recursive: true })
+  project = mkdtempSync(join(scratch, 'package-'))
+  // Built in place (no rm -rf dist): other test files may be reading dist/ right now.
+  await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root })
+  const { stdout } = await run('npm', ['pack', '--pack-destination', project, '--silent'], { cwd: root })
+  tarball = join(project, stdout.trim().split('\n').pop()!)
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }))
+  await run('npm', ['install', '--no-audit', '--no-fund', '--offline', tarball], { cwd: project })
+}, 180_000)
+
+afterAll(() => {
+  if (project !== undefined) rmSync(project, { recursive: true, force: true })
+})
+
+describe('the packed package', () => {
+  test('ships dist and the README, and no sources, tests or examples', async () => {
+    const { stdout } = await run('tar', ['-tzf', tarball])
+    const files = stdout.split('\n').filter(Boolean)
+    expect(files).toContain('package/dist/index.js')
+    expect(files).toContain('package/dist/index.d.ts')
+    expect(files).toContain('package/README.md')
+    expect(files.some((f) => /^package\/(src|test|examples|bench)\//.test(f))).toBe(false)
+  })
+
+  test('every subpath has its types and JavaScript in the tarball', async () => {
+    const { stdout } = await run('tar', ['-tzf', tarball])
+    for (const [key, target] of Object.entries(pkg.exports)) {
+      if (key === './package.json') continue
+      const t = target as { types: string; default: string }
+      expect(stdout, key).toContain(`package/${t.types.slice(2)}`)
+      expect(stdout, key).toContain(`package/${t.default.slice(2)}`)
+    }
+  })
+
+  test.each(subpaths)('import("%s") from ESM', async (specifier) => {
+    writeFileSync(join(project, 'esm.mjs'), `const m = await import(${JSON.stringify(specifier)}); console.log(JSON.stringify(Object.keys(m).sort()))`)
+    const { stdout } = await run(process.execPath, ['esm.mjs'], { cwd: project })
+    const names = JSON.parse(stdout) as string[]
+    expect(names.length).toBeGreaterThan(0)
+    if (specifier === pkg.name) expect(names).toEqual(expect.arrayContaining(['createDetector', 'fingerprint', 'NPlusOneError']))
+    if (specifier === `${pkg.name}/kysely`) expect(names).toContain('instrumentDialect')
+    if (specifier === `${pkg.name}/pg`) expect(names).toEqual(expect.arrayContaining(['instrumentPool', 'instrumentClient']))
+  })
+
+  test.each(subpaths)('require("%s") from CommonJS', async (specifier) => {
+    writeFileSync(join(project, 'cjs.cjs'), `const m = require(${JSON.stringify(specifier)}); console.log(JSON.stringify(Object.keys(m).sort()))`)
+    const { stdout } = await run(process.execPath, ['cjs.cjs'], { cwd: project })
+    expect((JSON.parse(stdout) as string[]).length).toBeGreaterThan(0)
+  })
+
+  test('the root works end to end from the installed package', async () => {
+    writeFileSync(
+      join(project, 'use.mjs'),
+      `import { createDetector, fingerprint } from 'n1guard'
+const d = createDetector({ mode: 'silent' })
+const report = await d.capture(async () => 42)
+console.log(JSON.stringify({ result: report.result, shape: fingerprint('select * from pet where owner_id = 42').shape }))`,
+    )
+    const { stdout } = await run(process.execPath, ['use.mjs'], { cwd: project })
+    expect(JSON.parse(stdout)).toEqual({ result: 42, shape: 'select * from pet where owner_id = ?' })
+  })
+
+  test('subpaths whose peer is type-only load in a project that has none of the peers', async () => {
+    // Outside the repository, so no kysely, pg, express, fastify, koa, hono or vitest can resolve:
+    // an adapter that imported its library at runtime would fail here.
+    const bare = mkdtempSync(join(tmpdir(), 'n1guard-lean-'))
+    try {
+      writeFileSync(join(bare, 'package.json'), JSON.stringify({ name: 'lean', version: '1.0.0', private: true }))
+      await run('npm', ['install', '--no-audit', '--no-fund', '--offline', tarball], { cwd: bare })
+      const lean = subpaths.filter((s) => !/\/(vitest|otel)(\/|$)/.test(s))
+      expect(lean).toEqual(expect.arrayContaining(['n1guard', 'n1guard/pg', 'n1guard/kysely']))
+      writeFileSync(join(bare, 'lean.mjs'), `${lean.map((s) => `await import(${JSON.stringify(s)})`).join('\n')}\nconsole.log('ok')`)
+      const { stdout } = await run(process.execPath, ['lean.mjs'], { cwd: bare })
+      expect(stdout.trim()).toBe('ok')
+    } finally {
+      rmSync(bare, { recursive: true, force: true })
+    }
+  })
+})
