@@ -1,0 +1,94 @@
+// Type tests for every subpath: `npm run typecheck` compiles this file, so a public type that
+// drifts (a lost generic, a widened return, a framework that no longer accepts the middleware)
+// breaks CI. At run time each test only checks that the names exist.
+import express from 'express'
+import Fastify from 'fastify'
+import { Hono } from 'hono'
+import Koa from 'koa'
+import { Kysely, PostgresDialect, type Dialect } from 'kysely'
+import pg from 'pg'
+import { describe, expect, expectTypeOf, test } from 'vitest'
+import {
+  createDetector,
+  fingerprint,
+  NPlusOneError,
+  type CaptureReport,
+  type Detector,
+  type Finding,
+  type Fingerprint,
+  type QueryRecord,
+  type ScopeHandle,
+  type ScopeReport,
+} from '../../src/index.js'
+import { expressMiddleware } from '../../src/http/express.js'
+import { fastifyPlugin } from '../../src/http/fastify.js'
+import { honoMiddleware } from '../../src/http/hono.js'
+import { koaMiddleware } from '../../src/http/koa.js'
+import { instrumentDialect } from '../../src/kysely/index.js'
+import { instrumentClient, instrumentPool } from '../../src/pg/index.js'
+import type { PetShopDB } from '../../examples/support/schema.js'
+
+const detector = createDetector({ mode: 'silent' })
+
+describe('n1guard', () => {
+  test('createDetector, run, capture, assertNoNPlusOne', () => {
+    expectTypeOf(createDetector).parameter(0).toMatchTypeOf<object | undefined>()
+    expectTypeOf(detector).toEqualTypeOf<Detector>()
+    expectTypeOf(detector.run('x', async () => 42)).toEqualTypeOf<Promise<number>>()
+    expectTypeOf(detector.run({ name: 'x', id: 'r1', maxQueries: 5 }, () => 'sync')).toEqualTypeOf<Promise<string>>()
+    expectTypeOf(detector.capture(async () => [1, 2])).toEqualTypeOf<Promise<CaptureReport<number[]>>>()
+    expectTypeOf<CaptureReport<number>['queries']>().toEqualTypeOf<QueryRecord[]>()
+    expectTypeOf<CaptureReport<number>['findings']>().toEqualTypeOf<Finding[]>()
+    expectTypeOf(detector.assertNoNPlusOne(async () => true)).toEqualTypeOf<Promise<boolean>>()
+    expectTypeOf(detector.startScope('x')).toEqualTypeOf<ScopeHandle>()
+    expectTypeOf(detector.ignore(() => 7)).toEqualTypeOf<number>()
+    const job = detector.wrapJob((name: string) => `job ${name}`, async (name: string, n: number) => n * 2)
+    expectTypeOf(job).toEqualTypeOf<(name: string, n: number) => Promise<number>>()
+    // @ts-expect-error: bad option value
+    createDetector({ mode: 'loud' })
+    // @ts-expect-error: the scope must be a string or an object
+    void detector.run(42, () => 1)
+    expect(typeof detector.run).toBe('function')
+  })
+
+  test('findings and records', () => {
+    expectTypeOf<Finding['kind']>().toEqualTypeOf<'n-plus-one' | 'duplicate' | 'query-budget'>()
+    expectTypeOf<Finding['sql']>().toEqualTypeOf<string>()
+    expectTypeOf<Finding['callSite']>().toEqualTypeOf<{ readonly file: string; readonly line: number; readonly column: number; readonly function?: string } | undefined>()
+    expectTypeOf<Finding['scope']>().toMatchTypeOf<{ id: string; name?: string }>()
+    expectTypeOf<QueryRecord['params']>().toEqualTypeOf<readonly unknown[] | undefined>()
+    expectTypeOf<NPlusOneError['findings']>().toEqualTypeOf<readonly Finding[]>()
+    expectTypeOf(new NPlusOneError([])).toMatchTypeOf<Error>()
+    expectTypeOf(fingerprint('select 1')).toEqualTypeOf<Fingerprint>()
+    expectTypeOf<Fingerprint>().toEqualTypeOf<{ readonly id: string; readonly shape: string }>()
+    expectTypeOf<ScopeReport['findings']>().toEqualTypeOf<readonly Finding[]>()
+    expect(NPlusOneError.name).toBe('NPlusOneError')
+  })
+})
+
+describe('n1guard/kysely and n1guard/pg', () => {
+  test('the instrumented objects keep their own types', () => {
+    const pool = new pg.Pool()
+    expectTypeOf(instrumentPool(pool, detector)).toEqualTypeOf<pg.Pool>()
+    expectTypeOf(instrumentClient(new pg.Client(), detector)).toEqualTypeOf<pg.Client>()
+    const dialect = instrumentDialect(new PostgresDialect({ pool }), detector)
+    expectTypeOf(dialect).toEqualTypeOf<PostgresDialect>()
+    expectTypeOf(dialect).toMatchTypeOf<Dialect>()
+    expectTypeOf(new Kysely<PetShopDB>({ dialect })).toEqualTypeOf<Kysely<PetShopDB>>()
+    // @ts-expect-error: not a pool
+    instrumentPool({ query: () => 1 }, detector)
+    void pool.end()
+  })
+})
+
+describe('framework subpaths fit their frameworks', () => {
+  test('express, fastify, koa, hono accept what n1guard gives them', () => {
+    const app = express()
+    app.use(expressMiddleware(detector))
+    const fastify = Fastify()
+    void fastify.register(fastifyPlugin, { detector })
+    new Koa().use(koaMiddleware(detector))
+    new Hono().use(honoMiddleware(detector))
+    expect(typeof expressMiddleware).toBe('function')
+  })
+})
