@@ -45,9 +45,9 @@ describe('n1guard', () => {
     const job = detector.wrapJob((name: string) => `job ${name}`, async (name: string, n: number) => n * 2)
     expectTypeOf(job).toEqualTypeOf<(name: string, n: number) => Promise<number>>()
     // @ts-expect-error: bad option value
-    createDetector({ mode: 'loud' })
+    expect(() => createDetector({ mode: 'loud' })).toThrow(TypeError)
     // @ts-expect-error: the scope must be a string or an object
-    void detector.run(42, () => 1)
+    void expect(detector.run(42, () => 1)).rejects.toThrow(TypeError)
     expect(typeof detector.run).toBe('function')
   })
 
@@ -76,7 +76,7 @@ describe('n1guard/kysely and n1guard/pg', () => {
     expectTypeOf(dialect).toMatchTypeOf<Dialect>()
     expectTypeOf(new Kysely<PetShopDB>({ dialect })).toEqualTypeOf<Kysely<PetShopDB>>()
     // @ts-expect-error: not a pool
-    instrumentPool({ query: () => 1 }, detector)
+    expect(() => instrumentPool({ query: () => 1 }, detector)).toThrow(TypeError)
     void pool.end()
   })
 })
