@@ -30,6 +30,7 @@ async function runFile(command: string, args: string[]): Promise<Outcome> {
 const tsx = join(root, 'node_modules', '.bin', 'tsx')
 let worker: Promise<Outcome>
 let fastify: Promise<Outcome>
+let fixes: Promise<Outcome>
 
 beforeAll(async () => {
   // The examples import 'n1guard' by name, which resolves to dist/: build it first (without
@@ -38,6 +39,7 @@ beforeAll(async () => {
   expect(built, built.stdout + built.stderr).toMatchObject({ code: 0 })
   worker = runFile(tsx, ['examples/worker/main.ts'])
   fastify = runFile(tsx, ['examples/fastify/main.ts'])
+  fixes = runFile(tsx, ['examples/fixes/main.ts'])
 }, 120_000)
 
 function siteIn(example: string): string {
@@ -60,6 +62,18 @@ describe('examples', () => {
     expect(stdout).toContain('n1guard: N+1 query: 5 × the same shape on toy in GET /owners/:ownerId/pets/slow\n')
     expect(stdout).toContain(siteIn('fastify/app.ts'))
     expect(stdout).toContain('scope "GET /owners/:ownerId/pets/fast", 1 query, no N+1')
+  }, 120_000)
+
+  test('examples/fixes: the N+1 and its three fixes return the same JSON; only the N+1 is a finding', async () => {
+    const { code, stdout, stderr } = await fixes
+    expect(code, stderr).toBe(0)
+    const rows = stdout.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| approach'))
+    expect(rows.map((r) => r.split('|').map((c) => c.trim()).filter(Boolean)).map(([label, queries, , verdict]) => [label!.split(':')[0], queries, verdict])).toEqual([
+      ['N+1', '101', '1 N+1'],
+      ['fix 1', '2', 'none'],
+      ['fix 2', '1', 'none'],
+      ['fix 3', '2', 'none'],
+    ])
   }, 120_000)
 
   test('every framework subpath loads from the built package by name', async () => {
