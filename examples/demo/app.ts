@@ -21,7 +21,7 @@ export function createApp(pool: Pool, detector: Detector) {
     const people = await db.selectFrom('person').select(['id', 'name']).orderBy('id').execute()
     const result = []
     for (const person of people) {
-      const pets = await db.selectFrom('pet').select(['name', 'species']).where('owner_id', '=', person.id).orderBy('id').execute()
+      const pets = await db.selectFrom('pet').select(['name', 'species']).where('owner_id', '=', person.id).orderBy('id').execute() // @site:loop
       result.push({ ...person, pets })
     }
     res.json(result)

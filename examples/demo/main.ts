@@ -3,8 +3,8 @@
 import type { AddressInfo } from 'node:net'
 import pg from 'pg'
 import { consoleReporter, createDetector, type ScopeReport } from 'n1guard'
+import { createPetShopSchema, dropSchema, searchPath } from '../support/pet-shop-db.js'
 import { startPostgres } from '../support/postgres.js'
-import { seedPetShop } from '../support/seed.js'
 import { createApp } from './app.js'
 
 const PEOPLE = 20
@@ -14,10 +14,10 @@ async function main(): Promise<void> {
   const started = Date.now()
   process.stdout.write(`${bold('n1guard demo')}: an Express + Kysely app on a real PostgreSQL\n`)
   const server = await startPostgres()
-  const pool = new pg.Pool({ connectionString: server.url, max: 4 })
+  // A schema of its own, so the demo can run against any DATABASE_URL without touching its tables.
+  const schema = await createPetShopSchema(server.url, { people: PEOPLE, petsPerPerson: 2, toysPerPet: 1 }, 'demo')
+  const pool = new pg.Pool({ connectionString: server.url, options: searchPath(schema), max: 4 })
   try {
-    await pool.query('drop table if exists toy, pet, person cascade')
-    await seedPetShop(pool, { people: PEOPLE, petsPerPerson: 2, toysPerPet: 1 })
     process.stdout.write(`PostgreSQL ${server.embedded ? '(embedded) ' : ''}is up and seeded: ${PEOPLE} people, ${PEOPLE * 2} pets\n\n`)
 
     const reports: ScopeReport[] = []
@@ -59,6 +59,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await pool.end().catch(() => undefined)
+    await dropSchema(server.url, schema)
     await server.stop()
   }
   process.stdout.write(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`)

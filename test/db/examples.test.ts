@@ -31,6 +31,7 @@ const tsx = join(root, 'node_modules', '.bin', 'tsx')
 let worker: Promise<Outcome>
 let fastify: Promise<Outcome>
 let fixes: Promise<Outcome>
+let demo: Promise<Outcome>
 
 beforeAll(async () => {
   // The examples import 'n1guard' by name, which resolves to dist/: build it first (without
@@ -40,6 +41,7 @@ beforeAll(async () => {
   worker = runFile(tsx, ['examples/worker/main.ts'])
   fastify = runFile(tsx, ['examples/fastify/main.ts'])
   fixes = runFile(tsx, ['examples/fixes/main.ts'])
+  demo = runFile(tsx, ['examples/demo/main.ts'])
 }, 120_000)
 
 function siteIn(example: string): string {
@@ -62,6 +64,17 @@ describe('examples', () => {
     expect(stdout).toContain('n1guard: N+1 query: 5 × the same shape on toy in GET /owners/:ownerId/pets/slow\n')
     expect(stdout).toContain(siteIn('fastify/app.ts'))
     expect(stdout).toContain('scope "GET /owners/:ownerId/pets/fast", 1 query, no N+1')
+  }, 120_000)
+
+  test('examples/demo (npm run demo): the N+1 is found with its line and proof, the fixed endpoint is clean', async () => {
+    const { code, stdout, stderr } = await demo
+    expect(code, stderr).toBe(0)
+    const app = siteOf(pathToFileURL(join(root, 'examples', 'demo', 'app.ts')).href, 'loop')
+    expect(stdout).toContain('n1guard: N+1 query: 20 × the same shape on pet in GET /people/slow')
+    expect(stdout).toContain(`at ${app.file}:${app.line}:`)
+    expect(stdout).toContain('proof: 1 query on person returned 20 rows; its id column fed 20 queries on pet')
+    expect(stdout).toContain('-> 200, 20 people with their pets, 21 queries, 1 N+1 finding')
+    expect(stdout).toContain('-> 200, 20 people with their pets, 1 query, no N+1')
   }, 120_000)
 
   test('examples/fixes: the N+1 and its three fixes return the same JSON; only the N+1 is a finding', async () => {
