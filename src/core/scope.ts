@@ -36,6 +36,10 @@ export class Scope implements ScopeInfo {
   ownFindings: readonly Finding[] = []
   findings: readonly Finding[] = []
   endedAt = 0
+  /** What the registered trace-context provider captured (the active span), for reporters. */
+  traceContext: unknown = undefined
+  /** The first query has been seen (the provider is asked there once more if the scope's opening gave nothing). */
+  traceProbed = false
 
   constructor(
     readonly id: string,
