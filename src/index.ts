@@ -48,3 +48,4 @@ export type {
 export { fingerprint, type Fingerprint } from './fingerprint/index.js'
 export { consoleReporter, type ConsoleReporterOptions } from './report/console-reporter.js'
 export { formatFinding } from './report/format-finding.js'
+export { findingLogEntry, jsonReporter, type JsonField, type JsonReporterOptions } from './report/json-reporter.js'
