@@ -10,6 +10,7 @@ import { instrumentDialect } from '../../src/kysely/index.js'
 import { createTestDatabase, type TestDatabase } from '../support/db.js'
 import type { PetShopDB } from '../../examples/support/schema.js'
 import { siteOf } from '../support/sites.js'
+import { until } from '../support/until.js'
 
 const here = import.meta.url
 let db: TestDatabase
@@ -57,12 +58,6 @@ afterAll(async () => {
   await kdb.destroy()
   await db.drop()
 })
-
-async function until(check: () => boolean): Promise<void> {
-  // Scopes close on the response's 'finish' event, which may come just after the client has the body.
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setImmediate(resolve))
-  expect(check()).toBe(true)
-}
 
 describe('expressMiddleware', () => {
   test('concurrent requests: each finding goes to its own request, named by route pattern', async () => {
