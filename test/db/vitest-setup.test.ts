@@ -25,15 +25,15 @@ afterAll(async () => {
 describe('n1guard/vitest/setup', () => {
   test('the run fails, and exactly the tests during which an N+1 ran fail', () => {
     expect(run.code).toBe(1)
-    const statuses = Object.fromEntries(run.tests.map((t) => [t.fullName, t.status]))
+    const statuses = Object.fromEntries(run.tests.map((t) => [t.fullName, t.state]))
     expect(statuses).toEqual({
-      'guarded fails: a job with an N+1': 'failed',
-      'guarded fails: an N+1 inside a request served in-process': 'failed',
-      'guarded fails: an N+1 inside a request to a server started in beforeAll': 'failed',
-      'guarded passes: the one-query version': 'passed',
-      'guarded passes: an N+1 the test asserts on itself': 'passed',
-      'guarded passes: the matchers are installed by the setup file': 'passed',
-      'guarded passes: queries in the test body are outside any scope by default': 'passed',
+      'guarded > fails: a job with an N+1': 'failed',
+      'guarded > fails: an N+1 inside a request served in-process': 'failed',
+      'guarded > fails: an N+1 inside a request to a server started in beforeAll': 'failed',
+      'guarded > passes: the one-query version': 'passed',
+      'guarded > passes: an N+1 the test asserts on itself': 'passed',
+      'guarded > passes: the matchers are installed by the setup file': 'passed',
+      'guarded > passes: queries in the test body are outside any scope by default': 'passed',
       'fails: a loop in the test body': 'failed',
       'passes: a clean test body': 'passed',
     })
@@ -41,12 +41,12 @@ describe('n1guard/vitest/setup', () => {
 
   test('a failing test says why: N+1, SQL shape, count, scope and call site file:line', () => {
     for (const [name, scope] of [
-      ['guarded fails: an N+1 inside a request served in-process', 'GET /people/slow'],
-      ['guarded fails: an N+1 inside a request to a server started in beforeAll', 'GET /people/slow'],
-      ['guarded fails: a job with an N+1', 'nightly-report'],
+      ['guarded > fails: an N+1 inside a request served in-process', 'GET /people/slow'],
+      ['guarded > fails: an N+1 inside a request to a server started in beforeAll', 'GET /people/slow'],
+      ['guarded > fails: a job with an N+1', 'nightly-report'],
       ['fails: a loop in the test body', 'fails: a loop in the test body'],
     ] as const) {
-      const message = run.test(name).failureMessages.join('\n')
+      const message = run.test(name).errors.join('\n')
       expect(message).toContain('NPlusOneError: n1guard: 1 N+1 query while this test ran')
       expect(message).toContain(`n1guard: N+1 query: 3 × the same shape on pet in ${scope}`)
       expect(message).toContain('  select "name" from "pet" where "owner_id" = ? and "name" <> ?')

@@ -10,9 +10,13 @@ import type { TestDatabase } from './db.js'
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..')
 
 export interface ChildTest {
+  /** The test file, relative to its project's root. */
+  readonly module: string
+  /** `describe > test` */
   readonly fullName: string
-  readonly status: string
-  readonly failureMessages: readonly string[]
+  readonly state: 'passed' | 'failed' | 'skipped' | 'pending'
+  /** `name: message` of each error. */
+  readonly errors: readonly string[]
 }
 
 export interface ChildRun {
@@ -38,7 +42,7 @@ export async function runVitestProject(config: string, db: TestDatabase, env: Re
     Object.assign(childEnv, {
       DATABASE_URL: db.url,
       PGOPTIONS: `-c search_path=${db.schema}`,
-      FIXTURE_RESULTS: join(tmp, 'results.json'),
+      RESULTS_FILE: join(tmp, 'results.json'),
       FORCE_COLOR: '0',
       NO_COLOR: '1',
     })
@@ -60,8 +64,7 @@ export async function runVitestProject(config: string, db: TestDatabase, env: Re
       }
     }
     if (files['results.json'] === undefined) throw new Error(`the Vitest child wrote no results (exit ${code}):\n${output}`)
-    const results = JSON.parse(files['results.json']) as { testResults: Array<{ assertionResults: ChildTest[] }> }
-    const tests = results.testResults.flatMap((r) => r.assertionResults)
+    const { tests } = JSON.parse(files['results.json']) as { tests: ChildTest[] }
     return {
       code,
       output,
