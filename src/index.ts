@@ -30,7 +30,8 @@ export function createDetector(options?: DetectorOptions): Detector {
 
 export type { CaptureReport, Detector, ScopeHandle } from './core/detector.js'
 export { NPlusOneError } from './core/errors.js'
-export { onScopeEnd, onScopeStart, type ScopeEndEvent, type ScopeStartEvent } from './core/hub.js'
+export { onScopeEnd, type ScopeEndEvent } from './core/hub.js'
+export { onScopeStart, type ScopeStartEvent } from './core/scope-start.js'
 export { liveDetectors } from './core/registry.js'
 export type { DetectorMode, DetectorOptions, IgnoreRule, IgnoreSubject, SqlcommenterOptions } from './core/options.js'
 export type {

@@ -5,7 +5,7 @@ import { captureSite, type DepthHint } from '../callsite/capture-site.js'
 import { resolveSite } from '../callsite/resolve-site.js'
 import { sqlInfo } from '../fingerprint/index.js'
 import { NPlusOneError } from './errors.js'
-import { publishScopeEnd, publishScopeStart } from './hub.js'
+import { publishScopeEnd } from './hub.js'
 import { matchesIgnoreRule } from './ignore.js'
 import { internalError } from './internal-error.js'
 import { describeValue, resolveOptions, type DetectorOptions, type ResolvedOptions } from './options.js'
@@ -13,7 +13,8 @@ import { QueryTrace } from './query-trace.js'
 import { registerDetector } from './registry.js'
 import { Scope, type ScopeKind } from './scope.js'
 import { stableId } from './stable-id.js'
-import { traceContextProvider } from './trace-context.js'
+import { scopeOpened } from './scope-start.js'
+import { probeTraceContext, traceContextOf } from './trace-context.js'
 import type { Finding, QueryError, QueryRecord, Reporter, ScopeInfo, ScopeInput, ScopeReport } from './types.js'
 
 /** What `detector.capture` resolves to. */
@@ -168,10 +169,7 @@ export class DetectorCore {
     const scope = this.activeScope()
     if (scope === undefined || typeof sql !== 'string') return undefined
     try {
-      if (!scope.traceProbed) {
-        scope.traceProbed = true
-        if (scope.traceContext === undefined) probeTraceContext(scope)
-      }
+      if (scope.issued.size === 0) probeTraceContext(scope)
       const info = sqlInfo(sql)
       let site
       if (info.kind !== 'transaction') {
@@ -221,8 +219,7 @@ export class DetectorCore {
     this.scopesOpened++
     const scopeId = id ?? SCOPE_PREFIX + (++this.counter).toString(36)
     const scope = new Scope(scopeId, name, parent === undefined || parent.ended ? undefined : parent, kind, performance.now())
-    if (traceContextProvider() !== undefined) probeTraceContext(scope)
-    publishScopeStart(() => ({ scope: scope.info() }))
+    scopeOpened(scope)
     return scope
   }
 
@@ -337,7 +334,7 @@ export class DetectorCore {
       findings,
       queryCount: scope.aggregate.size,
       durationMs: scope.endedAt - scope.startedAt,
-      ...(scope.traceContext === undefined ? {} : { traceContext: scope.traceContext }),
+      ...traceContextOf(scope),
     }
     for (const reporter of reporters) {
       try {
@@ -372,18 +369,6 @@ function toRecord(t: QueryTrace): QueryRecord {
     ...(t.error === undefined ? {} : { error: t.error }),
     ...(t.params === undefined ? {} : { params: t.params }),
     kind: t.kind,
-  }
-}
-
-// Asks the trace-context provider about the current async context: where a scope opens, and if
-// that gave nothing (a job whose span starts inside it), once more at its first query.
-function probeTraceContext(scope: Scope): void {
-  const provider = traceContextProvider()
-  if (provider === undefined) return
-  try {
-    scope.traceContext = provider.capture()
-  } catch (error) {
-    internalError('reading the trace context', error)
   }
 }
 

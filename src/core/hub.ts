@@ -14,45 +14,13 @@ export interface ScopeEndEvent {
   readonly surfaced: boolean
 }
 
-/** What every detector publishes when one of its scopes opens. */
-export interface ScopeStartEvent {
-  readonly scope: ScopeInfo
-}
+type Listener = (event: ScopeEndEvent) => void
 
-interface Channel<E> {
-  subscribe(listener: (event: E) => void, what: string): () => void
-  publish(event: () => E): void
-}
-
-// Listener sets are shared through globalThis, so two copies of n1guard in one process (an app
-// bundling its own and a test setup importing another) still meet here.
-function channel<E>(key: symbol): Channel<E> {
-  const store = globalThis as { [key: symbol]: Set<(event: E) => void> | undefined }
-  const listeners = (store[key] ??= new Set())
-  return {
-    subscribe(listener, what) {
-      if (typeof listener !== 'function') throw new TypeError(`n1guard: ${what} needs a function, got ${String(listener)}`)
-      listeners.add(listener)
-      return () => {
-        listeners.delete(listener)
-      }
-    },
-    publish(event) {
-      if (listeners.size === 0) return
-      const e = event()
-      for (const listener of listeners) {
-        try {
-          listener(e)
-        } catch {
-          // a listener's failure is its own business; n1guard carries on
-        }
-      }
-    },
-  }
-}
-
-const ends = channel<ScopeEndEvent>(Symbol.for('n1guard.scope-end-listeners'))
-const starts = channel<ScopeStartEvent>(Symbol.for('n1guard.scope-start-listeners'))
+// Shared through globalThis, so two copies of n1guard in one process (an app bundling its own and
+// a test setup importing another) still meet here.
+const KEY = Symbol.for('n1guard.scope-end-listeners')
+const store = globalThis as { [KEY]?: Set<Listener> }
+const listeners: Set<Listener> = (store[KEY] ??= new Set())
 
 /**
  * Calls `listener` whenever a scope of any detector in the process ends, with its findings. For
@@ -62,29 +30,23 @@ const starts = channel<ScopeStartEvent>(Symbol.for('n1guard.scope-start-listener
  * @example
  * const stop = onScopeEnd((e) => { if (e.findings.length > 0 && !e.surfaced) failCurrentTest(e) })
  */
-export function onScopeEnd(listener: (event: ScopeEndEvent) => void): () => void {
-  return ends.subscribe(listener, 'onScopeEnd')
-}
-
-/**
- * Calls `listener` whenever a scope of any detector in the process opens, synchronously and in the
- * async context of the code that opened it (a test, a request). With `onScopeEnd`, lets a test
- * runner know which scopes a test started and wait for them to end. Returns a function that
- * unsubscribes. A listener that throws is ignored.
- *
- * @example
- * const stop = onScopeStart((e) => openedDuringThisTest.add(e.scope.id))
- */
-export function onScopeStart(listener: (event: ScopeStartEvent) => void): () => void {
-  return starts.subscribe(listener, 'onScopeStart')
+export function onScopeEnd(listener: Listener): () => void {
+  if (typeof listener !== 'function') throw new TypeError(`n1guard: onScopeEnd needs a function, got ${String(listener)}`)
+  listeners.add(listener)
+  return () => {
+    listeners.delete(listener)
+  }
 }
 
 /** @internal */
 export function publishScopeEnd(event: () => ScopeEndEvent): void {
-  ends.publish(event)
-}
-
-/** @internal */
-export function publishScopeStart(event: () => ScopeStartEvent): void {
-  starts.publish(event)
+  if (listeners.size === 0) return
+  const e = event()
+  for (const listener of listeners) {
+    try {
+      listener(e)
+    } catch {
+      // a listener's failure is its own business; n1guard carries on
+    }
+  }
 }

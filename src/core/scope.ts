@@ -38,8 +38,6 @@ export class Scope implements ScopeInfo {
   endedAt = 0
   /** What the registered trace-context provider captured (the active span), for reporters. */
   traceContext: unknown = undefined
-  /** The first query has been seen (the provider is asked there once more if the scope's opening gave nothing). */
-  traceProbed = false
 
   constructor(
     readonly id: string,

@@ -1,5 +1,7 @@
 // The one place core meets a tracer, without importing one: `n1guard/otel` registers a provider
 // here, core calls it where a scope opens and where a statement is tagged for sqlcommenter.
+import { internalError } from './internal-error.js'
+import type { Scope } from './scope.js'
 
 /** What a tracing integration (`n1guard/otel`) gives core. Both calls run in the caller's async context. */
 export interface TraceContextProvider {
@@ -27,4 +29,23 @@ export function setTraceContextProvider(provider: TraceContextProvider | undefin
 /** The registered trace-context provider, if any. @internal */
 export function traceContextProvider(): TraceContextProvider | undefined {
   return store[KEY]
+}
+
+/**
+ * Asks the provider about the current async context for `scope`: where it opens, and if that gave
+ * nothing (a job whose span starts inside it), once more at its first query. @internal
+ */
+export function probeTraceContext(scope: Scope): void {
+  const provider = store[KEY]
+  if (provider === undefined || scope.traceContext !== undefined) return
+  try {
+    scope.traceContext = provider.capture()
+  } catch (error) {
+    internalError('reading the trace context', error)
+  }
+}
+
+/** `{ traceContext }` for a scope's report, or nothing. @internal */
+export function traceContextOf(scope: Scope): { traceContext?: unknown } {
+  return scope.traceContext === undefined ? {} : { traceContext: scope.traceContext }
 }

@@ -6,13 +6,24 @@ import { setTraceContextProvider, traceContextProvider, type TraceContextProvide
 import type { Finding, FindingKind, Reporter, ScopeReport } from '../core/types.js'
 import { sqlInfo } from '../fingerprint/index.js'
 
-/** Span event names, one per finding kind. */
+/**
+ * Span event names, one per finding kind.
+ *
+ * @example
+ * span.events.filter((e) => e.name === FINDING_EVENT_NAMES['n-plus-one'])
+ */
 export const FINDING_EVENT_NAMES: Readonly<Record<FindingKind, string>> = Object.freeze({
   'n-plus-one': 'n1guard.n_plus_one',
   duplicate: 'n1guard.duplicate',
 })
 
-/** Metric names (OpenTelemetry naming: a namespace, dots, counts of things pluralized with a `{unit}`). */
+/**
+ * Metric names (OpenTelemetry naming: a namespace, dots, counts of things pluralized with a
+ * `{unit}` annotation).
+ *
+ * @example
+ * metrics.find((m) => m.descriptor.name === METRIC_NAMES.findings)
+ */
 export const METRIC_NAMES = Object.freeze({
   /** Counter of findings, attribute `n1guard.kind`; unit `{finding}`. */
   findings: 'n1guard.findings',
@@ -82,7 +93,13 @@ export function enableTraceContext(): void {
   if (traceContextProvider() !== PROVIDER) setTraceContextProvider(PROVIDER)
 }
 
-/** The span event attributes of one finding: database and code semantic conventions, plus n1guard's own. */
+/**
+ * The span event attributes of one finding: database and code semantic conventions, plus
+ * n1guard's own. Never parameter values: `db.query.text` is the shape.
+ *
+ * @example
+ * span.addEvent('n1guard.n_plus_one', findingAttributes(finding))
+ */
 export function findingAttributes(f: Finding): Attributes {
   const attributes: Attributes = {
     'db.system.name': 'postgresql',

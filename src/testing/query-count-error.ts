@@ -1,6 +1,11 @@
 import type { QueryCountExpectation, QueryCounts, QueryGroup } from './query-count.js'
 
-/** Queries counted at one scale of `assertConstantQueries`. */
+/**
+ * Queries counted at one scale of `assertConstantQueries`.
+ *
+ * @example
+ * { n: 3, counts: { total: 4, select: 4, ... }, tables: { person: 1, pet: 3 }, queries: [...] }
+ */
 export interface ScaleCounts {
   /** The `n` that `fn` was run with. */
   readonly n: number

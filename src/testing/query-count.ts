@@ -2,7 +2,12 @@ import { describeValue } from '../core/options.js'
 import type { CallSite, QueryRecord, StatementKindName } from '../core/types.js'
 import { sqlInfo } from '../fingerprint/index.js'
 
-/** Statements run, by class. Transaction control (BEGIN, COMMIT, SAVEPOINT…) never counts. */
+/**
+ * Statements run, by class. Transaction control (BEGIN, COMMIT, SAVEPOINT…) never counts.
+ *
+ * @example
+ * { total: 5, select: 4, insert: 1, update: 0, delete: 0, merge: 0, utility: 0 }
+ */
 export interface QueryCounts {
   /** Every statement but transaction control. */
   readonly total: number
@@ -34,17 +39,26 @@ export type CountRule = number | { readonly exact?: number; readonly max?: numbe
  * { select: { max: 2 }, update: 1 }
  */
 export interface QueryCountExpectation {
-  /** Exactly this many statements (transaction control excluded). */
+  /** Exactly this many statements (transaction control excluded). @default no bound */
   readonly exact?: number
-  /** At most this many statements (transaction control excluded). */
+  /** At most this many statements (transaction control excluded). @default no bound */
   readonly max?: number
+  /** SELECT statements. @default no bound */
   readonly select?: CountRule
+  /** INSERT statements. @default no bound */
   readonly insert?: CountRule
+  /** UPDATE statements. @default no bound */
   readonly update?: CountRule
+  /** DELETE statements. @default no bound */
   readonly delete?: CountRule
 }
 
-/** One SQL shape from one call site, and how often it ran. */
+/**
+ * One SQL shape from one call site, and how often it ran.
+ *
+ * @example
+ * { sql: 'select * from "pet" where "owner_id" = ?', count: 4, callSite: { file: 'src/people.ts', line: 12, column: 5 } }
+ */
 export interface QueryGroup {
   readonly sql: string
   readonly count: number

@@ -25,6 +25,9 @@ export type TransactionalDatabase = KyselyLike | PgPoolLike | PgClientLike
 /**
  * What `fn` receives to query inside the transaction: a Kysely `Transaction` for a Kysely
  * instance, a `PoolClient` for a pg Pool, the client itself for a pg Client.
+ *
+ * @example
+ * type T = TransactionOf<Kysely<DB>> // Transaction<DB>
  */
 export type TransactionOf<D> = D extends { transaction(): { execute(callback: (trx: infer T) => Promise<any>): any } }
   ? T
