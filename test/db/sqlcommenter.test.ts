@@ -89,6 +89,18 @@ describe('sqlcommenter', () => {
     runner.release()
   })
 
+  test('Kysely streams are tagged too', async () => {
+    const { default: Cursor } = await import('pg-cursor')
+    const streaming = new Kysely<PetShopDB>({ dialect: instrumentDialect(new PostgresDialect({ pool: db.pool({ max: 1 }), cursor: Cursor }), detector) })
+    const seen = await currentQueryVia(async () => {
+      const rows: string[] = []
+      for await (const row of streaming.selectNoFrom(sql<string>`current_query()`.as('q')).stream()) rows.push(row.q)
+      return rows[0]!
+    })
+    await streaming.destroy()
+    expect(seen).toBe(`select current_query() as "q" ${TAG}`)
+  })
+
   test('named prepared statements, statements with a comment and queries outside a scope are left alone', async () => {
     const named = await currentQueryVia(async () => (await pool.query({ name: 'n1guard-named', text: 'select current_query() as q' })).rows[0].q)
     expect(named).toBe('select current_query() as q')
