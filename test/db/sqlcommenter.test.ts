@@ -3,6 +3,7 @@
 import express from 'express'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import type pg from 'pg'
+import Cursor from 'pg-cursor'
 import request from 'supertest'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { createDetector, fingerprint, type Detector } from '../../src/index.js'
@@ -90,7 +91,6 @@ describe('sqlcommenter', () => {
   })
 
   test('Kysely streams are tagged too', async () => {
-    const { default: Cursor } = await import('pg-cursor')
     const streaming = new Kysely<PetShopDB>({ dialect: instrumentDialect(new PostgresDialect({ pool: db.pool({ max: 1 }), cursor: Cursor }), detector) })
     const seen = await currentQueryVia(async () => {
       const rows: string[] = []
