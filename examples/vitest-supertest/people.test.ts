@@ -6,6 +6,7 @@ import pg from 'pg'
 import request from 'supertest'
 import { afterAll, describe, expect, inject, test } from 'vitest'
 import { createDetector } from 'n1guard'
+import 'n1guard/vitest' // the matchers' types (the setup file installed them already)
 import { createApp } from '../demo/app.js'
 
 const pool = new pg.Pool({ connectionString: inject('databaseUrl'), max: 4 })
