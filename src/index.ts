@@ -33,8 +33,9 @@ export type { CaptureReport, Detector, ScopeHandle } from './core/detector.js'
 export { explainSource } from './core/explain.js'
 export { NPlusOneError } from './core/errors.js'
 export { onScopeEnd, type ScopeEndEvent } from './core/hub.js'
+export { onScopeStart, type ScopeStartEvent } from './core/scope-start.js'
 export { liveDetectors } from './core/registry.js'
-export type { DetectorMode, DetectorOptions, IgnoreRule, IgnoreSubject } from './core/options.js'
+export type { DetectorMode, DetectorOptions, IgnoreRule, IgnoreSubject, SqlcommenterOptions } from './core/options.js'
 export type {
   CallSite,
   Finding,
@@ -53,3 +54,4 @@ export type {
 export { fingerprint, type Fingerprint } from './fingerprint/index.js'
 export { consoleReporter, type ConsoleReporterOptions } from './report/console-reporter.js'
 export { formatFinding } from './report/format-finding.js'
+export { findingLogEntry, jsonReporter, type JsonField, type JsonReporterOptions } from './report/json-reporter.js'

@@ -13,7 +13,9 @@ import { describeValue, type IgnoreRule, type ResolvedOptions } from './options.
 import { QueryTrace } from './query-trace.js'
 import { Scope, type ScopeKind } from './scope.js'
 import { parseScopeInput } from './scope-input.js'
+import { scopeOpened } from './scope-start.js'
 import { stableId } from './stable-id.js'
+import { probeTraceContext, traceContextOf } from './trace-context.js'
 import type {
   CallSite,
   Finding,
@@ -123,6 +125,11 @@ export class DetectorCore {
     }
     if (typeof sql !== 'string') return undefined
     try {
+      // A job whose span starts inside its scope: look for the trace context again at the first query.
+      if (!scope.probed) {
+        scope.probed = true
+        probeTraceContext(scope)
+      }
       const info = sqlInfo(sql)
       let site: RawSite | undefined
       let siteKey: string | undefined
@@ -252,7 +259,7 @@ export class DetectorCore {
     }
     this.scopesOpened++
     if (!kind.paused) this.openScopes++
-    return new Scope(
+    const scope = new Scope(
       id,
       ++this.counter,
       name,
@@ -261,6 +268,8 @@ export class DetectorCore {
       performance.now(),
       maxQueries,
     )
+    scopeOpened(scope)
+    return scope
   }
 
   private budgetOf(scope: Scope): number | undefined {
@@ -529,8 +538,12 @@ class LazyScopeReport implements ScopeReport {
   get scope(): ScopeInfo {
     return (this.info ??= this.owner.info())
   }
+  /** What the trace-context provider (n1guard/otel) captured for the scope, if anything. */
+  get traceContext(): unknown {
+    return this.owner.traceContext
+  }
   toJSON(): ScopeReport {
-    return { scope: this.scope, findings: this.findings, queryCount: this.queryCount, durationMs: this.durationMs }
+    return { scope: this.scope, findings: this.findings, queryCount: this.queryCount, durationMs: this.durationMs, ...traceContextOf(this.owner) }
   }
 }
 

@@ -119,6 +119,31 @@ export interface DetectorOptions {
    * @default true
    */
   readonly warnOnLostContext?: boolean
+  /**
+   * Tag every statement run inside a scope with a sqlcommenter comment
+   * (`/*n1guard_scope='…',route='GET%20%2Fusers%2F%3Aid',traceparent='00-…'*\/`), so PostgreSQL's
+   * logs and `pg_stat_activity` show which request ran it. `true` adds every key; an object picks
+   * them. Named prepared statements and statements that already hold a comment are left alone, and
+   * fingerprints never change (comments are not part of a shape).
+   * @default false
+   */
+  readonly sqlcommenter?: boolean | SqlcommenterOptions
+}
+
+/**
+ * Which keys `sqlcommenter` adds. `traceparent` needs a registered trace context (`n1guard/otel`'s
+ * `otelReporter()` or `enableTraceContext()`) and an active span.
+ *
+ * @example
+ * createDetector({ sqlcommenter: { route: true, scopeId: false } })
+ */
+export interface SqlcommenterOptions {
+  /** Add `route`: the scope's name, e.g. `GET /users/:id`. @default true */
+  readonly route?: boolean
+  /** Add `n1guard_scope`: the scope's id (the request id when the middleware was given one). @default true */
+  readonly scopeId?: boolean
+  /** Add `traceparent` of the active OpenTelemetry span when there is one. @default true */
+  readonly traceparent?: boolean
 }
 
 /** Options after validation, with defaults applied. */
@@ -136,6 +161,8 @@ export interface ResolvedOptions {
   readonly minSeverity: Severity
   readonly baseline: string | undefined
   readonly warnOnLostContext: boolean
+  /** Undefined when statements are not tagged. */
+  readonly sqlcommenter: Required<SqlcommenterOptions> | undefined
 }
 
 const KNOWN = new Set([
@@ -152,8 +179,32 @@ const KNOWN = new Set([
   'minSeverity',
   'baseline',
   'warnOnLostContext',
+  'sqlcommenter',
 ])
 const SEVERITIES = new Set(['low', 'medium', 'high'])
+const SQLCOMMENTER_KEYS = ['route', 'scopeId', 'traceparent'] as const
+
+function resolveSqlcommenter(value: unknown): Required<SqlcommenterOptions> | undefined {
+  if (value === undefined || value === false) return undefined
+  if (value === true) return { route: true, scopeId: true, traceparent: true }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(`n1guard: option \`sqlcommenter\` must be a boolean or { route?, scopeId?, traceparent? }, got ${describeValue(value)}`)
+  }
+  const o = value as Record<string, unknown>
+  for (const key of Object.keys(o)) {
+    if (!(SQLCOMMENTER_KEYS as readonly string[]).includes(key)) {
+      throw new TypeError(`n1guard: unknown sqlcommenter key ${JSON.stringify(key)} (known: ${SQLCOMMENTER_KEYS.join(', ')})`)
+    }
+    if (typeof o[key] !== 'boolean') {
+      throw new TypeError(`n1guard: sqlcommenter.${key} must be a boolean, got ${describeValue(o[key])}`)
+    }
+  }
+  const resolved = { route: o.route !== false, scopeId: o.scopeId !== false, traceparent: o.traceparent !== false }
+  if (!resolved.route && !resolved.scopeId && !resolved.traceparent) {
+    throw new TypeError('n1guard: option `sqlcommenter` turns every key off; use `sqlcommenter: false` instead')
+  }
+  return resolved
+}
 const MODES = new Set(['warn', 'throw', 'silent'])
 
 /** Shows a bad value the way a user would recognise it in their code. */
@@ -281,5 +332,6 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     minSeverity: (o.minSeverity as Severity | undefined) ?? 'low',
     baseline: o.baseline as string | undefined,
     warnOnLostContext: bool('warnOnLostContext', true),
+    sqlcommenter: resolveSqlcommenter(o.sqlcommenter),
   }
 }

@@ -44,6 +44,10 @@ export class Scope implements ScopeInfo {
   ownFindings: readonly Finding[] = NO_FINDINGS
   findings: readonly Finding[] = NO_FINDINGS
   endedAt = 0
+  /** What the registered trace-context provider captured (the active span), for reporters. */
+  traceContext: unknown = undefined
+  /** The trace context was looked for at the first query already. */
+  probed = false
 
   // Everything a scope that runs one query never needs is made on first use: a request scope is
   // opened and closed on every request, and AsyncLocalStorage itself costs only ~0.3 µs.

@@ -166,6 +166,12 @@ export interface ScopeReport {
   /** Queries run in the scope (including ones past the record cap). */
   readonly queryCount: number
   readonly durationMs: number
+  /**
+   * What the registered trace-context provider captured where the scope opened (or at its first
+   * query): with `n1guard/otel`, the OpenTelemetry span that was active. Opaque to everyone else;
+   * absent when no provider is registered or nothing was active.
+   */
+  readonly traceContext?: unknown
 }
 
 /**

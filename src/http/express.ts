@@ -58,7 +58,9 @@ export function routeName(req: ExpressRequestLike): string {
 // The router sets req.route when a route matches, while req.baseUrl is still that of the router
 // holding it; by the time the response finishes, an error leaving the sub-router has restored
 // baseUrl. So the name is taken at that moment, through an accessor on this one request.
-function watchRoute(req: ExpressRequestLike): { name: string | undefined } {
+// The scope takes the name as soon as the route matches, so what reads it during the handler
+// (sqlcommenter's `route`) sees the pattern, not a path that may hold ids.
+function watchRoute(req: ExpressRequestLike, onMatch: (name: string) => void): { name: string | undefined } {
   const seen: { name: string | undefined } = { name: undefined }
   let current: unknown = req.route
   try {
@@ -68,7 +70,10 @@ function watchRoute(req: ExpressRequestLike): { name: string | undefined } {
       get: () => current,
       set: (value: { path?: unknown } | undefined) => {
         current = value
-        if (value?.path !== undefined && value.path !== null) seen.name = `${req.method} ${req.baseUrl ?? ''}${String(value.path)}`
+        if (value?.path !== undefined && value.path !== null) {
+          seen.name = `${req.method} ${req.baseUrl ?? ''}${String(value.path)}`
+          onMatch(seen.name)
+        }
       },
     })
   } catch {
@@ -97,7 +102,10 @@ export function expressMiddleware<Req extends ExpressRequestLike = ExpressReques
   return function n1guard(req, res, next) {
     const scope = openRequestScope(detector, options, req, `${req.method} ${pathOf(req)}`)
     if (scope === undefined) return next()
-    const matched = watchRoute(req)
+    // Named as soon as the route matches, so sqlcommenter tags carry the pattern, not the raw path.
+    const matched = watchRoute(req, (name) => {
+      if (!scope.handle.ended) scope.handle.name = name
+    })
     const end = (): void => scope.end(() => matched.name ?? routeName(req))
     res.once('finish', end)
     res.once('close', end)

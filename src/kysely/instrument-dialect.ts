@@ -6,6 +6,7 @@ import { internalError } from '../core/internal-error.js'
 import { nesting } from '../core/nesting.js'
 import { describeValue } from '../core/options.js'
 import type { QueryTrace } from '../core/query-trace.js'
+import { tagSql } from '../core/sqlcommenter.js'
 
 const KYSELY_HINT = createDepthHint()
 const dialects = new WeakMap<object, DetectorCore>()
@@ -36,6 +37,13 @@ function below<T>(fn: () => T): T {
   }
 }
 
+// sqlcommenter: a CompiledQuery is frozen, so a tagged statement is a new one of the same shape.
+function tagged(core: DetectorCore, query: CompiledQuery, trace: QueryTrace): CompiledQuery {
+  if (core.options.sqlcommenter === undefined || typeof query?.sql !== 'string') return query
+  const sql = tagSql(query.sql, trace.scope, core.options)
+  return sql === query.sql ? query : Object.freeze({ ...query, sql })
+}
+
 function patchConnection(connection: DatabaseConnection, core: DetectorCore): DatabaseConnection {
   if (patched.has(connection)) return connection
   patched.add(connection)
@@ -52,7 +60,8 @@ function patchConnection(connection: DatabaseConnection, core: DetectorCore): Da
     if (trace === undefined) return below(() => executeQuery.call(connection, compiledQuery))
     let pending: Promise<QueryResult<unknown>>
     try {
-      pending = below(() => executeQuery.call(connection, compiledQuery))
+      const query = tagged(core, compiledQuery, trace)
+      pending = below(() => executeQuery.call(connection, query))
     } catch (error) {
       core.end(trace, undefined, error)
       throw error
@@ -87,7 +96,8 @@ function patchConnection(connection: DatabaseConnection, core: DetectorCore): Da
         KYSELY_HINT,
         issuedAt,
       )
-      const inner = streamQuery!.call(connection, compiledQuery, chunkSize) as AsyncIterator<QueryResult<unknown>>
+      const query = trace === undefined ? compiledQuery : tagged(core, compiledQuery, trace)
+      const inner = streamQuery!.call(connection, query, chunkSize) as AsyncIterator<QueryResult<unknown>>
       let rows = 0
       let finished = false
       let failure: { error: unknown } | undefined

@@ -5,6 +5,7 @@ import { internalError } from '../core/internal-error.js'
 import { nesting } from '../core/nesting.js'
 import { describeValue } from '../core/options.js'
 import type { QueryTrace } from '../core/query-trace.js'
+import { tagSql } from '../core/sqlcommenter.js'
 import type { Detector } from '../core/detector.js'
 
 /**
@@ -124,6 +125,18 @@ function hookSubmittable(core: DetectorCore, sub: Record<string, unknown>, trace
   wrap('handleReadyForQuery', () => finish())
 }
 
+// sqlcommenter: text, or a copy of a plain config object with tagged text. Named prepared
+// statements keep their text (the server matches it to the name) and submittables are the caller's.
+function tagged(core: DetectorCore, config: unknown, trace: QueryTrace): unknown {
+  if (core.options.sqlcommenter === undefined) return config
+  if (typeof config === 'string') return tagSql(config, trace.scope, core.options)
+  if (config === null || typeof config !== 'object') return config
+  const c = config as { text?: unknown; name?: unknown; submit?: unknown }
+  if (typeof c.text !== 'string' || c.name !== undefined || typeof c.submit === 'function') return config
+  const text = tagSql(c.text, trace.scope, core.options)
+  return text === c.text ? config : Object.assign(Object.create(Object.getPrototypeOf(config) as object) as object, config, { text })
+}
+
 function observe(core: DetectorCore, original: Fn, self: unknown, args: unknown[], trace: QueryTrace): unknown {
   const config = args[0]
   if (config !== null && typeof config === 'object' && typeof (config as { submit?: unknown }).submit === 'function') {
@@ -201,6 +214,7 @@ export function instrumentClientWith<C extends PgQueryable>(client: C, core: Det
       // Handed over by pool.query: time the statement from now, not from the wait for a connection.
       trace.restartClock(performance.now())
     }
+    args[0] = tagged(core, args[0], trace)
     return observe(core, original, this, args, trace)
   }
   Object.defineProperty(client, 'query', { value: query, writable: true, configurable: true, enumerable: false })

@@ -15,8 +15,10 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   version: string
   exports: Record<string, unknown>
 }
+// `n1guard/vitest/setup` is a Vitest setupFiles entry: it registers hooks, so it loads only inside
+// Vitest (test/db/vitest-setup.test.ts runs it there).
 const subpaths = Object.keys(pkg.exports)
-  .filter((k) => k !== './package.json')
+  .filter((k) => k !== './package.json' && k !== './vitest/setup')
   .map((k) => (k === '.' ? pkg.name : `${pkg.name}/${k.slice(2)}`))
 
 let project: string

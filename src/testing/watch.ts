@@ -1,0 +1,83 @@
+import type { Detector } from '../core/detector.js'
+import { describeValue } from '../core/options.js'
+import { liveDetectors } from '../core/registry.js'
+import type { Finding, QueryRecord } from '../core/types.js'
+
+/** Which detectors an assertion watches. */
+export interface WatchOptions {
+  /**
+   * The detector (or detectors) whose queries count. Without it, every live detector of the process
+   * (`liveDetectors()`) is watched, so a test need not import the app's detector.
+   * @default liveDetectors()
+   */
+  readonly detector?: Detector | readonly Detector[]
+}
+
+/** What running a function under every watched detector gave. */
+export interface Observed<T> {
+  readonly result: T
+  /** Every statement run, transaction control included, in the order they started. */
+  readonly queries: QueryRecord[]
+  readonly findings: Finding[]
+  /** Records dropped past a detector's `maxRecords` (counts then cover only the kept ones). */
+  readonly truncated: number
+}
+
+function isDetector(value: unknown): value is Detector {
+  return typeof value === 'object' && value !== null && typeof (value as Detector).capture === 'function' && typeof (value as Detector).run === 'function'
+}
+
+/** The detectors an assertion watches; throws a TypeError naming a bad value, an Error when there are none. */
+export function watchedDetectors(detector: unknown, what: string): readonly Detector[] {
+  if (detector === undefined) {
+    const live = liveDetectors()
+    if (live.length === 0) {
+      throw new Error(`n1guard: ${what} found no detector to watch: create one with createDetector() (and instrument your pool or dialect with it) or pass { detector }`)
+    }
+    return live
+  }
+  const list = Array.isArray(detector) ? (detector as unknown[]) : [detector]
+  if (list.length === 0) throw new TypeError(`n1guard: ${what}: option \`detector\` is an empty array`)
+  list.forEach((d, i) => {
+    if (!isDetector(d)) {
+      throw new TypeError(`n1guard: ${what}: option \`detector\`${Array.isArray(detector) ? `[${i}]` : ''} must be a detector from createDetector(), got ${describeValue(d)}`)
+    }
+  })
+  return list as Detector[]
+}
+
+/**
+ * Runs `fn` once, inside a `capture()` scope of each detector (nested, so every detector sees the
+ * queries that go through its own adapters), and merges what they recorded.
+ */
+export async function observe<T>(detectors: readonly Detector[], fn: () => T | PromiseLike<T>): Promise<Observed<Awaited<T>>> {
+  const [first, ...rest] = detectors
+  if (first === undefined) return { result: await fn(), queries: [], findings: [], truncated: 0 }
+  const outer = await first.capture(() => observe(rest, fn))
+  const inner = outer.result
+  const truncated = (Object.getOwnPropertyDescriptor(outer, 'truncated')?.value as number | undefined) ?? 0
+  const queries = rest.length === 0 ? outer.queries : [...outer.queries, ...inner.queries].sort((a, b) => a.startedAt - b.startedAt)
+  return {
+    result: inner.result,
+    queries,
+    findings: [...outer.findings, ...inner.findings],
+    truncated: truncated + inner.truncated,
+  }
+}
+
+/** Checks that an assertion was handed a function. */
+export function checkFunction(fn: unknown, what: string): void {
+  if (typeof fn !== 'function') throw new TypeError(`n1guard: ${what} needs a function to run, got ${describeValue(fn)}`)
+}
+
+/** Checks an options object and its keys; returns it as a record. */
+export function checkOptions(options: unknown, what: string, known: readonly string[]): Record<string, unknown> {
+  if (options === undefined) return {}
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`n1guard: ${what} options must be an object, got ${describeValue(options)}`)
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new TypeError(`n1guard: ${what}: unknown option ${JSON.stringify(key)} (known: ${known.join(', ')})`)
+  }
+  return options as Record<string, unknown>
+}

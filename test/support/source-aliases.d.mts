@@ -1,0 +1,1 @@
+export declare function sourceAliases(): Array<{ find: RegExp; replacement: string }>
