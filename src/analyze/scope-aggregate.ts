@@ -13,6 +13,8 @@ const MAX_VALUES = 512
 const MAX_RESULTS_PER_SHAPE = 32
 const MAX_RESULTS_PER_SCOPE = 512
 const MAX_ROWS_PER_SCOPE = 50_000
+/** Parameter sets kept per group for `sampleParams` (with captureParams only). */
+const MAX_SAMPLE_PARAMS = 5
 
 /** Options of the detection rules. */
 export interface RuleOptions {
@@ -43,6 +45,8 @@ class Group {
   values: Set<number>[] | undefined
   /** Per parameter position: one raw value, to name a SQL array type in hints. */
   samples: unknown[] | undefined
+  /** The first few captured parameter sets (only with captureParams). */
+  captured: Array<readonly unknown[]> | undefined
 
   constructor(
     readonly siteKey: string | undefined,
@@ -72,6 +76,7 @@ class Group {
     if (q.issuedAt < this.minIssued) this.minIssued = q.issuedAt
     if (q.issuedAt > this.maxIssued) this.maxIssued = q.issuedAt
     if (q.rowCount !== undefined && q.rowCount > this.maxRows) this.maxRows = q.rowCount
+    if (q.params !== undefined && (this.captured?.length ?? 0) < MAX_SAMPLE_PARAMS) (this.captured ??= []).push(q.params)
     this.totalDurationMs += q.endedAt - q.startedAt
     this.count++
   }
@@ -105,6 +110,7 @@ class Group {
       this.distinct = other.distinct === undefined ? undefined : new Set(other.distinct)
       this.values = other.values?.map((set) => new Set(set))
       this.samples = other.samples?.slice()
+      this.captured = other.captured?.slice()
       return
     }
     if (this.minIssued < other.maxEnd && other.minIssued < this.maxEnd) this.parallel = true
@@ -127,6 +133,7 @@ class Group {
       const samples = (this.samples ??= [])
       if (samples[i] === undefined) samples[i] = v
     })
+    for (const p of other.captured ?? []) if ((this.captured?.length ?? 0) < MAX_SAMPLE_PARAMS) (this.captured ??= []).push(p)
     this.count += other.count
     this.totalDurationMs += other.totalDurationMs
     this.maxEnd = Math.max(this.maxEnd, other.maxEnd)
@@ -343,6 +350,7 @@ export class ScopeAggregate {
           singleRow: g.maxRows >= 0 && g.maxRows <= 1,
           ...(source === undefined ? {} : { source }),
           ...(type === undefined ? {} : { paramType: type }),
+          ...(g.captured === undefined ? {} : { sampleParams: g.captured }),
         } as const
         found.push({ ...base, severity: severityOf(base), group: g })
       }

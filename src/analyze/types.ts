@@ -33,6 +33,8 @@ export interface AnalyzedQuery {
   readonly values?: readonly unknown[] | undefined
   /** The result rows, by reference (a bounded number is kept to find the query that fed a loop). */
   readonly rows?: readonly unknown[] | undefined
+  /** A copy of the parameter values, present only when the detector captures parameters. */
+  readonly params?: readonly unknown[] | undefined
 }
 
 /** How sure n1guard is that a finding is worth fixing. */
@@ -91,6 +93,8 @@ export interface CandidateBase {
   readonly topShapes?: readonly PatternMember[]
   /** A value type seen in the parameter fed per row ('int', 'bigint', 'uuid', 'text'), for SQL hints. */
   readonly paramType?: string
+  /** The first few parameter sets, only when parameters were captured. */
+  readonly sampleParams?: readonly (readonly unknown[])[]
 }
 
 /** A group that crossed the threshold: a finding before presentation. */

@@ -403,13 +403,7 @@ export class DetectorCore {
       ...(c.budget === undefined ? {} : { budget: c.budget }),
       ...(c.topShapes === undefined ? {} : { topShapes: c.topShapes.map((m) => this.shape(scope, m)) }),
     }
-    if (this.options.captureParams) {
-      const samples = scope.records
-        .filter((r) => r.fingerprint === c.fingerprint && r.siteKey === c.siteKey && r.params !== undefined)
-        .slice(0, 5)
-        .map((r) => r.params as readonly unknown[])
-      if (samples.length > 0) finding = { ...finding, sampleParams: samples }
-    }
+    if (c.sampleParams !== undefined) finding = { ...finding, sampleParams: c.sampleParams }
     if (this.baseline?.check(finding) === true) finding = { ...finding, baselined: true }
     return finding
   }

@@ -3,7 +3,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { consoleReporter, createDetector, NPlusOneError, type Detector } from '../../src/index.js'
+import { consoleReporter, createDetector, NPlusOneError, type Detector, type ScopeReport } from '../../src/index.js'
 import { instrumentDialect } from '../../src/kysely/index.js'
 import { instrumentPool } from '../../src/pg/index.js'
 import { createTestDatabase, type TestDatabase } from '../support/db.js'
@@ -137,5 +137,15 @@ describe('parameter values never leave the process by default', () => {
     expect(report.findings[0]!.sampleParams?.[0]).toEqual([SECRET, 0])
     expect(report.queries.map((q) => q.sql).join('\n')).not.toContain(SECRET)
     expect(report.findings.map((f) => f.sql).join('\n')).not.toContain(SECRET)
+  })
+
+  test('with captureParams, request and job scopes carry sample parameters too', async () => {
+    const seen: ScopeReport[] = []
+    const detector = createDetector({ captureParams: true, reporters: [(r) => seen.push(r)] })
+    const pool = instrumentPool(db.pool({ max: 1 }), detector)
+    await detector.run('job', async () => {
+      for (let i = 1; i <= 7; i++) await pool.query('select * from person where id = $1', [i])
+    })
+    expect(seen[0]!.findings[0]!.sampleParams).toEqual([[1], [2], [3], [4], [5]])
   })
 })
