@@ -27,6 +27,18 @@ import { koaMiddleware } from '../../src/http/koa.js'
 import { instrumentDialect } from '../../src/kysely/index.js'
 import { instrumentClient, instrumentPool } from '../../src/pg/index.js'
 import type { PetShopDB } from '../../examples/support/schema.js'
+import { FINDING_EVENT_NAMES, findingAttributes, otelReporter } from '../../src/otel/index.js'
+import {
+  assertConstantQueries,
+  assertNoNPlusOne,
+  assertQueryCount,
+  QueryCountError,
+  type ScaleCounts,
+} from '../../src/testing/index.js'
+import { installMatchers } from '../../src/vitest/index.js'
+import type { Transaction } from 'kysely'
+import type { Attributes } from '@opentelemetry/api'
+import { jsonReporter, type Reporter } from '../../src/index.js'
 
 const detector = createDetector({ mode: 'silent' })
 
@@ -90,5 +102,38 @@ describe('framework subpaths fit their frameworks', () => {
     new Koa().use(koaMiddleware(detector))
     new Hono().use(honoMiddleware(detector))
     expect(typeof expressMiddleware).toBe('function')
+  })
+})
+
+describe('n1guard/testing, n1guard/vitest and n1guard/otel', () => {
+  test('plain assertions keep the result type; assertConstantQueries infers the transaction', () => {
+    expectTypeOf(assertNoNPlusOne(async () => 'x')).toEqualTypeOf<Promise<string>>()
+    expectTypeOf(assertQueryCount(async () => 1, { max: 2 })).toEqualTypeOf<Promise<number>>()
+    const kdb = new Kysely<PetShopDB>({ dialect: new PostgresDialect({ pool: new pg.Pool() }) })
+    const scales = assertConstantQueries(
+      async (n, trx) => {
+        expectTypeOf(n).toEqualTypeOf<number>()
+        expectTypeOf(trx).toEqualTypeOf<Transaction<PetShopDB>>()
+      },
+      { db: kdb, scales: [2, 3] },
+    )
+    expectTypeOf(scales).toEqualTypeOf<Promise<ScaleCounts[]>>()
+    scales.catch(() => undefined)
+    void kdb.destroy()
+    expectTypeOf(new QueryCountError('x', {} as never)).toMatchTypeOf<Error>()
+    expect(typeof assertQueryCount).toBe('function')
+  })
+
+  test('the Vitest matchers are on expect() and return promises', () => {
+    installMatchers()
+    expectTypeOf(expect(() => 1).toHaveNoNPlusOne).returns.toEqualTypeOf<Promise<void>>()
+    expectTypeOf(expect(() => 1).toRunQueries).parameter(0).toMatchTypeOf<{ max?: unknown; exact?: unknown }>()
+  })
+
+  test('reporters are Reporters; OpenTelemetry names every finding kind', () => {
+    expectTypeOf(otelReporter()).toMatchTypeOf<Reporter>()
+    expectTypeOf(jsonReporter()).toMatchTypeOf<Reporter>()
+    expectTypeOf(findingAttributes).returns.toEqualTypeOf<Attributes>()
+    expect(Object.keys(FINDING_EVENT_NAMES).sort()).toEqual(['duplicate', 'n-plus-one', 'query-budget'])
   })
 })
