@@ -32,6 +32,7 @@ let worker: Promise<Outcome>
 let fastify: Promise<Outcome>
 let fixes: Promise<Outcome>
 let demo: Promise<Outcome>
+let otel: Promise<Outcome>
 
 beforeAll(async () => {
   // The examples import 'n1guard' by name, which resolves to dist/: build it first (without
@@ -42,6 +43,7 @@ beforeAll(async () => {
   fastify = runFile(tsx, ['examples/fastify/main.ts'])
   fixes = runFile(tsx, ['examples/fixes/main.ts'])
   demo = runFile(tsx, ['examples/demo/main.ts'])
+  otel = runFile(tsx, ['examples/otel/main.ts'])
 }, 120_000)
 
 function siteIn(example: string): string {
@@ -75,6 +77,15 @@ describe('examples', () => {
     expect(stdout).toContain('proof: 1 query on person returned 20 rows; its id column fed 20 queries on pet')
     expect(stdout).toContain('-> 200, 20 people with their pets, 21 queries, 1 N+1 finding')
     expect(stdout).toContain('-> 200, 20 people with their pets, 1 query, no N+1')
+  }, 120_000)
+
+  test('examples/otel: the request span carries the N+1 event with semantic-convention attributes', async () => {
+    const { code, stdout, stderr } = await otel
+    expect(code, stderr).toBe(0)
+    expect(stdout).toContain("name: 'n1guard.n_plus_one'")
+    expect(stdout).toContain("'db.collection.name': 'pet'")
+    expect(stdout).toContain("'code.line.number': 24")
+    expect(stdout).toContain("'n1guard.source.collection': 'person'")
   }, 120_000)
 
   test('examples/fixes: the N+1 and its three fixes return the same JSON; only the N+1 is a finding', async () => {
