@@ -2,10 +2,11 @@
 // scenarios through raw node-postgres.
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { createDetector, type Detector, type Finding } from '../../src/index.js'
+import { createDetector, type Detector } from '../../src/index.js'
 import { instrumentDialect } from '../../src/kysely/index.js'
 import { createTestDatabase, type TestDatabase } from '../support/db.js'
 import type { PetShopDB } from '../../examples/support/schema.js'
+import { only } from '../support/findings.js'
 import { siteOf } from '../support/sites.js'
 
 const here = import.meta.url
@@ -26,11 +27,6 @@ afterAll(async () => {
   await db.drop()
 })
 
-function only(findings: Finding[], kind: Finding['kind'] = 'n-plus-one'): Finding {
-  const matching = findings.filter((f) => f.kind === kind)
-  expect(matching, JSON.stringify(findings, null, 2)).toHaveLength(1)
-  return matching[0]!
-}
 
 describe('Kysely: N+1 detection', () => {
   test('a loop over rows is one N+1 with the right count, call site and table', async () => {

@@ -2,9 +2,10 @@
 // test/db/kysely-detection.test.ts, plus the pg call forms (callbacks, checked-out clients).
 import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { createDetector, type Detector, type Finding } from '../../src/index.js'
+import { createDetector, type Detector } from '../../src/index.js'
 import { instrumentClient, instrumentPool } from '../../src/pg/index.js'
 import { createTestDatabase, type TestDatabase } from '../support/db.js'
+import { only } from '../support/findings.js'
 import { siteOf } from '../support/sites.js'
 
 const here = import.meta.url
@@ -22,11 +23,6 @@ afterAll(async () => {
   await db.drop()
 })
 
-function only(findings: Finding[], kind: Finding['kind'] = 'n-plus-one'): Finding {
-  const matching = findings.filter((f) => f.kind === kind)
-  expect(matching, JSON.stringify(findings, null, 2)).toHaveLength(1)
-  return matching[0]!
-}
 
 describe('pg: N+1 detection', () => {
   test('a loop over rows is one N+1 with the right count, call site and table', async () => {

@@ -2,24 +2,9 @@
 // severity, the false-positive filters and the fix hints.
 import { describe, expect, test } from 'vitest'
 import { analyze, type AnalyzedQuery } from '../../src/analyze/index.js'
+import { record } from '../support/records.js'
 
-let clock = 0
-function q(partial: Partial<AnalyzedQuery> & { paramKey: number }): AnalyzedQuery {
-  const startedAt = partial.startedAt ?? (clock += 10)
-  return {
-    fingerprint: 'fp-pet',
-    shape: 'select * from pet where owner_id = ?',
-    kind: 'select',
-    tables: ['pet'],
-    filters: [{ column: 'owner_id', operator: '=', param: 1 }],
-    siteKey: 'app.ts:10:5',
-    adapter: 'kysely',
-    endedAt: startedAt + 2,
-    issuedAt: partial.issuedAt ?? startedAt,
-    ...partial,
-    startedAt,
-  }
-}
+const q = (partial: Partial<AnalyzedQuery> & { paramKey: number }): AnalyzedQuery => record({ adapter: 'kysely', ...partial })
 
 const people = (ids: unknown[]) =>
   q({

@@ -1,23 +1,8 @@
 import { describe, expect, test } from 'vitest'
 import { analyze, type AnalyzedQuery } from '../../src/analyze/index.js'
+import { record } from '../support/records.js'
 
-let clock = 0
-function q(partial: Partial<AnalyzedQuery> & { paramKey: number }): AnalyzedQuery {
-  const startedAt = partial.startedAt ?? (clock += 10)
-  return {
-    fingerprint: 'fp-pet',
-    shape: 'select * from pet where owner_id = ?',
-    kind: 'select',
-    tables: ['pet'],
-    filters: [{ column: 'owner_id', operator: '=', param: 1 }],
-    siteKey: 'app.ts:10:5',
-    adapter: 'pg',
-    endedAt: startedAt + 2,
-    issuedAt: partial.issuedAt ?? startedAt,
-    ...partial,
-    startedAt,
-  }
-}
+const q = (partial: Partial<AnalyzedQuery> & { paramKey: number }): AnalyzedQuery => record({ adapter: 'pg', ...partial })
 
 describe('analyze: the detection rules on plain records', () => {
   test('threshold executions with two distinct parameter sets make an N+1', () => {
