@@ -137,6 +137,14 @@ function tagged(core: DetectorCore, config: unknown, trace: QueryTrace): unknown
   return text === c.text ? config : Object.assign(Object.create(Object.getPrototypeOf(config) as object) as object, config, { text })
 }
 
+// A query callback that records the outcome before the caller sees it, in the caller's scope.
+function settling(core: DetectorCore, trace: QueryTrace, callback: Fn): Fn {
+  return bindToCaller(core, function (this: unknown, error: unknown, result: unknown) {
+    core.end(trace, error ? undefined : rowCountOf(result), error || undefined, error ? undefined : rowsOf(result))
+    return callback.call(this, error, result)
+  })
+}
+
 function observe(core: DetectorCore, original: Fn, self: unknown, args: unknown[], trace: QueryTrace): unknown {
   const config = args[0]
   if (config !== null && typeof config === 'object' && typeof (config as { submit?: unknown }).submit === 'function') {
@@ -151,21 +159,13 @@ function observe(core: DetectorCore, original: Fn, self: unknown, args: unknown[
   if (typeof args[1] === 'function') cbIndex = 1
   else if (typeof args[2] === 'function') cbIndex = 2
   if (cbIndex >= 0) {
-    const callback = args[cbIndex] as Fn
-    args[cbIndex] = bindToCaller(core, function (this: unknown, error: unknown, result: unknown) {
-      core.end(trace, error ? undefined : rowCountOf(result), error || undefined, error ? undefined : rowsOf(result))
-      return callback.call(this, error, result)
-    })
+    args[cbIndex] = settling(core, trace, args[cbIndex] as Fn)
     return original.apply(self, args)
   }
   if (config !== null && typeof config === 'object' && typeof (config as { callback?: unknown }).callback === 'function') {
     // Rare form: query({ text, callback }). Wrap the callback on a copy, never on the caller's object.
-    const callback = (config as { callback: Fn }).callback
     const copy = Object.assign(Object.create(Object.getPrototypeOf(config) as object) as object, config)
-    ;(copy as { callback: Fn }).callback = bindToCaller(core, function (this: unknown, error: unknown, result: unknown) {
-      core.end(trace, error ? undefined : rowCountOf(result), error || undefined, error ? undefined : rowsOf(result))
-      return callback.call(this, error, result)
-    })
+    ;(copy as { callback: Fn }).callback = settling(core, trace, (config as { callback: Fn }).callback)
     args[0] = copy
     return original.apply(self, args)
   }
