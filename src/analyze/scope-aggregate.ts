@@ -166,8 +166,10 @@ export interface ShapeIssue {
 }
 
 class ShapeEntry implements RetainedShape, ShapeIssue {
-  /** Groups by call site: a shape runs from one or a few sites, so a scan beats a Map. */
-  readonly groups: Group[] = []
+  /** The first call-site group; most shapes only ever run from one site. */
+  private group0: Group | undefined
+  /** Further groups by call site: a shape runs from one or a few sites, so a scan beats a Map. */
+  private more: Group[] | undefined
   unknown: Group | undefined
   /** The first finished query of the shape (undefined until one finishes). */
   first: AnalyzedQuery = undefined as never
@@ -189,15 +191,25 @@ class ShapeEntry implements RetainedShape, ShapeIssue {
   get tables(): readonly string[] {
     return this.first.tables
   }
+  /** Groups by call site, in the order they appeared (unknown-site group not included). */
+  get groups(): Group[] {
+    if (this.group0 === undefined) return []
+    return this.more === undefined ? [this.group0] : [this.group0, ...this.more]
+  }
+
   /** The call site of the shape's first known group (where its results come from). */
   get siteKey(): string | undefined {
-    return this.groups[0]?.siteKey
+    return this.group0?.siteKey
   }
 
   group(siteKey: string, position: number): Group {
-    for (const g of this.groups) if (g.siteKey === siteKey) return g
+    const g0 = this.group0
+    if (g0 === undefined) return (this.group0 = new Group(siteKey, position))
+    if (g0.siteKey === siteKey) return g0
+    const more = (this.more ??= [])
+    for (const g of more) if (g.siteKey === siteKey) return g
     const g = new Group(siteKey, position)
-    this.groups.push(g)
+    more.push(g)
     return g
   }
 }
@@ -241,13 +253,21 @@ function severityOf(c: Omit<CandidateBase, 'severity'>): Severity {
  * agg.candidates({ threshold: 2 })
  */
 export class ScopeAggregate {
-  private readonly shapes = new Map<string, ShapeEntry>()
+  // A scope that runs one shape (most requests run a handful) never makes the Map.
+  private shape0: ShapeEntry | undefined
+  private more: Map<string, ShapeEntry> | undefined
   private seen = 0
   private counted = 0
   /** Shapes that ran more than once: without any, there is nothing but a budget to report. */
   private repeated = 0
   private resultsKept = 0
   private rowsKept = 0
+
+  /** Every shape seen, in the order it was first issued. */
+  private get shapes(): ShapeEntry[] {
+    if (this.shape0 === undefined) return []
+    return this.more === undefined ? [this.shape0] : [this.shape0, ...this.more.values()]
+  }
 
   /** Queries added so far, transaction control included. */
   get size(): number {
@@ -260,10 +280,14 @@ export class ScopeAggregate {
   }
 
   private entry(fingerprint: string): ShapeEntry {
-    let entry = this.shapes.get(fingerprint)
+    const first = this.shape0
+    if (first === undefined) return (this.shape0 = new ShapeEntry(fingerprint))
+    if (first.fingerprint === fingerprint) return first
+    const more = (this.more ??= new Map())
+    let entry = more.get(fingerprint)
     if (entry === undefined) {
       entry = new ShapeEntry(fingerprint)
-      this.shapes.set(fingerprint, entry)
+      more.set(fingerprint, entry)
     }
     return entry
   }
@@ -309,7 +333,8 @@ export class ScopeAggregate {
     const overBudget = budget !== undefined && this.counted > budget
     if (this.repeated === 0 && !overBudget) return []
     const found: Array<CandidateBase & { group: Group }> = []
-    for (const entry of this.shapes.values()) {
+    const shapes = this.shapes
+    for (const entry of shapes) {
       if (entry.count === 0) continue
       const groups = [...entry.groups]
       if (entry.unknown !== undefined) {
@@ -329,7 +354,7 @@ export class ScopeAggregate {
         const kind = g.distinctParams >= 2 ? 'n-plus-one' : 'duplicate'
         const source =
           kind === 'n-plus-one' && g.values !== undefined
-            ? findSource(g.values, g.minIssued, entry, this.shapes.values())
+            ? findSource(g.values, g.minIssued, entry, shapes)
             : undefined
         const fed = source?.param ?? q.filters.find((f) => f.param !== undefined)?.param ?? 1
         const type = paramType(g.samples?.[fed - 1])
@@ -368,7 +393,7 @@ export class ScopeAggregate {
   }
 
   private budgetCandidate(budget: number): CandidateBase {
-    const shapes = [...this.shapes.values()].filter((e) => e.count > 0).sort((a, b) => b.count - a.count)
+    const shapes = this.shapes.filter((e) => e.count > 0).sort((a, b) => b.count - a.count)
     const top: PatternMember[] = shapes.slice(0, 5).map((e) => ({
       fingerprint: e.fingerprint,
       shape: e.shape,
