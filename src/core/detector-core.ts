@@ -105,12 +105,22 @@ export class DetectorCore {
   }
 
   /**
-   * Called by an adapter when a statement is issued, in the caller's async context. Returns the
-   * trace to complete with `end`, or undefined when the query is outside any scope.
-   * `entry` is the adapter function the application called (stack frames above it are n1guard's);
-   * `issuedAt` is when the application asked for it, if earlier than now (a wait for a connection).
+   * Called by an adapter for a statement issued with no open scope (`activeScope()` was
+   * undefined): the query passes through, and n1guard may say once that its context looks lost.
+   */
+  outside(entry: Function, hint: DepthHint): void {
+    if (this.openScopes > 0 && this.lostWarnings < MAX_LOST_CONTEXT_WARNINGS) this.lostContext(entry, hint)
+  }
+
+  /**
+   * Called by an adapter when a statement is issued in `scope` (from `activeScope()`), in the
+   * caller's async context. Returns the trace to complete with `end`, or undefined when the
+   * statement cannot be recorded. `entry` is the adapter function the application called (stack
+   * frames above it are n1guard's); `issuedAt` is when the application asked for it, if earlier
+   * than now (a wait for a connection).
    */
   begin(
+    scope: Scope,
     sql: unknown,
     params: readonly unknown[] | undefined,
     adapter: 'kysely' | 'pg',
@@ -118,11 +128,6 @@ export class DetectorCore {
     hint: DepthHint,
     issuedAt?: number,
   ): QueryTrace | undefined {
-    const scope = this.activeScope()
-    if (scope === undefined) {
-      if (this.openScopes > 0 && this.lostWarnings < MAX_LOST_CONTEXT_WARNINGS) this.lostContext(entry, hint)
-      return undefined
-    }
     if (typeof sql !== 'string') return undefined
     try {
       // A job whose span starts inside its scope: look for the trace context again at the first query.

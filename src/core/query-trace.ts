@@ -11,11 +11,6 @@ import type { QueryError } from './types.js'
  * allocation.
  */
 export class QueryTrace implements AnalyzedQuery {
-  readonly fingerprint: string
-  readonly shape: string
-  readonly kind: StatementKind
-  readonly tables: readonly string[]
-  readonly filters: readonly ColumnFilter[]
   readonly siteKey: string | undefined
   readonly paramKey: number
   /** When the statement went to the database; `endedAt - startedAt` is its duration. */
@@ -32,7 +27,8 @@ export class QueryTrace implements AnalyzedQuery {
 
   constructor(
     readonly scope: Scope,
-    info: SqlInfo,
+    /** The statement's fingerprint; its shape, tables and filters are read only when needed. */
+    readonly info: SqlInfo,
     params: readonly unknown[] | undefined,
     /** The captured frame, when a stack was taken for this query. */
     readonly site: RawSite | undefined,
@@ -45,16 +41,27 @@ export class QueryTrace implements AnalyzedQuery {
     keepParams: boolean,
   ) {
     this.startedAt = startedAt
-    this.fingerprint = info.id
-    this.shape = info.shape
-    this.kind = info.kind
-    this.tables = info.tables
-    this.filters = info.filters
     this.siteKey = siteKey
     // Hashed now, as sent: the caller may reuse the array once the query is on its way.
     this.paramKey = paramKey(params, info.literalKey)
     this.params = keepParams && params !== undefined ? [...params] : undefined
     this.values = params
+  }
+
+  get fingerprint(): string {
+    return this.info.id
+  }
+  get shape(): string {
+    return this.info.shape
+  }
+  get kind(): StatementKind {
+    return this.info.kind
+  }
+  get tables(): readonly string[] {
+    return this.info.tables
+  }
+  get filters(): readonly ColumnFilter[] {
+    return this.info.filters
   }
 
   /** Times the statement from `now`: it was issued earlier but waited (for a pooled connection). */

@@ -54,9 +54,14 @@ function patchConnection(connection: DatabaseConnection, core: DetectorCore): Da
   const streamQuery = connection.streamQuery as Fn | undefined
 
   function instrumentedExecuteQuery(this: unknown, compiledQuery: CompiledQuery): Promise<QueryResult<unknown>> {
+    const scope = core.activeScope()
+    if (scope === undefined) {
+      core.outside(instrumentedExecuteQuery, KYSELY_HINT)
+      return below(() => executeQuery.call(connection, compiledQuery))
+    }
     const issuedAt = askedAt.get(connection)
     if (issuedAt !== undefined) askedAt.delete(connection)
-    const trace = core.begin(compiledQuery?.sql, compiledQuery?.parameters, 'kysely', instrumentedExecuteQuery, KYSELY_HINT, issuedAt)
+    const trace = core.begin(scope, compiledQuery?.sql, compiledQuery?.parameters, 'kysely', instrumentedExecuteQuery, KYSELY_HINT, issuedAt)
     if (trace === undefined) return below(() => executeQuery.call(connection, compiledQuery))
     let pending: Promise<QueryResult<unknown>>
     try {
@@ -86,9 +91,12 @@ function patchConnection(connection: DatabaseConnection, core: DetectorCore): Da
       compiledQuery: CompiledQuery,
       chunkSize?: number,
     ): AsyncIterableIterator<QueryResult<unknown>> {
+      const scope = core.activeScope()
+      if (scope === undefined) core.outside(instrumentedStreamQuery, KYSELY_HINT)
       const issuedAt = askedAt.get(connection)
       if (issuedAt !== undefined) askedAt.delete(connection)
-      const trace: QueryTrace | undefined = core.begin(
+      const trace: QueryTrace | undefined = scope === undefined ? undefined : core.begin(
+        scope,
         compiledQuery?.sql,
         compiledQuery?.parameters,
         'kysely',

@@ -44,14 +44,16 @@ export function claim(target: object, core: DetectorCore, what: string): boolean
   return true
 }
 
-function sqlOf(config: unknown): unknown {
+/** The SQL text of any pg call form. @internal */
+export function sqlOf(config: unknown): unknown {
   if (typeof config === 'string') return config
   if (config === null || typeof config !== 'object') return undefined
   const c = config as { text?: unknown; cursor?: { text?: unknown } }
   return c.text ?? c.cursor?.text
 }
 
-function paramsOf(config: unknown, values: unknown): readonly unknown[] | undefined {
+/** The bound values of any pg call form. @internal */
+export function paramsOf(config: unknown, values: unknown): readonly unknown[] | undefined {
   if (Array.isArray(values)) return values
   if (config === null || typeof config !== 'object') return undefined
   const c = config as { values?: unknown; cursor?: { values?: unknown } }
@@ -203,13 +205,16 @@ export function instrumentClientWith<C extends PgQueryable>(client: C, core: Det
     let trace = handoff.trace
     handoff.trace = undefined
     if (trace === undefined) {
-      trace = core.begin(sqlOf(args[0]), paramsOf(args[0], args[1]), 'pg', query, CLIENT_HINT)
-      if (trace === undefined) {
+      const scope = core.activeScope()
+      if (scope === undefined) {
+        core.outside(query, CLIENT_HINT)
         // Outside any scope: still keep the caller's (empty) scope for its callback.
         if (typeof args[1] === 'function') args[1] = bindToCaller(core, args[1] as Fn)
         else if (typeof args[2] === 'function') args[2] = bindToCaller(core, args[2] as Fn)
         return original.apply(this, args)
       }
+      trace = core.begin(scope, sqlOf(args[0]), paramsOf(args[0], args[1]), 'pg', query, CLIENT_HINT)
+      if (trace === undefined) return original.apply(this, args)
     } else {
       // Handed over by pool.query: time the statement from now, not from the wait for a connection.
       trace.restartClock(performance.now())

@@ -3,7 +3,7 @@ import { detectorCore, type Detector } from '../core/detector.js'
 import { internalError } from '../core/internal-error.js'
 import { nesting } from '../core/nesting.js'
 import { describeValue } from '../core/options.js'
-import { bindToCaller, claim, handoff, instrumentClientWith, type PgQueryable } from './instrument-client.js'
+import { bindToCaller, claim, handoff, instrumentClientWith, paramsOf, sqlOf, type PgQueryable } from './instrument-client.js'
 
 /** What n1guard needs of a node-postgres `Pool`: `query` and `connect`. */
 export interface PgPoolLike extends PgQueryable {
@@ -81,10 +81,9 @@ export function instrumentPool<P extends PgPoolLike>(pool: P, detector: Detector
 
   function query(this: unknown, ...args: unknown[]): unknown {
     if (nesting.depth > 0) return originalQuery.apply(this, args)
-    const config = args[0]
-    const text = typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text
-    const values = Array.isArray(args[1]) ? (args[1] as unknown[]) : (config as { values?: unknown[] } | null)?.values
-    const trace = core.begin(text, Array.isArray(values) ? values : undefined, 'pg', query, POOL_HINT)
+    const scope = core.activeScope()
+    if (scope === undefined) core.outside(query, POOL_HINT)
+    const trace = scope === undefined ? undefined : core.begin(scope, sqlOf(args[0]), paramsOf(args[0], args[1]), 'pg', query, POOL_HINT)
     if (typeof args[1] === 'function') args[1] = bindToCaller(core, args[1] as Fn)
     else if (typeof args[2] === 'function') args[2] = bindToCaller(core, args[2] as Fn)
     if (trace === undefined) return originalQuery.apply(this, args)
