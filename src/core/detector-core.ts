@@ -155,7 +155,7 @@ export class DetectorCore {
         }
       }
       const now = performance.now()
-      return new QueryTrace(scope, info, params, site, siteKey, adapter, issuedAt ?? now, now, this.options.captureParams)
+      return new QueryTrace(this, scope, info, params, site, siteKey, adapter, issuedAt ?? now, now, this.options.captureParams)
     } catch (error) {
       internalError('recording the start of a query', error)
       return undefined
@@ -265,6 +265,7 @@ export class DetectorCore {
     this.scopesOpened++
     if (!kind.paused) this.openScopes++
     const scope = new Scope(
+      this,
       id,
       ++this.counter,
       name,

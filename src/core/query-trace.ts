@@ -2,6 +2,7 @@ import type { AnalyzedQuery } from '../analyze/index.js'
 import type { RawSite } from '../callsite/capture-site.js'
 import type { ColumnFilter, SqlInfo, StatementKind } from '../fingerprint/index.js'
 import { paramKey } from '../analyze/index.js'
+import type { DetectorCore } from './detector-core.js'
 import type { Scope } from './scope.js'
 import type { QueryError } from './types.js'
 
@@ -26,6 +27,8 @@ export class QueryTrace implements AnalyzedQuery {
   rows: readonly unknown[] | undefined = undefined
 
   constructor(
+    /** The detector that recorded it, which `finish` reports back to. */
+    readonly core: DetectorCore,
     readonly scope: Scope,
     /** The statement's fingerprint; its shape, tables and filters are read only when needed. */
     readonly info: SqlInfo,
@@ -62,6 +65,11 @@ export class QueryTrace implements AnalyzedQuery {
   }
   get filters(): readonly ColumnFilter[] {
     return this.info.filters
+  }
+
+  /** Records the outcome (see `DetectorCore.end`). */
+  finish(rowCount: number | undefined, error?: unknown, rows?: readonly unknown[]): void {
+    this.core.end(this, rowCount, error, rows)
   }
 
   /** Times the statement from `now`: it was issued earlier but waited (for a pooled connection). */

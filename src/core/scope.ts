@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { ScopeAggregate } from '../analyze/index.js'
 import type { RawSite } from '../callsite/capture-site.js'
+import type { DetectorCore } from './detector-core.js'
 import type { QueryTrace } from './query-trace.js'
 import type { Finding, ScopeInfo } from './types.js'
 
@@ -52,6 +53,8 @@ export class Scope implements ScopeInfo {
   // Everything a scope that runs one query never needs is made on first use: a request scope is
   // opened and closed on every request, and AsyncLocalStorage itself costs only ~0.3 µs.
   constructor(
+    /** The detector the scope belongs to. */
+    readonly core: DetectorCore,
     id: string | undefined,
     /** The detector's scope counter, from which an id is made when someone asks for it. */
     private readonly seq: number,

@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks'
 import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult } from 'kysely'
 import { createDepthHint } from '../callsite/capture-site.js'
-import { detectorCore, type Detector, type DetectorCore } from '../core/detector.js'
+import { detectorCore, type Detector } from '../core/detector.js'
+import { activeScopeOf, noteOutside, watch, type Watchers } from '../core/watchers.js'
 import { internalError } from '../core/internal-error.js'
 import { nesting } from '../core/nesting.js'
 import { describeValue } from '../core/options.js'
@@ -9,7 +10,8 @@ import type { QueryTrace } from '../core/query-trace.js'
 import { tagSql } from '../core/sqlcommenter.js'
 
 const KYSELY_HINT = createDepthHint()
-const dialects = new WeakMap<object, DetectorCore>()
+// The detectors of each dialect n1guard returned, shared by its drivers and their connections.
+const dialects = new WeakMap<object, Watchers>()
 const patched = new WeakSet<object>()
 // When the application asked for a connection: the first statement on it was issued then, even
 // if it waited for the pool (Promise.all behind a pool of 2 is still parallel).
@@ -38,13 +40,14 @@ function below<T>(fn: () => T): T {
 }
 
 // sqlcommenter: a CompiledQuery is frozen, so a tagged statement is a new one of the same shape.
-function tagged(core: DetectorCore, query: CompiledQuery, trace: QueryTrace): CompiledQuery {
+function tagged(query: CompiledQuery, trace: QueryTrace): CompiledQuery {
+  const core = trace.core
   if (core.options.sqlcommenter === undefined || typeof query?.sql !== 'string') return query
   const sql = tagSql(query.sql, trace.scope, core.options)
   return sql === query.sql ? query : Object.freeze({ ...query, sql })
 }
 
-function patchConnection(connection: DatabaseConnection, core: DetectorCore): DatabaseConnection {
+function patchConnection(connection: DatabaseConnection, w: Watchers): DatabaseConnection {
   if (patched.has(connection)) return connection
   patched.add(connection)
   // Patched in place, as Kysely's own RuntimeDriver does: PostgresConnection keeps its client in
@@ -54,30 +57,30 @@ function patchConnection(connection: DatabaseConnection, core: DetectorCore): Da
   const streamQuery = connection.streamQuery as Fn | undefined
 
   function instrumentedExecuteQuery(this: unknown, compiledQuery: CompiledQuery): Promise<QueryResult<unknown>> {
-    const scope = core.activeScope()
+    const scope = activeScopeOf(w)
     if (scope === undefined) {
-      core.outside(instrumentedExecuteQuery, KYSELY_HINT)
+      noteOutside(w, instrumentedExecuteQuery, KYSELY_HINT)
       return below(() => executeQuery.call(connection, compiledQuery))
     }
     const issuedAt = askedAt.get(connection)
     if (issuedAt !== undefined) askedAt.delete(connection)
-    const trace = core.begin(scope, compiledQuery?.sql, compiledQuery?.parameters, 'kysely', instrumentedExecuteQuery, KYSELY_HINT, issuedAt)
+    const trace = scope.core.begin(scope, compiledQuery?.sql, compiledQuery?.parameters, 'kysely', instrumentedExecuteQuery, KYSELY_HINT, issuedAt)
     if (trace === undefined) return below(() => executeQuery.call(connection, compiledQuery))
     let pending: Promise<QueryResult<unknown>>
     try {
-      const query = tagged(core, compiledQuery, trace)
+      const query = tagged(compiledQuery, trace)
       pending = below(() => executeQuery.call(connection, query))
     } catch (error) {
-      core.end(trace, undefined, error)
+      trace.finish(undefined, error)
       throw error
     }
     return pending.then(
       (result) => {
-        core.end(trace, rowCountOf(result), undefined, Array.isArray(result?.rows) ? result.rows : undefined)
+        trace.finish(rowCountOf(result), undefined, Array.isArray(result?.rows) ? result.rows : undefined)
         return result
       },
       (error: unknown) => {
-        core.end(trace, undefined, error)
+        trace.finish(undefined, error)
         throw error
       },
     )
@@ -91,11 +94,11 @@ function patchConnection(connection: DatabaseConnection, core: DetectorCore): Da
       compiledQuery: CompiledQuery,
       chunkSize?: number,
     ): AsyncIterableIterator<QueryResult<unknown>> {
-      const scope = core.activeScope()
-      if (scope === undefined) core.outside(instrumentedStreamQuery, KYSELY_HINT)
+      const scope = activeScopeOf(w)
+      if (scope === undefined) noteOutside(w, instrumentedStreamQuery, KYSELY_HINT)
       const issuedAt = askedAt.get(connection)
       if (issuedAt !== undefined) askedAt.delete(connection)
-      const trace: QueryTrace | undefined = scope === undefined ? undefined : core.begin(
+      const trace: QueryTrace | undefined = scope === undefined ? undefined : scope.core.begin(
         scope,
         compiledQuery?.sql,
         compiledQuery?.parameters,
@@ -104,7 +107,7 @@ function patchConnection(connection: DatabaseConnection, core: DetectorCore): Da
         KYSELY_HINT,
         issuedAt,
       )
-      const query = trace === undefined ? compiledQuery : tagged(core, compiledQuery, trace)
+      const query = trace === undefined ? compiledQuery : tagged(compiledQuery, trace)
       const inner = streamQuery!.call(connection, query, chunkSize) as AsyncIterator<QueryResult<unknown>>
       let rows = 0
       let finished = false
@@ -129,7 +132,7 @@ function patchConnection(connection: DatabaseConnection, core: DetectorCore): Da
           // The consumer stopped early: let Kysely close its cursor, as it would without us.
           if (!finished && typeof inner.return === 'function') await inner.return(undefined)
         } finally {
-          if (trace !== undefined) core.end(trace, rows, failure?.error)
+          if (trace !== undefined) trace.finish(rows, failure?.error)
         }
       }
     }
@@ -138,7 +141,7 @@ function patchConnection(connection: DatabaseConnection, core: DetectorCore): Da
   return connection
 }
 
-function instrumentDriver(driver: Driver, core: DetectorCore): Driver {
+function instrumentDriver(driver: Driver, w: Watchers): Driver {
   const bound = new Map<PropertyKey, Fn>()
   return new Proxy(driver, {
     get(target, property, receiver) {
@@ -149,8 +152,8 @@ function instrumentDriver(driver: Driver, core: DetectorCore): Driver {
             const asked = performance.now()
             const connection = await target.acquireConnection()
             try {
-              if (core.activeScope() !== undefined) askedAt.set(connection, asked)
-              return patchConnection(connection, core)
+              if (activeScopeOf(w) !== undefined) askedAt.set(connection, asked)
+              return patchConnection(connection, w)
             } catch (error) {
               internalError('instrumenting a Kysely connection', error)
               return connection
@@ -177,7 +180,8 @@ function instrumentDriver(driver: Driver, core: DetectorCore): Driver {
  * Wraps a Kysely dialect so every query of the `Kysely` instance built on it reports to
  * `detector`: `execute*()`, `stream()`, transactions (BEGIN / COMMIT / ROLLBACK and savepoints are
  * recorded but never count as N+1) and `connection()`. The dialect itself is not modified;
- * wrapping an already wrapped dialect returns it unchanged.
+ * wrapping an already wrapped dialect returns it, reporting to this detector too (each query goes
+ * to the first detector with an open scope).
  *
  * @example
  * import { Kysely, PostgresDialect } from 'kysely'
@@ -189,9 +193,13 @@ export function instrumentDialect<D extends Dialect>(dialect: D, detector: Detec
   if (dialect === null || typeof dialect !== 'object' || typeof (dialect as { createDriver?: unknown }).createDriver !== 'function') {
     throw new TypeError(`n1guard: instrumentDialect needs a Kysely dialect with createDriver(), got ${describeValue(dialect)}`)
   }
-  const owner = dialects.get(dialect)
-  if (owner === core) return dialect
-  if (owner !== undefined) throw new TypeError('n1guard: this dialect is already instrumented by another detector')
+  const existing = dialects.get(dialect)
+  if (existing !== undefined) {
+    // Wrapped already: it reports to this detector too.
+    watch(existing, core)
+    return dialect
+  }
+  const w: Watchers = { cores: [core] }
   const methods = new Map<PropertyKey, Fn>()
   const proxy = new Proxy(dialect, {
     get(target, property, receiver) {
@@ -201,13 +209,13 @@ export function instrumentDialect<D extends Dialect>(dialect: D, detector: Detec
       if (fn === undefined) {
         fn =
           property === 'createDriver'
-            ? () => instrumentDriver((value as Fn).call(target) as Driver, core)
+            ? () => instrumentDriver((value as Fn).call(target) as Driver, w)
             : (value as Fn).bind(target)
         methods.set(property, fn)
       }
       return fn
     },
   })
-  dialects.set(proxy, core)
+  dialects.set(proxy, w)
   return proxy
 }

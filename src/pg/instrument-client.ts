@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import { createDepthHint } from '../callsite/capture-site.js'
 import { detectorCore, type DetectorCore } from '../core/detector.js'
+import { activeScopeOf, bindToCaller, noteOutside, watch, type Watchers } from '../core/watchers.js'
 import { internalError } from '../core/internal-error.js'
 import { nesting } from '../core/nesting.js'
 import { describeValue } from '../core/options.js'
@@ -28,20 +29,19 @@ type Fn = (...args: any[]) => any
  */
 export const handoff: { trace: QueryTrace | undefined } = { trace: undefined }
 
-/** The detector core an object was instrumented with, if any. @internal */
-export function instrumentedWith(target: object): DetectorCore | undefined {
-  return (target as { [MARK]?: DetectorCore })[MARK]
+/** The detectors an object reports to, when n1guard instrumented it. @internal */
+export function watchersOf(target: object): Watchers | undefined {
+  return (target as { [MARK]?: Watchers })[MARK]
 }
 
-/** Marks an object as instrumented, or says why it cannot be (another detector owns it). @internal */
-export function claim(target: object, core: DetectorCore, what: string): boolean {
-  const owner = instrumentedWith(target)
-  if (owner === core) return false
-  if (owner !== undefined) {
-    throw new TypeError(`n1guard: ${what} is already instrumented by another detector; use one detector per pool or client`)
-  }
-  Object.defineProperty(target, MARK, { value: core, enumerable: false, configurable: true })
-  return true
+/**
+ * Adds `core` to an object's detectors; true when the object is new to n1guard and its methods
+ * still need wrapping. Several detectors may share one pool or client. @internal
+ */
+export function adopt(target: object, core: DetectorCore): { watchers: Watchers; fresh: boolean } {
+  const result = watch(watchersOf(target), core)
+  if (result.fresh) Object.defineProperty(target, MARK, { value: result.watchers, enumerable: false, configurable: true })
+  return result
 }
 
 /** The SQL text of any pg call form. @internal */
@@ -90,29 +90,12 @@ export function rowCountOf(result: unknown): number | undefined {
   return countOne(result as PgResultLike)
 }
 
-/**
- * Runs a callback in the caller's n1guard scope. pg calls query and connect callbacks from the
- * socket's async context, which is whichever request first opened the connection: without this,
- * work done in a callback would land in that other request's scope. Only n1guard's own store is
- * restored (AsyncResource.bind would re-enter every context, at ~10 µs a call); and only while
- * some scope is open, since otherwise no store could be misread.
- * @internal
- */
-export function bindToCaller<F extends Fn>(core: DetectorCore, fn: F): F {
-  if (core.openScopes === 0) return fn
-  const als = core.als
-  const store = als.getStore()
-  return function (this: unknown, ...args: unknown[]) {
-    return als.run(store as never, () => fn.apply(this, args))
-  } as F
-}
-
-function hookSubmittable(core: DetectorCore, sub: Record<string, unknown>, trace: QueryTrace): void {
+function hookSubmittable(sub: Record<string, unknown>, trace: QueryTrace): void {
   let done = false
   const finish = (error?: unknown): void => {
     if (done) return
     done = true
-    core.end(trace, undefined, error)
+    trace.finish(undefined, error)
   }
   const wrap = (name: string, onCall: (args: unknown[]) => void): void => {
     const original = sub[name]
@@ -129,7 +112,8 @@ function hookSubmittable(core: DetectorCore, sub: Record<string, unknown>, trace
 
 // sqlcommenter: text, or a copy of a plain config object with tagged text. Named prepared
 // statements keep their text (the server matches it to the name) and submittables are the caller's.
-function tagged(core: DetectorCore, config: unknown, trace: QueryTrace): unknown {
+function tagged(config: unknown, trace: QueryTrace): unknown {
+  const core = trace.core
   if (core.options.sqlcommenter === undefined) return config
   if (typeof config === 'string') return tagSql(config, trace.scope, core.options)
   if (config === null || typeof config !== 'object') return config
@@ -140,18 +124,18 @@ function tagged(core: DetectorCore, config: unknown, trace: QueryTrace): unknown
 }
 
 // A query callback that records the outcome before the caller sees it, in the caller's scope.
-function settling(core: DetectorCore, trace: QueryTrace, callback: Fn): Fn {
-  return bindToCaller(core, function (this: unknown, error: unknown, result: unknown) {
-    core.end(trace, error ? undefined : rowCountOf(result), error || undefined, error ? undefined : rowsOf(result))
+function settling(w: Watchers, trace: QueryTrace, callback: Fn): Fn {
+  return bindToCaller(w, function (this: unknown, error: unknown, result: unknown) {
+    trace.finish(error ? undefined : rowCountOf(result), error || undefined, error ? undefined : rowsOf(result))
     return callback.call(this, error, result)
   })
 }
 
-function observe(core: DetectorCore, original: Fn, self: unknown, args: unknown[], trace: QueryTrace): unknown {
+function observe(w: Watchers, original: Fn, self: unknown, args: unknown[], trace: QueryTrace): unknown {
   const config = args[0]
   if (config !== null && typeof config === 'object' && typeof (config as { submit?: unknown }).submit === 'function') {
     try {
-      hookSubmittable(core, config as Record<string, unknown>, trace)
+      hookSubmittable(config as Record<string, unknown>, trace)
     } catch (error) {
       internalError('watching a submittable query', error)
     }
@@ -161,13 +145,13 @@ function observe(core: DetectorCore, original: Fn, self: unknown, args: unknown[
   if (typeof args[1] === 'function') cbIndex = 1
   else if (typeof args[2] === 'function') cbIndex = 2
   if (cbIndex >= 0) {
-    args[cbIndex] = settling(core, trace, args[cbIndex] as Fn)
+    args[cbIndex] = settling(w, trace, args[cbIndex] as Fn)
     return original.apply(self, args)
   }
   if (config !== null && typeof config === 'object' && typeof (config as { callback?: unknown }).callback === 'function') {
     // Rare form: query({ text, callback }). Wrap the callback on a copy, never on the caller's object.
     const copy = Object.assign(Object.create(Object.getPrototypeOf(config) as object) as object, config)
-    ;(copy as { callback: Fn }).callback = settling(core, trace, (config as { callback: Fn }).callback)
+    ;(copy as { callback: Fn }).callback = settling(w, trace, (config as { callback: Fn }).callback)
     args[0] = copy
     return original.apply(self, args)
   }
@@ -175,29 +159,39 @@ function observe(core: DetectorCore, original: Fn, self: unknown, args: unknown[
   try {
     returned = original.apply(self, args)
   } catch (error) {
-    core.end(trace, undefined, error)
+    trace.finish(undefined, error)
     throw error
   }
   if (returned === null || typeof returned !== 'object' || typeof (returned as PromiseLike<unknown>).then !== 'function') {
-    core.end(trace, undefined)
+    trace.finish(undefined)
     return returned
   }
   // .then on pg's own promise keeps the user's Promise implementation (the `Promise` pool option).
   return (returned as Promise<unknown>).then(
     (result) => {
-      core.end(trace, rowCountOf(result), undefined, rowsOf(result))
+      trace.finish(rowCountOf(result), undefined, rowsOf(result))
       return result
     },
     (error: unknown) => {
-      core.end(trace, undefined, error)
+      trace.finish(undefined, error)
       throw error
     },
   )
 }
 
-/** @internal */
-export function instrumentClientWith<C extends PgQueryable>(client: C, core: DetectorCore): C {
-  if (!claim(client, core, 'this pg client')) return client
+/**
+ * Wraps `client.query` once, reporting to the detectors of `watchers` (a pool's clients share the
+ * pool's list). @internal
+ */
+export function instrumentClientWith<C extends PgQueryable>(client: C, watchers: Watchers): C {
+  const own = watchersOf(client)
+  if (own !== undefined) {
+    // Already wrapped (standalone, or by another pool's detectors): it reports to those too.
+    for (const core of watchers.cores) watch(own, core)
+    return client
+  }
+  Object.defineProperty(client, MARK, { value: watchers, enumerable: false, configurable: true })
+  const w = watchers
   const original = client.query as Fn
   function query(this: unknown, ...args: unknown[]): unknown {
     // Kysely (or another adapter) is recording this statement already.
@@ -205,22 +199,22 @@ export function instrumentClientWith<C extends PgQueryable>(client: C, core: Det
     let trace = handoff.trace
     handoff.trace = undefined
     if (trace === undefined) {
-      const scope = core.activeScope()
+      const scope = activeScopeOf(w)
       if (scope === undefined) {
-        core.outside(query, CLIENT_HINT)
-        // Outside any scope: still keep the caller's (empty) scope for its callback.
-        if (typeof args[1] === 'function') args[1] = bindToCaller(core, args[1] as Fn)
-        else if (typeof args[2] === 'function') args[2] = bindToCaller(core, args[2] as Fn)
+        noteOutside(w, query, CLIENT_HINT)
+        // Outside any scope: still keep the caller's (empty) scopes for its callback.
+        if (typeof args[1] === 'function') args[1] = bindToCaller(w, args[1] as Fn)
+        else if (typeof args[2] === 'function') args[2] = bindToCaller(w, args[2] as Fn)
         return original.apply(this, args)
       }
-      trace = core.begin(scope, sqlOf(args[0]), paramsOf(args[0], args[1]), 'pg', query, CLIENT_HINT)
+      trace = scope.core.begin(scope, sqlOf(args[0]), paramsOf(args[0], args[1]), 'pg', query, CLIENT_HINT)
       if (trace === undefined) return original.apply(this, args)
     } else {
       // Handed over by pool.query: time the statement from now, not from the wait for a connection.
       trace.restartClock(performance.now())
     }
-    args[0] = tagged(core, args[0], trace)
-    return observe(core, original, this, args, trace)
+    args[0] = tagged(args[0], trace)
+    return observe(w, original, this, args, trace)
   }
   Object.defineProperty(client, 'query', { value: query, writable: true, configurable: true, enumerable: false })
   return client
@@ -228,7 +222,8 @@ export function instrumentClientWith<C extends PgQueryable>(client: C, core: Det
 
 /**
  * Instruments one node-postgres `Client` (or a client checked out of a pool) in place and returns
- * it. Every call form is supported: text, text and values, a config object (prepared statements
+ * it; instrumenting it again adds the detector (each query goes to the first detector with an open
+ * scope). Every call form is supported: text, text and values, a config object (prepared statements
  * with `name`, `rowMode`, `types`), submittables such as `pg-cursor` and `pg-query-stream`, with
  * promises or callbacks. Calling it again with the same detector changes nothing.
  *
@@ -243,5 +238,5 @@ export function instrumentClient<C extends PgQueryable>(client: C, detector: Det
   if (client === null || typeof client !== 'object' || typeof (client as { query?: unknown }).query !== 'function') {
     throw new TypeError(`n1guard: instrumentClient needs a pg Client with a query() method, got ${describeValue(client)}`)
   }
-  return instrumentClientWith(client, core)
+  return instrumentClientWith(client, { cores: [core] })
 }

@@ -3,7 +3,8 @@ import { detectorCore, type Detector } from '../core/detector.js'
 import { internalError } from '../core/internal-error.js'
 import { nesting } from '../core/nesting.js'
 import { describeValue } from '../core/options.js'
-import { bindToCaller, claim, handoff, instrumentClientWith, paramsOf, sqlOf, type PgQueryable } from './instrument-client.js'
+import { activeScopeOf, bindToCaller, noteOutside, type Watchers } from '../core/watchers.js'
+import { adopt, handoff, instrumentClientWith, paramsOf, sqlOf, type PgQueryable } from './instrument-client.js'
 
 /** What n1guard needs of a node-postgres `Pool`: `query` and `connect`. */
 export interface PgPoolLike extends PgQueryable {
@@ -13,10 +14,10 @@ export interface PgPoolLike extends PgQueryable {
 const POOL_HINT = createDepthHint()
 type Fn = (...args: any[]) => any
 
-function instrumentSafely(client: unknown, core: Parameters<typeof instrumentClientWith>[1]): void {
+function instrumentSafely(client: unknown, watchers: Watchers): void {
   try {
     if (client !== null && typeof client === 'object' && typeof (client as { query?: unknown }).query === 'function') {
-      instrumentClientWith(client as PgQueryable, core)
+      instrumentClientWith(client as PgQueryable, watchers)
     }
   } catch (error) {
     internalError('instrumenting a pooled client', error)
@@ -28,7 +29,9 @@ function instrumentSafely(client: unknown, core: Parameters<typeof instrumentCli
  * the clients handed out by `pool.connect()` report to `detector`. The scope is read when a query
  * is issued, and `connect` callbacks that pg-pool serves from its queue are bound to their
  * caller's async context, so queries from concurrent requests never land in each other's scopes.
- * Instrumenting twice never double-counts; a pool also passed to Kysely's `PostgresDialect` under
+ * Instrumenting twice never double-counts; instrumenting it for another detector adds that detector
+ * (each query goes to the first detector with an open scope, so a test suite may make a detector
+ * per test over one shared pool); a pool also passed to Kysely's `PostgresDialect` under
  * `instrumentDialect` counts each statement once.
  *
  * @example
@@ -47,7 +50,8 @@ export function instrumentPool<P extends PgPoolLike>(pool: P, detector: Detector
   ) {
     throw new TypeError(`n1guard: instrumentPool needs a pg Pool with query() and connect(), got ${describeValue(pool)}`)
   }
-  if (!claim(pool, core, 'this pg pool')) return pool
+  const { watchers: w, fresh } = adopt(pool, core)
+  if (!fresh) return pool
 
   const originalConnect = pool.connect as Fn
   const originalQuery = pool.query as Fn
@@ -58,16 +62,16 @@ export function instrumentPool<P extends PgPoolLike>(pool: P, detector: Detector
       const result = originalConnect.apply(this, args)
       if (result === null || typeof result !== 'object' || typeof (result as PromiseLike<unknown>).then !== 'function') return result
       return (result as Promise<unknown>).then((client) => {
-        instrumentSafely(client, core)
+        instrumentSafely(client, w)
         return client
       })
     }
     // pg-pool's own query() calls connect(cb) synchronously: take the trace it was handed.
     const trace = handoff.trace
     handoff.trace = undefined
-    const bound = bindToCaller(core, callback as Fn)
+    const bound = bindToCaller(w, callback as Fn)
     args[0] = function (this: unknown, error: unknown, client: unknown, release: unknown) {
-      if (client !== undefined && client !== null) instrumentSafely(client, core)
+      if (client !== undefined && client !== null) instrumentSafely(client, w)
       if (trace === undefined || error) return bound.call(this, error, client, release)
       handoff.trace = trace
       try {
@@ -81,11 +85,11 @@ export function instrumentPool<P extends PgPoolLike>(pool: P, detector: Detector
 
   function query(this: unknown, ...args: unknown[]): unknown {
     if (nesting.depth > 0) return originalQuery.apply(this, args)
-    const scope = core.activeScope()
-    if (scope === undefined) core.outside(query, POOL_HINT)
-    const trace = scope === undefined ? undefined : core.begin(scope, sqlOf(args[0]), paramsOf(args[0], args[1]), 'pg', query, POOL_HINT)
-    if (typeof args[1] === 'function') args[1] = bindToCaller(core, args[1] as Fn)
-    else if (typeof args[2] === 'function') args[2] = bindToCaller(core, args[2] as Fn)
+    const scope = activeScopeOf(w)
+    if (scope === undefined) noteOutside(w, query, POOL_HINT)
+    const trace = scope === undefined ? undefined : scope.core.begin(scope, sqlOf(args[0]), paramsOf(args[0], args[1]), 'pg', query, POOL_HINT)
+    if (typeof args[1] === 'function') args[1] = bindToCaller(w, args[1] as Fn)
+    else if (typeof args[2] === 'function') args[2] = bindToCaller(w, args[2] as Fn)
     if (trace === undefined) return originalQuery.apply(this, args)
     handoff.trace = trace
     try {
