@@ -24,10 +24,18 @@ export function errorView(error: unknown): ErrorView {
   const props: Record<string, unknown> = {}
   for (const key of Object.getOwnPropertyNames(error).sort()) {
     if (key === 'stack') continue
-    const value = (error as Record<string, unknown>)[key]
-    props[key] = value instanceof Error ? errorView(value) : value
+    props[key] = propView((error as Record<string, unknown>)[key])
   }
   return { ctor: e.constructor?.name ?? '(none)', name: String(e.name), message: String(e.message), props }
+}
+
+// A property that holds a live object (pg-pool's `error.client`) is compared by its class only:
+// its process id and secret key differ from one connection to the next.
+function propView(value: unknown): unknown {
+  if (value instanceof Error) return errorView(value)
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value
+  const proto = Object.getPrototypeOf(value) as object | null
+  return proto === Object.prototype || proto === null ? value : { instanceOf: (value as object).constructor.name }
 }
 
 /** Runs `fn` and returns its outcome; never rejects. */
