@@ -11,7 +11,7 @@ import { internalError } from './internal-error.js'
 import { atExit } from './exit.js'
 import { describeValue, type IgnoreRule, type ResolvedOptions } from './options.js'
 import { QueryTrace } from './query-trace.js'
-import { Scope, type ScopeKind } from './scope.js'
+import { sampleKey, Scope, type ScopeKind } from './scope.js'
 import { parseScopeInput } from './scope-input.js'
 import { stableId } from './stable-id.js'
 import type {
@@ -38,6 +38,8 @@ const EXACT_EVERY = 256
 // Repeats from one stable call site are sampled at doubling intervals up to this gap.
 const MAX_SAMPLE_GAP = 64
 const MAX_LOST_CONTEXT_WARNINGS = 5
+/** Parameter sets a finding shows with `captureParams`. */
+const MAX_PARAM_SAMPLES = 5
 const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2 }
 const NO_FINDINGS: readonly Finding[] = Object.freeze([])
 
@@ -188,6 +190,7 @@ export class DetectorCore {
         const sites = (scope.sites ??= new Map())
         if (!sites.has(site.key)) sites.set(site.key, site)
       }
+      if (trace.params !== undefined) scope.sampleParams(trace, MAX_PARAM_SAMPLES)
       if (scope.kind.keepRecords) scope.keep(trace, this.options.maxRecords)
       // Only kept records still need the rows; the aggregate holds its own bounded references.
       if (!scope.kind.keepRecords) trace.rows = undefined
@@ -394,13 +397,9 @@ export class DetectorCore {
       ...(c.budget === undefined ? {} : { budget: c.budget }),
       ...(c.topShapes === undefined ? {} : { topShapes: c.topShapes.map((m) => this.shape(scope, m)) }),
     }
-    if (this.options.captureParams) {
-      const samples = scope.records
-        .filter((r) => r.fingerprint === c.fingerprint && r.siteKey === c.siteKey && r.params !== undefined)
-        .slice(0, 5)
-        .map((r) => r.params as readonly unknown[])
-      if (samples.length > 0) finding = { ...finding, sampleParams: samples }
-    }
+    // Sampled as queries ended, in every kind of scope (records exist only under capture()).
+    const samples = scope.paramSamples?.get(sampleKey(c.fingerprint, c.siteKey))
+    if (samples !== undefined) finding = { ...finding, sampleParams: samples }
     if (this.baseline?.check(finding) === true) finding = { ...finding, baselined: true }
     return finding
   }

@@ -36,6 +36,8 @@ export class Scope implements ScopeInfo {
   /** Query records for capture(), made on first use. */
   records: readonly QueryTrace[] = NO_RECORDS
   truncated = 0
+  /** With `captureParams`: the first parameter sets of each shape and call site, for findings. */
+  paramSamples: Map<string, Array<readonly unknown[]>> | undefined
   ended = false
   /** Findings of scopes opened inside this one, which report on their own but also belong here. */
   childFindings: Finding[] | undefined
@@ -81,6 +83,16 @@ export class Scope implements ScopeInfo {
     else this.truncated++
   }
 
+  /** Keeps the parameters of `trace` (copied with `captureParams`) while its shape and call site have fewer than `max`. */
+  sampleParams(trace: QueryTrace, max: number): void {
+    if (trace.params === undefined) return
+    const samples = (this.paramSamples ??= new Map())
+    const key = sampleKey(trace.fingerprint, trace.siteKey)
+    const list = samples.get(key)
+    if (list === undefined) samples.set(key, [trace.params])
+    else if (list.length < max) list.push(trace.params)
+  }
+
   /**
    * Drops what the scope holds once its opener is done with it: the aggregate (which references
    * result rows and parameter arrays), records and findings. Async resources the application
@@ -90,6 +102,7 @@ export class Scope implements ScopeInfo {
   release(): void {
     this.agg = undefined
     this.sites = undefined
+    this.paramSamples = undefined
     this.records = NO_RECORDS
     this.childRecords = undefined
     this.childFindings = undefined
@@ -101,4 +114,9 @@ export class Scope implements ScopeInfo {
   info(): ScopeInfo {
     return this.name === undefined ? { id: this.id } : { id: this.id, name: this.name }
   }
+}
+
+/** Key of `Scope.paramSamples`: a shape from a call site. */
+export function sampleKey(fingerprint: string, siteKey: string | undefined): string {
+  return `${fingerprint}\u0000${siteKey ?? ''}`
 }

@@ -176,7 +176,10 @@ test(`${SCOPES} concurrent scopes on a pool of 2: every query in its own scope, 
       expect(findings.map((f) => [f.kind, f.count, f.distinctParams, f.scope.id]), label).toEqual([
         ['n-plus-one', plan.loop, plan.loop, scopeId],
       ])
-      for (const sample of findings[0]!.sampleParams ?? []) expect(sample[0], label).toBe(plan.i)
+      // Up to 5 parameter sets, all the scope's own (a sampled scope's first run has no call site).
+      const samples = findings[0]!.sampleParams?.map((sample) => sample[0]) ?? []
+      expect(samples.length, label).toBeGreaterThanOrEqual(Math.min(plan.loop, 5) - 1)
+      expect(new Set(samples), label).toEqual(new Set([plan.i]))
     }
     expect(new Set(outcomes.map((o) => o.scopeId)).size).toBe(SCOPES)
     expect([...reports.keys()].filter((name) => name.startsWith('scope ')).length).toBe(SCOPES / 2)

@@ -278,8 +278,11 @@ describe.each([false, true])('captureParams: %s', (captureParams) => {
   } else {
     test('the opt-in works: parameter values are on records and findings, console lines still carry shapes only', () => {
       const captured = outputs.find((o) => o.name.startsWith('capture()'))!.text
-      expect(captured).toContain(PARAM_SECRET)
-      expect(captured).toContain('"sampleParams":[[')
+      expect(captured.includes(PARAM_SECRET), 'capture() records carry params').toBe(true)
+      expect(captured.includes('"sampleParams":[['), 'capture() findings carry sampleParams').toBe(true)
+      // run() scopes too, not only capture() (records exist only there).
+      const reported = outputs.find((o) => o.name.startsWith('reports handed'))!.text
+      expect(reported.includes(`"sampleParams":[[${JSON.stringify(PARAM_SECRET)}`), 'reports of run() scopes carry sampleParams').toBe(true)
       // (stderr aside: the throwing reporter's own message quotes the report it was given.)
       for (const o of outputs.filter((x) => x.shapesOnly && !x.name.startsWith('stderr'))) expectAbsent(o.text, PARAM_SECRET, o.name)
     })
