@@ -224,7 +224,8 @@ describe('the database restarted in the middle of a run', () => {
         if (rows[0]!.n === 4) break
       }
       await server.pause()
-      await watcher.end().catch(() => undefined)
+      // Its connection is gone with the server; pg < 8.3 never settles end() on a dead connection.
+      void watcher.end().catch(() => undefined)
       const flight = await inFlight
       expect(flight.bare.ok).toBe(true)
       expect(flight.watched).toStrictEqual(flight.bare)
