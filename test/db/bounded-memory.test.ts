@@ -80,6 +80,34 @@ describe('the fingerprint cache', () => {
   })
 })
 
+describe('while a scope is open', () => {
+  test('it keeps at most 32 result arrays of a shape and no parameter array, however long the loop', async () => {
+    const detector = createDetector({ mode: 'silent' })
+    const pool = instrumentPool(db.pool({ max: 1 }), detector)
+    await pool.query('select 1') // opens the connection outside the scope (see below)
+    const rows: WeakRef<object>[] = []
+    const params: WeakRef<object>[] = []
+    const scope = detector.startScope('long job')
+    try {
+      await scope.run(async () => {
+        for (let i = 0; i < 200; i++) {
+          const values = [(i % 8) + 1, i]
+          const result = await pool.query('select id, owner_id from pet where owner_id = $1 and id > $2 - 1000', values)
+          rows.push(new WeakRef(result.rows))
+          params.push(new WeakRef(values))
+        }
+      })
+      await collected([...rows, ...params])
+      expect(rows.filter((r) => r.deref() !== undefined).length).toBeLessThanOrEqual(32)
+      expect(params.filter((r) => r.deref() !== undefined).length).toBeLessThanOrEqual(1)
+    } finally {
+      scope.end()
+      await pool.end()
+    }
+    expect((await collected(rows)).every(Boolean)).toBe(true)
+  })
+})
+
 describe('nothing is kept after a scope ends', () => {
   type Opener = (detector: Detector, fn: () => Promise<void>) => Promise<unknown>
   const openers: Array<[string, Opener]> = [
