@@ -49,7 +49,7 @@ describe('on the shared test database', () => {
     const brokenReporterB = {
       report(): void {
         // Not even an Error.
-        throw 'reporter B failed' // eslint-disable-line no-throw-literal
+        throw 'reporter B failed'
       },
     }
     const detector = createDetector({ reporters: [brokenReporterA, brokenReporterB, (r) => seen.push(r)] })
