@@ -141,6 +141,7 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
     const findings = core.close(scope, throwing)
     const thrown = throwing ? findings.filter(failsOn) : []
     core.report(scope, thrown.length > 0)
+    scope.release()
     if (!ok) throw outcome
     if (thrown.length > 0) throw new NPlusOneError(thrown)
     return outcome
@@ -191,8 +192,10 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
       const scope = core.open({ name: 'capture' }, CAPTURE, 'detector.capture')
       const outcome = await runIn(scope, fn)
       const findings = core.close(scope)
+      const queries = outcome.ok ? core.records(scope) : []
+      scope.release()
       if (!outcome.ok) throw outcome.error
-      const report = { result: outcome.value, queries: core.records(scope), findings: [...findings] }
+      const report = { result: outcome.value, queries, findings: [...findings] }
       // Not enumerable, so the documented shape { result, queries, findings } stays exact.
       Object.defineProperty(report, 'truncated', { value: scope.truncated, enumerable: false })
       return report
@@ -203,6 +206,7 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
       const scope = core.open({ name: 'assertNoNPlusOne' }, CAPTURE, 'detector.assertNoNPlusOne')
       const outcome = await runIn(scope, fn)
       const findings = core.close(scope)
+      scope.release()
       if (!outcome.ok) throw outcome.error
       const bad = findings.filter(failsOn)
       if (bad.length > 0) throw new NPlusOneError(bad)
@@ -211,6 +215,7 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
 
     startScope(input: ScopeInput): ScopeHandle {
       const scope = core.open(input, MANUAL, 'detector.startScope')
+      let findings: readonly Finding[] | undefined
       return {
         get id() {
           return scope.id
@@ -233,9 +238,10 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
           return core.als.run(scope, fn)
         },
         end(): readonly Finding[] {
-          if (scope.ended) return scope.findings
-          const findings = core.close(scope)
+          if (findings !== undefined) return findings
+          findings = core.close(scope)
           if (resolved.enabled) core.report(scope, false)
+          scope.release()
           return findings
         },
       }

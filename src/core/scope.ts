@@ -88,8 +88,25 @@ export class Scope implements ScopeInfo {
     else this.truncated++
   }
 
+  /**
+   * Drops what the scope holds once its opener is done with it: the aggregate (which references
+   * result rows and parameter arrays), records and findings. Async resources the application
+   * created inside the scope (a pooled connection's socket, pg-pool's idle timer) keep the scope
+   * object itself reachable for as long as they live; after this it is a handful of fields.
+   */
+  release(): void {
+    this.agg = undefined
+    this.sites = undefined
+    this.records = NO_RECORDS
+    this.childRecords = undefined
+    this.childFindings = undefined
+    this.ownFindings = NO_FINDINGS
+    this.findings = NO_FINDINGS
+  }
+
   /** A plain `{ id, name? }` snapshot for findings and reports. */
   info(): ScopeInfo {
     return this.name === undefined ? { id: this.id } : { id: this.id, name: this.name }
   }
 }
+

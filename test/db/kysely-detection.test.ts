@@ -147,9 +147,20 @@ describe('Kysely: N+1 detection', () => {
   })
 
   test('savepoints and nested transactions never count', async () => {
+    const names = ['sp1', 'sp2', 'sp3']
     const { findings, queries } = await detector.capture(async () => {
+      // Kysely 0.27 (the oldest row of the version matrix) has no controlled transactions: the same
+      // statements, written by hand.
+      if (typeof (kdb as { startTransaction?: unknown }).startTransaction !== 'function') {
+        return kdb.transaction().execute(async (t) => {
+          for (const name of names) {
+            await sql`savepoint ${sql.id(name)}`.execute(t)
+            await sql`release savepoint ${sql.id(name)}`.execute(t)
+          }
+        })
+      }
       const trx = await kdb.startTransaction().execute()
-      for (const name of ['sp1', 'sp2', 'sp3']) {
+      for (const name of names) {
         const sp = await trx.savepoint(name).execute()
         await sp.releaseSavepoint(name).execute()
       }

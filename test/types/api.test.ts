@@ -43,7 +43,7 @@ import { jsonReporter, type Reporter } from '../../src/index.js'
 const detector = createDetector({ mode: 'silent' })
 
 describe('n1guard', () => {
-  test('createDetector, run, capture, assertNoNPlusOne', () => {
+  test('createDetector, run, capture, assertNoNPlusOne', async () => {
     expectTypeOf(createDetector).parameter(0).toMatchTypeOf<object | undefined>()
     expectTypeOf(detector).toEqualTypeOf<Detector>()
     expectTypeOf(detector.run('x', async () => 42)).toEqualTypeOf<Promise<number>>()
@@ -59,7 +59,7 @@ describe('n1guard', () => {
     // @ts-expect-error: bad option value
     expect(() => createDetector({ mode: 'loud' })).toThrow(TypeError)
     // @ts-expect-error: the scope must be a string or an object
-    void expect(detector.run(42, () => 1)).rejects.toThrow(TypeError)
+    await expect(detector.run(42, () => 1)).rejects.toThrow(TypeError)
     expect(typeof detector.run).toBe('function')
   })
 
