@@ -1,9 +1,10 @@
 // Token stream -> shape, id and literal key. One left-to-right pass emits output tokens and
 // collapses lists when they close (so inner lists collapse before the rows that contain them);
-// then one pass hashes and one renders.
+// then one pass hashes and one renders. Output tokens are integers that point back into the
+// input: no string is built for a token, and the shape is joined from runs of the input text.
 
 import { Hash32, Hash64 } from './hash.js'
-import { isOperandKeyword } from './keywords.js'
+import { isOperandKeyword, KW } from './keywords.js'
 import { lastValue, parseValue } from './parse-value.js'
 import { isIdentCont, isOperatorChar, Tok, tokenize, type Tokens } from './tokenizer.js'
 
@@ -96,6 +97,8 @@ class Normalizer {
   open: number[] = []
   lists: ValuesList[] = []
   literals: Hash32 | undefined = undefined
+  /** Pieces of the shape being rendered, reused from call to call. */
+  parts: string[] = []
 
   constructor(capacity: number) {
     this.kind = new Uint8Array(capacity)
@@ -108,8 +111,8 @@ class Normalizer {
     this.t = t
     this.sql = t.sql
     this.length = 0
-    this.open = []
-    this.lists = []
+    this.open.length = 0
+    this.lists.length = 0
     this.literals = undefined
   }
 
@@ -171,39 +174,30 @@ class Normalizer {
     return this.length === 0 || this.kind[this.length - 1] === Tok.Semi
   }
 
-  // The canonical text of output token `o` is canonText.slice(canonFrom, canonTo).
+  // The canonical text of output token `o` is canonText.slice(canonFrom, canonTo), with ASCII
+  // letters lowered when canonFold (unquoted identifiers) rather than copied in lower case.
   canonText = ''
   canonFrom = 0
   canonTo = 0
+  canonFold = false
 
   canonical(o: number): void {
     const kind = this.kind[o]!
     const t = this.t
     const src = this.src[o]!
-    if (kind === Tok.Ident) {
-      const w = t.words[t.wordIndex[src]!]!
-      this.canonText = w
-      this.canonFrom = 0
-      this.canonTo = w.length
-    } else if (kind === Tok.QIdent || kind === Tok.Op || kind === Tok.Other) {
+    if (kind === Tok.Ident || kind === Tok.QIdent || kind === Tok.Op || kind === Tok.Other) {
       const unquote = (this.flags[o]! & F_UNQUOTE) !== 0 ? 1 : 0
       this.canonText = this.sql
       this.canonFrom = t.starts[src]! + unquote
       this.canonTo = t.ends[src]! - unquote
+      this.canonFold = kind === Tok.Ident
     } else {
       const text = PUNCT_TEXT[kind]!
       this.canonText = text
       this.canonFrom = 0
       this.canonTo = text.length
+      this.canonFold = false
     }
-  }
-
-  display(o: number): string {
-    const kind = this.kind[o]!
-    const punct = PUNCT_TEXT[kind]
-    if (punct !== undefined) return punct
-    const src = this.src[o]!
-    return this.sql.slice(this.t.starts[src], this.t.ends[src])
   }
 
   // Canonical equality of two output tokens (`"pet"` equals `pet`).
@@ -212,12 +206,20 @@ class Normalizer {
     this.canonical(a)
     const sa = this.canonText
     const fa = this.canonFrom
+    const foldA = this.canonFold
     const len = this.canonTo - fa
     this.canonical(b)
     if (this.canonTo - this.canonFrom !== len) return false
     const sb = this.canonText
     const fb = this.canonFrom
-    for (let i = 0; i < len; i++) if (sa.charCodeAt(fa + i) !== sb.charCodeAt(fb + i)) return false
+    const foldB = this.canonFold
+    for (let i = 0; i < len; i++) {
+      let ca = sa.charCodeAt(fa + i)
+      let cb = sb.charCodeAt(fb + i)
+      if (foldA && ca >= 65 && ca <= 90) ca += 32
+      if (foldB && cb >= 65 && cb <= 90) cb += 32
+      if (ca !== cb) return false
+    }
     return true
   }
 
@@ -298,7 +300,7 @@ class Normalizer {
       this.open.push(this.length - 1)
     } else if (kind === Tok.RParen || kind === Tok.RBracket) {
       this.close(kind, src)
-    } else if (kind === Tok.Ident && this.t.words[this.t.wordIndex[src]!] === 'values') {
+    } else if (kind === Tok.Ident && this.t.keywords[src] === KW.values) {
       this.lists.push({
         depth: this.open.length, state: EXPECT_ROW, rows: 0, same: true, firstStart: 0, firstEnd: 0, rowStart: 0, comma: 0,
       })
@@ -313,9 +315,8 @@ class Normalizer {
     if (this.kind[top] !== (kind === Tok.RParen ? Tok.LParen : Tok.LBracket)) return
     open.pop()
     if (top > 0 && this.kind[top - 1] === Tok.Ident && this.collapsible(top + 1, this.length - 1)) {
-      const t = this.t
-      const keyword = t.words[t.wordIndex[this.src[top - 1]!]!]
-      if (kind === Tok.RParen ? keyword === 'in' : keyword === 'array') {
+      const keyword = this.t.keywords[this.src[top - 1]!]
+      if (kind === Tok.RParen ? keyword === KW.in : keyword === KW.array) {
         this.truncate(top + 1)
         this.push(Tok.Ellipsis, -1, 0, 0)
         this.push(kind, src, 0, 0)
@@ -350,7 +351,7 @@ class Normalizer {
 
   run(): void {
     const t = this.t
-    const { sql, count: n, kinds, starts, ends, spaces, words, wordIndex } = t
+    const { sql, count: n, kinds, starts, ends, spaces, keywords } = t
     let i = 0
     while (i < n) {
       const kind = kinds[i]!
@@ -371,9 +372,9 @@ class Normalizer {
           }
           break
         case Tok.Ident: {
-          const lower = words[wordIndex[i]!]!
-          const keyword = isOperandKeyword(lower)
-          if (lower === 'true' || lower === 'false' || (lower === 'cast' && kinds[i + 1] === Tok.LParen)) {
+          const word = keywords[i]!
+          const keyword = isOperandKeyword(word)
+          if (word === KW.true || word === KW.false || (word === KW.cast && kinds[i + 1] === Tok.LParen)) {
             const end = parseValue(t, i, false)
             if (end >= 0) {
               i = this.placeholder(i, end)
@@ -427,29 +428,84 @@ class Normalizer {
     const hash = new Hash64()
     for (let o = 0; o < len; o++) {
       this.canonical(o)
-      hash.addRange(this.canonText, this.canonFrom, this.canonTo)
+      hash.addRange(this.canonText, this.canonFrom, this.canonTo, this.canonFold)
     }
     return { shape: this.render(len), id: hash.digest(), literalKey: this.literals === undefined ? 0 : this.literals.digest() || 1 }
   }
 
   // A placeholder that is not in operand position reads back as the start of an operator
   // (`zone ?||x` as `?||`), so it must not touch an operator character after it.
-  placeholderGlue(o: number, next: string): boolean {
-    return this.kind[o - 1] === PH && isOperatorChar(next.charCodeAt(0)) && o >= 2 && !this.introducesOperand(o - 2)
+  placeholderGlue(o: number, next: number): boolean {
+    return this.kind[o - 1] === PH && isOperatorChar(next) && o >= 2 && !this.introducesOperand(o - 2)
   }
 
-  render(len: number): string {
-    if (len === 0) return ''
-    let prev = this.display(0)
-    let out = prev
-    for (let o = 1; o < len; o++) {
-      const d = this.display(o)
-      if (this.space[o] === 1 || needsSpace(this.kind[o - 1]!, prev, d) || this.placeholderGlue(o, d)) out += ' '
-      out += d
-      prev = d
-    }
-    return out
+  // First and last character of output token `o` as displayed.
+  firstChar(o: number): number {
+    const src = this.src[o]!
+    return this.kind[o] === PH ? 63 : src < 0 ? 46 : this.sql.charCodeAt(this.t.starts[src]!)
   }
+
+  lastChar(o: number): number {
+    const src = this.src[o]!
+    return this.kind[o] === PH ? 63 : src < 0 ? 46 : this.sql.charCodeAt(this.t.ends[src]! - 1)
+  }
+
+  // Whether one space goes before output token `o` (o > 0).
+  spaceBefore(o: number): boolean {
+    if (this.space[o] === 1) return true
+    const prev = o - 1
+    const a = this.lastChar(prev)
+    const b = this.firstChar(o)
+    return needsSpace(this.kind[prev] === Tok.Op && this.isAt(prev), a, b) || this.placeholderGlue(o, b)
+  }
+
+  isAt(o: number): boolean {
+    const src = this.src[o]!
+    return this.t.ends[src]! - this.t.starts[src]! === 1 && this.sql.charCodeAt(this.t.starts[src]!) === 64
+  }
+
+  // Every output token but a placeholder and a collapsed `...` displays as its input text (punctuation
+  // included), and most separators are a single space in the input too, so the shape is a few long
+  // runs of the input joined with `?` and `...`: one flat string, no string per token.
+  render(len: number): string {
+    const { sql, starts, ends } = this.t
+    const parts = this.parts
+    let runFrom = -1
+    let runTo = -1
+    for (let o = 0; o < len; o++) {
+      const space = o > 0 && this.spaceBefore(o)
+      const src = this.src[o]!
+      if (this.kind[o] === PH || src < 0) {
+        if (runFrom >= 0) parts.push(sql.slice(runFrom, runTo))
+        runFrom = -1
+        parts.push(this.kind[o] === PH ? (space ? ' ?' : '?') : space ? ' ...' : '...')
+        continue
+      }
+      const from = starts[src]!
+      if (runFrom >= 0 && src === this.src[o - 1]! + 1 && this.kind[o - 1] !== PH && sameGap(sql, runTo, from, space)) {
+        runTo = ends[src]!
+        continue
+      }
+      if (runFrom >= 0) parts.push(sql.slice(runFrom, runTo))
+      runFrom = from
+      runTo = ends[src]!
+      if (space) {
+        // Start the run at the space before the token when there is one.
+        if (from > 0 && sql.charCodeAt(from - 1) === 32) runFrom = from - 1
+        else parts.push(' ')
+      }
+    }
+    if (runFrom >= 0) parts.push(sql.slice(runFrom, runTo))
+    const shape = parts.length === 1 ? parts[0]! : parts.join('')
+    parts.length = 0
+    return shape
+  }
+}
+
+// Whether the input text between two tokens, sql[from, to), is what the shape puts there: nothing,
+// or one space.
+function sameGap(sql: string, from: number, to: number, space: boolean): boolean {
+  return space ? to - from === 1 && sql.charCodeAt(from) === 32 : to === from
 }
 
 const SHARED_CAPACITY = 4096
@@ -474,10 +530,9 @@ export function normalize(t: Tokens): NormalizedSql {
   return result
 }
 
-// Two tokens written without a space must not read back as one token (or as a comment).
-function needsSpace(prevKind: number, prev: string, next: string): boolean {
-  const a = prev.charCodeAt(prev.length - 1)
-  const b = next.charCodeAt(0)
+// Two tokens written without a space must not read back as one token (or as a comment): `a` is
+// the last character of the first, `b` the first of the second; `afterAt` when the first is `@`.
+function needsSpace(afterAt: boolean, a: number, b: number): boolean {
   if (isIdentCont(a) && isIdentCont(b)) return true
   if (a === 58 && (b === 58 || b === 61)) return true // `: :` and `: =`
   if (a === 45 && b === 45) return true // `- -`
@@ -485,6 +540,5 @@ function needsSpace(prevKind: number, prev: string, next: string): boolean {
   if (a === 34 && b === 34) return true // `"a" "b"` is not `"a""b"`
   if (a === 46 && b === 46) return true // `. .`
   // `@` then a placeholder would read back as the jsonpath operator `@?`.
-  if (prevKind === Tok.Op && prev === '@' && b === 63) return true
-  return false
+  return afterAt && b === 63
 }

@@ -2,24 +2,28 @@
 // and "plain values" (a parameter or literal, possibly cast). Every lookahead is bounded or moves
 // strictly forward over tokens the caller then skips, which keeps normalisation linear.
 
-import { isOperandKeyword } from './keywords.js'
+import { isOperandKeyword, KF, keywordFlags, KW } from './keywords.js'
 import { Tok, type Tokens } from './tokenizer.js'
 
 /**
- * The lower-case text of token `i` when it is an unquoted identifier, else `''` (also out of range).
+ * The keyword id ({@link KW}) of token `i` when it is an unquoted identifier that is a keyword,
+ * else 0 (also out of range).
  *
  * @example
- * word(tokenize('SELECT "x"'), 0) // 'select'
- * word(tokenize('SELECT "x"'), 1) // ''
+ * keyword(tokenize('SELECT "x"'), 0) === KW.select // true
+ * keyword(tokenize('SELECT "x"'), 1)               // 0
  */
-export function word(t: Tokens, i: number): string {
-  return i >= 0 && i < t.count && t.kinds[i] === Tok.Ident ? t.words[t.wordIndex[i]!]! : ''
+export function keyword(t: Tokens, i: number): number {
+  return i >= 0 && i < t.count ? t.keywords[i]! : 0
 }
 
 // A type modifier list is short (`(10, 2)`, `(Point, 4326)`); never scan further than this.
 const MAX_TYPMOD_TOKENS = 16
 const MAX_CAST_NESTING = 8
-const INTERVAL_FIELDS: ReadonlySet<string> = new Set(['year', 'month', 'day', 'hour', 'minute', 'second'])
+
+function isIntervalField(id: number): boolean {
+  return (keywordFlags(id) & KF.IntervalField) !== 0
+}
 
 function skipTypmod(t: Tokens, k: number): number {
   const kinds = t.kinds
@@ -43,9 +47,9 @@ function skipTypmod(t: Tokens, k: number): number {
 }
 
 function skipIntervalFields(t: Tokens, k: number): number {
-  if (!INTERVAL_FIELDS.has(word(t, k))) return k
+  if (!isIntervalField(keyword(t, k))) return k
   k++
-  if (word(t, k) === 'to' && INTERVAL_FIELDS.has(word(t, k + 1))) k += 2
+  if (keyword(t, k) === KW.to && isIntervalField(keyword(t, k + 1))) k += 2
   return skipTypmod(t, k)
 }
 
@@ -62,31 +66,32 @@ export function parseTypeName(t: Tokens, j: number): number {
   const kinds = t.kinds
   const k0 = kinds[j]
   if (k0 !== Tok.Ident && k0 !== Tok.QIdent) return -1
-  let first = k0 === Tok.Ident ? word(t, j) : ''
+  // The keyword id of a one-part type name, else 0.
+  let first = keyword(t, j)
   let k = j + 1
   while (kinds[k] === Tok.Dot && (kinds[k + 1] === Tok.Ident || kinds[k + 1] === Tok.QIdent)) {
     k += 2
-    first = ''
+    first = 0
   }
-  if (first === 'double') {
-    if (word(t, k) === 'precision') k++
-  } else if (first === 'national') {
-    const w = word(t, k)
-    if (w === 'character' || w === 'char') {
+  if (first === KW.double) {
+    if (keyword(t, k) === KW.precision) k++
+  } else if (first === KW.national) {
+    const w = keyword(t, k)
+    if (w === KW.character || w === KW.char) {
       k++
       first = w
     }
   }
-  if ((first === 'character' || first === 'char' || first === 'bit' || first === 'nchar') && word(t, k) === 'varying') k++
-  if (first === 'interval') {
+  if ((first === KW.character || first === KW.char || first === KW.bit || first === KW.nchar) && keyword(t, k) === KW.varying) k++
+  if (first === KW.interval) {
     k = skipTypmod(t, k)
     k = skipIntervalFields(t, k)
   } else {
     k = skipTypmod(t, k)
   }
-  if (first === 'timestamp' || first === 'time') {
-    const w = word(t, k)
-    if ((w === 'with' || w === 'without') && word(t, k + 1) === 'time' && word(t, k + 2) === 'zone') k += 3
+  if (first === KW.timestamp || first === KW.time) {
+    const w = keyword(t, k)
+    if ((w === KW.with || w === KW.without) && keyword(t, k + 1) === KW.time && keyword(t, k + 2) === KW.zone) k += 3
   }
   for (;;) {
     if (kinds[k] !== Tok.LBracket) break
@@ -153,23 +158,23 @@ export function parseValue(t: Tokens, i: number, operand: boolean): number {
       }
       break
     case Tok.Ident: {
-      const w = word(t, i)
-      if (w === 'true' || w === 'false') {
+      const w = keyword(t, i)
+      if (w === KW.true || w === KW.false) {
         k = i + 1
         literal = true
-      } else if (w === 'cast' && kinds[i + 1] === Tok.LParen) {
+      } else if (w === KW.cast && kinds[i + 1] === Tok.LParen) {
         if (castNesting >= MAX_CAST_NESTING) return -1
         castNesting++
         const inner = parseValue(t, i + 2, true)
         castNesting--
-        if (inner >= 0 && word(t, inner) === 'as') {
+        if (inner >= 0 && keyword(t, inner) === KW.as) {
           literal = lastValue.literal
           param = lastValue.param
           const end = parseTypeName(t, inner + 1)
           if (end >= 0 && kinds[end] === Tok.RParen) k = end + 1
         }
-      } else if (operand && w !== 'null' && !isOperandKeyword(w)) {
-        k = typedLiteral(t, i, w === 'interval')
+      } else if (operand && w !== KW.null && !isOperandKeyword(w)) {
+        k = typedLiteral(t, i, w === KW.interval)
         if (k >= 0) {
           literal = lastValue.literal
           param = lastValue.param
@@ -202,12 +207,16 @@ export function parseValue(t: Tokens, i: number, operand: boolean): number {
 // with a newline in between continues it.
 function continuedString(t: Tokens, k: number): number {
   const { sql, kinds, starts, ends } = t
-  while (kinds[k] === Tok.String && sql.charCodeAt(starts[k]!) === 39) {
-    const gap = sql.slice(ends[k - 1], starts[k])
-    if (!gap.includes('\n') && !gap.includes('\r')) break
-    k++
-  }
+  while (kinds[k] === Tok.String && sql.charCodeAt(starts[k]!) === 39 && hasNewline(sql, ends[k - 1]!, starts[k]!)) k++
   return k
+}
+
+function hasNewline(sql: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = sql.charCodeAt(i)
+    if (c === 10 || c === 13) return true
+  }
+  return false
 }
 
 // `type 'string'`, and for interval also `interval (p) $n` (which pg_query accepts too).

@@ -2,8 +2,7 @@
 // enough that what PostgreSQL sees as one token is one token here. It never throws and is linear
 // in the input: every character is looked at a bounded number of times.
 
-import { isOperandKeyword } from './keywords.js'
-import { lowerIdent } from './lower-ident.js'
+import { isOperandKeyword, keywordAt, KW } from './keywords.js'
 
 /**
  * Token classes produced by {@link tokenize}.
@@ -83,10 +82,8 @@ export interface Tokens {
   readonly starts: Int32Array
   /** End offset (exclusive) of each token in `sql`. */
   readonly ends: Int32Array
-  /** For an unquoted identifier, the index of its lower-case text in `words`; else -1. */
-  readonly wordIndex: Int32Array
-  /** Lower-case text of the unquoted identifiers, in order. */
-  readonly words: readonly string[]
+  /** For an unquoted identifier that is a keyword of `keywords.ts`, its id ({@link KW}); else 0. */
+  readonly keywords: Uint8Array
 }
 
 // Character codes used below.
@@ -213,8 +210,7 @@ class Lexer {
   spaces: Uint8Array
   starts: Int32Array
   ends: Int32Array
-  wordIndex: Int32Array
-  words: string[] = []
+  keywords: Uint8Array
   count = 0
   pos = 0
   space = 0
@@ -224,13 +220,12 @@ class Lexer {
     this.spaces = new Uint8Array(capacity)
     this.starts = new Int32Array(capacity)
     this.ends = new Int32Array(capacity)
-    this.wordIndex = new Int32Array(capacity)
+    this.keywords = new Uint8Array(capacity)
   }
 
   reset(sql: string): void {
     this.sql = sql
     this.n = sql.length
-    this.words = []
     this.count = 0
     this.pos = 0
     this.space = 0
@@ -241,8 +236,9 @@ class Lexer {
     // an earlier statement's tokens there, so end the stream with zero kinds.
     while (this.kinds.length < this.count + LOOKAHEAD) this.grow()
     this.kinds.fill(0, this.count, this.count + LOOKAHEAD)
-    const { sql, count, kinds, spaces, starts, ends, wordIndex, words } = this
-    return { sql, count, kinds, spaces, starts, ends, wordIndex, words }
+    this.keywords.fill(0, this.count, this.count + LOOKAHEAD)
+    const { sql, count, kinds, spaces, starts, ends, keywords } = this
+    return { sql, count, kinds, spaces, starts, ends, keywords }
   }
 
   grow(): void {
@@ -259,9 +255,9 @@ class Lexer {
     const ends = new Int32Array(capacity)
     ends.set(this.ends)
     this.ends = ends
-    const wordIndex = new Int32Array(capacity)
-    wordIndex.set(this.wordIndex)
-    this.wordIndex = wordIndex
+    const keywords = new Uint8Array(capacity)
+    keywords.set(this.keywords)
+    this.keywords = keywords
   }
 
   push(kind: number, start: number, end: number): void {
@@ -271,12 +267,8 @@ class Lexer {
     this.starts[i] = start
     this.ends[i] = end
     this.spaces[i] = this.space
-    if (kind === Tok.Ident) {
-      this.wordIndex[i] = this.words.length
-      this.words.push(lowerIdent(this.sql.slice(start, end)))
-    } else {
-      this.wordIndex[i] = -1
-    }
+    // Looked up once here, so later passes compare ids instead of lower-cased strings.
+    this.keywords[i] = kind === Tok.Ident ? keywordAt(this.sql, start, end) : 0
     this.count = i + 1
     this.space = 0
   }
@@ -295,7 +287,7 @@ class Lexer {
       case Tok.Cast:
         return true
       case Tok.Ident:
-        return isOperandKeyword(this.words[this.wordIndex[last]!]!)
+        return isOperandKeyword(this.keywords[last]!)
       default:
         return false
     }
@@ -342,7 +334,7 @@ class Lexer {
     const n = this.n
     let i = end
     while (i < n && isSpace(sql.charCodeAt(i))) i++
-    if (i + 7 > n || lowerIdent(sql.slice(i, i + 7)) !== 'uescape') return end
+    if (i + 7 > n || keywordAt(sql, i, i + 7) !== KW.uescape) return end
     if (i + 7 < n && isIdentCont(sql.charCodeAt(i + 7))) return end
     i += 7
     while (i < n && isSpace(sql.charCodeAt(i))) i++
