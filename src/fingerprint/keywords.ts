@@ -64,6 +64,8 @@ export const KF = {
   Transaction: 128,
   /** Starts a statement whose FROM / TO names a cursor or a role, not a relation. */
   NoTables: 256,
+  /** Starts a type name that can go on with more words: `double precision`, `time with time zone`. */
+  TypeWord: 512,
 } as const
 
 const FLAG_WORDS: readonly (readonly [number, readonly Keyword[]])[] = [
@@ -84,6 +86,7 @@ const FLAG_WORDS: readonly (readonly [number, readonly Keyword[]])[] = [
   [KF.FromFunction, ['extract', 'substring', 'trim', 'overlay']],
   [KF.Transaction, ['begin', 'start', 'commit', 'end', 'rollback', 'abort', 'savepoint', 'release']],
   [KF.NoTables, ['fetch', 'move', 'close', 'grant', 'revoke', 'deallocate']],
+  [KF.TypeWord, ['double', 'national', 'character', 'char', 'bit', 'nchar', 'interval', 'timestamp', 'time']],
 ]
 
 const FLAGS = new Uint16Array(WORDS.length + 1)
@@ -128,38 +131,33 @@ export function mainKind(id: number): StatementKind | undefined {
   return MAIN_KIND[id]
 }
 
-// Open-addressing table from a case-folding hash of a word's character codes to its id. Each
-// slot keeps the full hash too, so a miss rarely compares characters.
-const MAX_WORD_LENGTH = Math.max(...WORDS.map((w) => w.length))
-const SLOT_BITS = 10
+// A word of up to 12 ASCII letters packs exactly into two integers (5 bits a letter, a = 1), so
+// the lookup is one pass over the characters and two integer compares: no string, no second
+// pass to check the characters of a candidate.
+const MAX_WORD_LENGTH = 12
+const SLOT_BITS = 9
 const SLOT_MASK = (1 << SLOT_BITS) - 1
 const SLOT_IDS = new Uint8Array(1 << SLOT_BITS)
-const SLOT_HASHES = new Int32Array(1 << SLOT_BITS)
+const SLOT_LOW = new Int32Array(1 << SLOT_BITS)
+const SLOT_HIGH = new Int32Array(1 << SLOT_BITS)
 
-function step(h: number, c: number): number {
-  return (Math.imul(h, 31) + c) | 0
-}
-
-function slotOf(h: number): number {
-  return (h ^ (h >>> SLOT_BITS) ^ (h >>> 20)) & SLOT_MASK
+function slotOf(low: number, high: number): number {
+  return Math.imul(low ^ Math.imul(high, 0x9e3779b1), 0x85ebca6b) >>> (32 - SLOT_BITS)
 }
 
 for (const [i, w] of WORDS.entries()) {
-  let h = w.length
-  for (let j = 0; j < w.length; j++) h = step(h, w.charCodeAt(j))
-  let slot = slotOf(h)
+  if (w.length > MAX_WORD_LENGTH) throw new Error(`keyword ${w} is longer than ${MAX_WORD_LENGTH} letters`)
+  let low = 0
+  let high = 0
+  for (let j = 0; j < w.length; j++) {
+    if (j < 6) low = low * 32 + w.charCodeAt(j) - 96
+    else high = high * 32 + w.charCodeAt(j) - 96
+  }
+  let slot = slotOf(low, high)
   while (SLOT_IDS[slot] !== 0) slot = (slot + 1) & SLOT_MASK
   SLOT_IDS[slot] = i + 1
-  SLOT_HASHES[slot] = h
-}
-
-// Whether sql[start, start + word.length) is `word` with ASCII letters in any case.
-function matchesFolded(sql: string, start: number, word: string): boolean {
-  for (let j = 0; j < word.length; j++) {
-    const c = sql.charCodeAt(start + j)
-    if ((c >= 65 && c <= 90 ? c + 32 : c) !== word.charCodeAt(j)) return false
-  }
-  return true
+  SLOT_LOW[slot] = low
+  SLOT_HIGH[slot] = high
 }
 
 /**
@@ -171,19 +169,18 @@ function matchesFolded(sql: string, start: number, word: string): boolean {
  * keywordAt('Ärger', 0, 5)                 // 0
  */
 export function keywordAt(sql: string, start: number, end: number): number {
-  const len = end - start
-  if (len < 2 || len > MAX_WORD_LENGTH) return 0
-  let h = len
+  if (end - start < 2 || end - start > MAX_WORD_LENGTH) return 0
+  let low = 0
+  let high = 0
   for (let i = start; i < end; i++) {
-    const c = sql.charCodeAt(i)
     // Keywords are ASCII letters only: anything else is an identifier.
-    if (c >= 97 && c <= 122) h = step(h, c)
-    else if (c >= 65 && c <= 90) h = step(h, c + 32)
-    else return 0
+    const c = sql.charCodeAt(i) | 0x20
+    if (c < 97 || c > 122) return 0
+    if (i - start < 6) low = low * 32 + c - 96
+    else high = high * 32 + c - 96
   }
-  for (let slot = slotOf(h); ; slot = (slot + 1) & SLOT_MASK) {
+  for (let slot = slotOf(low, high); ; slot = (slot + 1) & SLOT_MASK) {
     const id = SLOT_IDS[slot]!
-    if (id === 0) return 0
-    if (SLOT_HASHES[slot] === h && WORDS[id - 1]!.length === len && matchesFolded(sql, start, WORDS[id - 1]!)) return id
+    if (id === 0 || (SLOT_LOW[slot] === low && SLOT_HIGH[slot] === high)) return id
   }
 }

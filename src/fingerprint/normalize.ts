@@ -8,6 +8,15 @@ import { isOperandKeyword, KW } from './keywords.js'
 import { lastValue, parseValue } from './parse-value.js'
 import { isIdentCont, isOperatorChar, Tok, tokenize, type Tokens } from './tokenizer.js'
 
+// Token kinds, keyword ids and keyword flags as module constants: V8 folds these into the
+// compiled code, while each read of a property of an imported object is a load and a check
+// (about a fifth of the tokenizer's instructions, measured with callgrind).
+const { Cast: T_CAST, Colon: T_COLON, Comma: T_COMMA, Dot: T_DOT, Ellipsis: T_ELLIPSIS, Ident: T_IDENT,
+  LBracket: T_LBRACKET, LParen: T_LPAREN, Number: T_NUMBER, Op: T_OP, Other: T_OTHER, Param: T_PARAM,
+  QIdent: T_QIDENT, QMark: T_QMARK, RBracket: T_RBRACKET, RParen: T_RPAREN, Semi: T_SEMI, String: T_STRING,
+} = Tok
+const { array: K_ARRAY, cast: K_CAST, false: K_FALSE, in: K_IN, true: K_TRUE, values: K_VALUES } = KW
+
 /**
  * The normalised form of one SQL text.
  *
@@ -52,16 +61,16 @@ interface ValuesList {
 // Text of the fixed-text token kinds, indexed by kind (a packed array reads faster than an object).
 const PUNCT_TEXT: readonly (string | undefined)[] = (() => {
   const text: (string | undefined)[] = Array.from({ length: PH + 1 }, () => undefined)
-  text[Tok.Cast] = '::'
-  text[Tok.Dot] = '.'
-  text[Tok.Comma] = ','
-  text[Tok.LParen] = '('
-  text[Tok.RParen] = ')'
-  text[Tok.LBracket] = '['
-  text[Tok.RBracket] = ']'
-  text[Tok.Semi] = ';'
-  text[Tok.Colon] = ':'
-  text[Tok.Ellipsis] = '...'
+  text[T_CAST] = '::'
+  text[T_DOT] = '.'
+  text[T_COMMA] = ','
+  text[T_LPAREN] = '('
+  text[T_RPAREN] = ')'
+  text[T_LBRACKET] = '['
+  text[T_RBRACKET] = ']'
+  text[T_SEMI] = ';'
+  text[T_COLON] = ':'
+  text[T_ELLIPSIS] = '...'
   text[PH] = '?'
   return text
 })()
@@ -97,8 +106,6 @@ class Normalizer {
   open: number[] = []
   lists: ValuesList[] = []
   literals: Hash32 | undefined = undefined
-  /** Pieces of the shape being rendered, reused from call to call. */
-  parts: string[] = []
 
   constructor(capacity: number) {
     this.kind = new Uint8Array(capacity)
@@ -111,8 +118,8 @@ class Normalizer {
     this.t = t
     this.sql = t.sql
     this.length = 0
-    this.open.length = 0
-    this.lists.length = 0
+    this.open = []
+    this.lists = []
     this.literals = undefined
   }
 
@@ -155,15 +162,15 @@ class Normalizer {
   // Whether the token after output token `o` is in operand position.
   introducesOperand(o: number): boolean {
     switch (this.kind[o]) {
-      case Tok.Op:
-      case Tok.LParen:
-      case Tok.Comma:
-      case Tok.LBracket:
-      case Tok.Semi:
-      case Tok.Colon:
-      case Tok.Cast:
+      case T_OP:
+      case T_LPAREN:
+      case T_COMMA:
+      case T_LBRACKET:
+      case T_SEMI:
+      case T_COLON:
+      case T_CAST:
         return true
-      case Tok.Ident:
+      case T_IDENT:
         return (this.flags[o]! & F_OPERAND_KEYWORD) !== 0
       default:
         return false
@@ -171,7 +178,7 @@ class Normalizer {
   }
 
   statementStart(): boolean {
-    return this.length === 0 || this.kind[this.length - 1] === Tok.Semi
+    return this.length === 0 || this.kind[this.length - 1] === T_SEMI
   }
 
   // The canonical text of output token `o` is canonText.slice(canonFrom, canonTo), with ASCII
@@ -185,12 +192,12 @@ class Normalizer {
     const kind = this.kind[o]!
     const t = this.t
     const src = this.src[o]!
-    if (kind === Tok.Ident || kind === Tok.QIdent || kind === Tok.Op || kind === Tok.Other) {
+    if (kind === T_IDENT || kind === T_QIDENT || kind === T_OP || kind === T_OTHER) {
       const unquote = (this.flags[o]! & F_UNQUOTE) !== 0 ? 1 : 0
       this.canonText = this.sql
       this.canonFrom = t.starts[src]! + unquote
       this.canonTo = t.ends[src]! - unquote
-      this.canonFold = kind === Tok.Ident
+      this.canonFold = kind === T_IDENT
     } else {
       const text = PUNCT_TEXT[kind]!
       this.canonText = text
@@ -240,7 +247,7 @@ class Normalizer {
     const space = this.space[c]!
     this.truncate(c)
     this.finish(list)
-    this.push(Tok.Comma, src, space, 0)
+    this.push(T_COMMA, src, space, 0)
   }
 
   // VALUES bookkeeping that must run before a token is appended.
@@ -252,7 +259,7 @@ class Normalizer {
       const depth = this.open.length
       switch (list.state) {
         case EXPECT_ROW:
-          if (kind === Tok.LParen && depth === list.depth) {
+          if (kind === T_LPAREN && depth === list.depth) {
             list.state = IN_ROW
             list.rowStart = this.length
             return
@@ -263,7 +270,7 @@ class Normalizer {
           // The row was closed by something other than its `)`: malformed, leave it alone.
           break
         case AFTER_ROW:
-          if (kind === Tok.Comma && depth === list.depth) {
+          if (kind === T_COMMA && depth === list.depth) {
             list.state = AFTER_COMMA
             list.comma = this.length
             return
@@ -271,7 +278,7 @@ class Normalizer {
           this.finish(list)
           break
         default:
-          if (kind === Tok.LParen && depth === list.depth) {
+          if (kind === T_LPAREN && depth === list.depth) {
             list.state = IN_ROW
             list.rowStart = this.length
             return
@@ -285,10 +292,10 @@ class Normalizer {
   // A list body of plain values: `?`, `?, ?, …` or an already collapsed `...`.
   collapsible(from: number, to: number): boolean {
     const kind = this.kind
-    if (to - from === 1 && kind[from] === Tok.Ellipsis) return true
+    if (to - from === 1 && kind[from] === T_ELLIPSIS) return true
     if ((to - from) % 2 === 0) return false
     for (let i = from; i < to; i++) {
-      if (kind[i] !== ((i - from) % 2 === 0 ? PH : Tok.Comma)) return false
+      if (kind[i] !== ((i - from) % 2 === 0 ? PH : T_COMMA)) return false
     }
     return true
   }
@@ -296,11 +303,11 @@ class Normalizer {
   emit(kind: number, src: number, space: number, flags: number): void {
     this.beforePush(kind)
     this.push(kind, src, space, flags)
-    if (kind === Tok.LParen || kind === Tok.LBracket) {
+    if (kind === T_LPAREN || kind === T_LBRACKET) {
       this.open.push(this.length - 1)
-    } else if (kind === Tok.RParen || kind === Tok.RBracket) {
+    } else if (kind === T_RPAREN || kind === T_RBRACKET) {
       this.close(kind, src)
-    } else if (kind === Tok.Ident && this.t.keywords[src] === KW.values) {
+    } else if (kind === T_IDENT && this.t.keywords[src] === K_VALUES) {
       this.lists.push({
         depth: this.open.length, state: EXPECT_ROW, rows: 0, same: true, firstStart: 0, firstEnd: 0, rowStart: 0, comma: 0,
       })
@@ -312,18 +319,18 @@ class Normalizer {
     const open = this.open
     if (open.length === 0) return
     const top = open[open.length - 1]!
-    if (this.kind[top] !== (kind === Tok.RParen ? Tok.LParen : Tok.LBracket)) return
+    if (this.kind[top] !== (kind === T_RPAREN ? T_LPAREN : T_LBRACKET)) return
     open.pop()
-    if (top > 0 && this.kind[top - 1] === Tok.Ident && this.collapsible(top + 1, this.length - 1)) {
+    if (top > 0 && this.kind[top - 1] === T_IDENT && this.collapsible(top + 1, this.length - 1)) {
       const keyword = this.t.keywords[this.src[top - 1]!]
-      if (kind === Tok.RParen ? keyword === KW.in : keyword === KW.array) {
+      if (kind === T_RPAREN ? keyword === K_IN : keyword === K_ARRAY) {
         this.truncate(top + 1)
-        this.push(Tok.Ellipsis, -1, 0, 0)
+        this.push(T_ELLIPSIS, -1, 0, 0)
         this.push(kind, src, 0, 0)
       }
     }
     const lists = this.lists
-    if (kind !== Tok.RParen || lists.length === 0) return
+    if (kind !== T_RPAREN || lists.length === 0) return
     const list = lists[lists.length - 1]!
     if (list.state !== IN_ROW || open.length !== list.depth) return
     const end = this.length
@@ -356,25 +363,25 @@ class Normalizer {
     while (i < n) {
       const kind = kinds[i]!
       switch (kind) {
-        case Tok.Param:
-        case Tok.QMark:
-        case Tok.Number:
-        case Tok.String:
+        case T_PARAM:
+        case T_QMARK:
+        case T_NUMBER:
+        case T_STRING:
           i = this.placeholder(i, parseValue(t, i, this.operandPosition()))
           continue
-        case Tok.Op:
+        case T_OP:
           if (
             ends[i]! - starts[i]! === 1 && sql.charCodeAt(starts[i]!) === 45 &&
-            kinds[i + 1] === Tok.Number && this.operandPosition()
+            kinds[i + 1] === T_NUMBER && this.operandPosition()
           ) {
             i = this.placeholder(i, parseValue(t, i, true))
             continue
           }
           break
-        case Tok.Ident: {
+        case T_IDENT: {
           const word = keywords[i]!
           const keyword = isOperandKeyword(word)
-          if (word === KW.true || word === KW.false || (word === KW.cast && kinds[i + 1] === Tok.LParen)) {
+          if (word === K_TRUE || word === K_FALSE || (word === K_CAST && kinds[i + 1] === T_LPAREN)) {
             const end = parseValue(t, i, false)
             if (end >= 0) {
               i = this.placeholder(i, end)
@@ -388,11 +395,11 @@ class Normalizer {
               continue
             }
           }
-          this.emit(Tok.Ident, i, spaces[i]!, keyword ? F_OPERAND_KEYWORD : 0)
+          this.emit(T_IDENT, i, spaces[i]!, keyword ? F_OPERAND_KEYWORD : 0)
           i++
           continue
         }
-        case Tok.QIdent: {
+        case T_QIDENT: {
           if (!this.statementStart() && this.operandPosition()) {
             const end = parseValue(t, i, true)
             if (end >= 0) {
@@ -404,7 +411,7 @@ class Normalizer {
           const e = ends[i]!
           // "pet" and pet name the same relation; "Pet" does not.
           const plain = sql.charCodeAt(s) === 34 && e - s > 2 && sql.charCodeAt(e - 1) === 34 && isPlainLowerIdent(sql, s + 1, e - 1)
-          this.emit(Tok.QIdent, i, spaces[i]!, plain ? F_UNQUOTE : 0)
+          this.emit(T_QIDENT, i, spaces[i]!, plain ? F_UNQUOTE : 0)
           i++
           continue
         }
@@ -424,13 +431,10 @@ class Normalizer {
 
   result(): NormalizedSql {
     let len = this.length
-    while (len > 0 && this.kind[len - 1] === Tok.Semi) len--
+    while (len > 0 && this.kind[len - 1] === T_SEMI) len--
     const hash = new Hash64()
-    for (let o = 0; o < len; o++) {
-      this.canonical(o)
-      hash.addRange(this.canonText, this.canonFrom, this.canonTo, this.canonFold)
-    }
-    return { shape: this.render(len), id: hash.digest(), literalKey: this.literals === undefined ? 0 : this.literals.digest() || 1 }
+    const shape = this.render(len, hash)
+    return { shape, id: hash.digest(), literalKey: this.literals === undefined ? 0 : this.literals.digest() || 1 }
   }
 
   // A placeholder that is not in operand position reads back as the start of an operator
@@ -456,7 +460,7 @@ class Normalizer {
     const prev = o - 1
     const a = this.lastChar(prev)
     const b = this.firstChar(o)
-    return needsSpace(this.kind[prev] === Tok.Op && this.isAt(prev), a, b) || this.placeholderGlue(o, b)
+    return needsSpace(this.kind[prev] === T_OP && this.isAt(prev), a, b) || this.placeholderGlue(o, b)
   }
 
   isAt(o: number): boolean {
@@ -464,31 +468,42 @@ class Normalizer {
     return this.t.ends[src]! - this.t.starts[src]! === 1 && this.sql.charCodeAt(this.t.starts[src]!) === 64
   }
 
+  // Renders the shape and feeds the canonical token stream to `hash`, in one pass.
+  //
   // Every output token but a placeholder and a collapsed `...` displays as its input text (punctuation
   // included), and most separators are a single space in the input too, so the shape is a few long
-  // runs of the input joined with `?` and `...`: one flat string, no string per token.
-  render(len: number): string {
+  // runs of the input joined with `?` and `...`: one flat string, no string per token. The canonical
+  // text of such a token is its input text too, lowered for an unquoted identifier and without the
+  // quotes for a quoted one that reads the same unquoted (see canonical()).
+  render(len: number, hash: Hash64): string {
     const { sql, starts, ends } = this.t
-    const parts = this.parts
+    const { kind: kinds, src: srcs, flags } = this
+    const parts: string[] = []
     let runFrom = -1
     let runTo = -1
     for (let o = 0; o < len; o++) {
       const space = o > 0 && this.spaceBefore(o)
-      const src = this.src[o]!
-      if (this.kind[o] === PH || src < 0) {
+      const kind = kinds[o]!
+      const src = srcs[o]!
+      if (kind === PH || src < 0) {
+        const text = PUNCT_TEXT[kind]!
+        hash.addRange(text, 0, text.length)
         if (runFrom >= 0) parts.push(sql.slice(runFrom, runTo))
         runFrom = -1
-        parts.push(this.kind[o] === PH ? (space ? ' ?' : '?') : space ? ' ...' : '...')
+        parts.push(space ? (kind === PH ? ' ?' : ' ...') : text)
         continue
       }
       const from = starts[src]!
-      if (runFrom >= 0 && src === this.src[o - 1]! + 1 && this.kind[o - 1] !== PH && sameGap(sql, runTo, from, space)) {
-        runTo = ends[src]!
+      const to = ends[src]!
+      const unquote = (flags[o]! & F_UNQUOTE) !== 0 ? 1 : 0
+      hash.addRange(sql, from + unquote, to - unquote, kind === T_IDENT)
+      if (runFrom >= 0 && src === srcs[o - 1]! + 1 && kinds[o - 1] !== PH && sameGap(sql, runTo, from, space)) {
+        runTo = to
         continue
       }
       if (runFrom >= 0) parts.push(sql.slice(runFrom, runTo))
       runFrom = from
-      runTo = ends[src]!
+      runTo = to
       if (space) {
         // Start the run at the space before the token when there is one.
         if (from > 0 && sql.charCodeAt(from - 1) === 32) runFrom = from - 1
@@ -496,9 +511,7 @@ class Normalizer {
       }
     }
     if (runFrom >= 0) parts.push(sql.slice(runFrom, runTo))
-    const shape = parts.length === 1 ? parts[0]! : parts.join('')
-    parts.length = 0
-    return shape
+    return parts.length === 1 ? parts[0]! : parts.join('')
   }
 }
 
