@@ -48,13 +48,17 @@ export class Hash64 {
   #h2 = (0x811c9dc5 ^ 0x5bd1e995) | 0
   #parts = 0
 
-  /** Adds `s.slice(from, to)` as one part without slicing. */
-  addRange(s: string, from: number, to: number): void {
+  /**
+   * Adds `s.slice(from, to)` as one part without slicing; with `fold`, as if its ASCII letters
+   * were lower case (what `lowerIdent` would return), without building that string.
+   */
+  addRange(s: string, from: number, to: number, fold = false): void {
     const len = to - from
     let h1 = murmurStep(this.#h1, len + LENGTH_MARK)
     let h2 = Math.imul(this.#h2 ^ (len + LENGTH_MARK), FNV_PRIME)
     for (let i = from; i < to; i++) {
-      const c = s.charCodeAt(i)
+      let c = s.charCodeAt(i)
+      if (fold && c >= 65 && c <= 90) c += 32
       h1 = murmurStep(h1, c)
       h2 = Math.imul(h2 ^ c, FNV_PRIME)
     }

@@ -1,11 +1,21 @@
 // Token stream -> shape, id and literal key. One left-to-right pass emits output tokens and
 // collapses lists when they close (so inner lists collapse before the rows that contain them);
-// then one pass hashes and one renders.
+// then one pass hashes and one renders. Output tokens are integers that point back into the
+// input: no string is built for a token, and the shape is joined from runs of the input text.
 
 import { Hash32, Hash64 } from './hash.js'
-import { isOperandKeyword } from './keywords.js'
+import { isOperandKeyword, KW } from './keywords.js'
 import { lastValue, parseValue } from './parse-value.js'
 import { isIdentCont, isOperatorChar, Tok, tokenize, type Tokens } from './tokenizer.js'
+
+// Token kinds, keyword ids and keyword flags as module constants: V8 folds these into the
+// compiled code, while each read of a property of an imported object is a load and a check
+// (about a fifth of the tokenizer's instructions, measured with callgrind).
+const { Cast: T_CAST, Colon: T_COLON, Comma: T_COMMA, Dot: T_DOT, Ellipsis: T_ELLIPSIS, Ident: T_IDENT,
+  LBracket: T_LBRACKET, LParen: T_LPAREN, Number: T_NUMBER, Op: T_OP, Other: T_OTHER, Param: T_PARAM,
+  QIdent: T_QIDENT, QMark: T_QMARK, RBracket: T_RBRACKET, RParen: T_RPAREN, Semi: T_SEMI, String: T_STRING,
+} = Tok
+const { array: K_ARRAY, cast: K_CAST, false: K_FALSE, in: K_IN, true: K_TRUE, values: K_VALUES } = KW
 
 /**
  * The normalised form of one SQL text.
@@ -51,16 +61,16 @@ interface ValuesList {
 // Text of the fixed-text token kinds, indexed by kind (a packed array reads faster than an object).
 const PUNCT_TEXT: readonly (string | undefined)[] = (() => {
   const text: (string | undefined)[] = Array.from({ length: PH + 1 }, () => undefined)
-  text[Tok.Cast] = '::'
-  text[Tok.Dot] = '.'
-  text[Tok.Comma] = ','
-  text[Tok.LParen] = '('
-  text[Tok.RParen] = ')'
-  text[Tok.LBracket] = '['
-  text[Tok.RBracket] = ']'
-  text[Tok.Semi] = ';'
-  text[Tok.Colon] = ':'
-  text[Tok.Ellipsis] = '...'
+  text[T_CAST] = '::'
+  text[T_DOT] = '.'
+  text[T_COMMA] = ','
+  text[T_LPAREN] = '('
+  text[T_RPAREN] = ')'
+  text[T_LBRACKET] = '['
+  text[T_RBRACKET] = ']'
+  text[T_SEMI] = ';'
+  text[T_COLON] = ':'
+  text[T_ELLIPSIS] = '...'
   text[PH] = '?'
   return text
 })()
@@ -152,15 +162,15 @@ class Normalizer {
   // Whether the token after output token `o` is in operand position.
   introducesOperand(o: number): boolean {
     switch (this.kind[o]) {
-      case Tok.Op:
-      case Tok.LParen:
-      case Tok.Comma:
-      case Tok.LBracket:
-      case Tok.Semi:
-      case Tok.Colon:
-      case Tok.Cast:
+      case T_OP:
+      case T_LPAREN:
+      case T_COMMA:
+      case T_LBRACKET:
+      case T_SEMI:
+      case T_COLON:
+      case T_CAST:
         return true
-      case Tok.Ident:
+      case T_IDENT:
         return (this.flags[o]! & F_OPERAND_KEYWORD) !== 0
       default:
         return false
@@ -168,42 +178,33 @@ class Normalizer {
   }
 
   statementStart(): boolean {
-    return this.length === 0 || this.kind[this.length - 1] === Tok.Semi
+    return this.length === 0 || this.kind[this.length - 1] === T_SEMI
   }
 
-  // The canonical text of output token `o` is canonText.slice(canonFrom, canonTo).
+  // The canonical text of output token `o` is canonText.slice(canonFrom, canonTo), with ASCII
+  // letters lowered when canonFold (unquoted identifiers) rather than copied in lower case.
   canonText = ''
   canonFrom = 0
   canonTo = 0
+  canonFold = false
 
   canonical(o: number): void {
     const kind = this.kind[o]!
     const t = this.t
     const src = this.src[o]!
-    if (kind === Tok.Ident) {
-      const w = t.words[t.wordIndex[src]!]!
-      this.canonText = w
-      this.canonFrom = 0
-      this.canonTo = w.length
-    } else if (kind === Tok.QIdent || kind === Tok.Op || kind === Tok.Other) {
+    if (kind === T_IDENT || kind === T_QIDENT || kind === T_OP || kind === T_OTHER) {
       const unquote = (this.flags[o]! & F_UNQUOTE) !== 0 ? 1 : 0
       this.canonText = this.sql
       this.canonFrom = t.starts[src]! + unquote
       this.canonTo = t.ends[src]! - unquote
+      this.canonFold = kind === T_IDENT
     } else {
       const text = PUNCT_TEXT[kind]!
       this.canonText = text
       this.canonFrom = 0
       this.canonTo = text.length
+      this.canonFold = false
     }
-  }
-
-  display(o: number): string {
-    const kind = this.kind[o]!
-    const punct = PUNCT_TEXT[kind]
-    if (punct !== undefined) return punct
-    const src = this.src[o]!
-    return this.sql.slice(this.t.starts[src], this.t.ends[src])
   }
 
   // Canonical equality of two output tokens (`"pet"` equals `pet`).
@@ -212,12 +213,20 @@ class Normalizer {
     this.canonical(a)
     const sa = this.canonText
     const fa = this.canonFrom
+    const foldA = this.canonFold
     const len = this.canonTo - fa
     this.canonical(b)
     if (this.canonTo - this.canonFrom !== len) return false
     const sb = this.canonText
     const fb = this.canonFrom
-    for (let i = 0; i < len; i++) if (sa.charCodeAt(fa + i) !== sb.charCodeAt(fb + i)) return false
+    const foldB = this.canonFold
+    for (let i = 0; i < len; i++) {
+      let ca = sa.charCodeAt(fa + i)
+      let cb = sb.charCodeAt(fb + i)
+      if (foldA && ca >= 65 && ca <= 90) ca += 32
+      if (foldB && cb >= 65 && cb <= 90) cb += 32
+      if (ca !== cb) return false
+    }
     return true
   }
 
@@ -238,7 +247,7 @@ class Normalizer {
     const space = this.space[c]!
     this.truncate(c)
     this.finish(list)
-    this.push(Tok.Comma, src, space, 0)
+    this.push(T_COMMA, src, space, 0)
   }
 
   // VALUES bookkeeping that must run before a token is appended.
@@ -250,7 +259,7 @@ class Normalizer {
       const depth = this.open.length
       switch (list.state) {
         case EXPECT_ROW:
-          if (kind === Tok.LParen && depth === list.depth) {
+          if (kind === T_LPAREN && depth === list.depth) {
             list.state = IN_ROW
             list.rowStart = this.length
             return
@@ -261,7 +270,7 @@ class Normalizer {
           // The row was closed by something other than its `)`: malformed, leave it alone.
           break
         case AFTER_ROW:
-          if (kind === Tok.Comma && depth === list.depth) {
+          if (kind === T_COMMA && depth === list.depth) {
             list.state = AFTER_COMMA
             list.comma = this.length
             return
@@ -269,7 +278,7 @@ class Normalizer {
           this.finish(list)
           break
         default:
-          if (kind === Tok.LParen && depth === list.depth) {
+          if (kind === T_LPAREN && depth === list.depth) {
             list.state = IN_ROW
             list.rowStart = this.length
             return
@@ -283,10 +292,10 @@ class Normalizer {
   // A list body of plain values: `?`, `?, ?, …` or an already collapsed `...`.
   collapsible(from: number, to: number): boolean {
     const kind = this.kind
-    if (to - from === 1 && kind[from] === Tok.Ellipsis) return true
+    if (to - from === 1 && kind[from] === T_ELLIPSIS) return true
     if ((to - from) % 2 === 0) return false
     for (let i = from; i < to; i++) {
-      if (kind[i] !== ((i - from) % 2 === 0 ? PH : Tok.Comma)) return false
+      if (kind[i] !== ((i - from) % 2 === 0 ? PH : T_COMMA)) return false
     }
     return true
   }
@@ -294,11 +303,11 @@ class Normalizer {
   emit(kind: number, src: number, space: number, flags: number): void {
     this.beforePush(kind)
     this.push(kind, src, space, flags)
-    if (kind === Tok.LParen || kind === Tok.LBracket) {
+    if (kind === T_LPAREN || kind === T_LBRACKET) {
       this.open.push(this.length - 1)
-    } else if (kind === Tok.RParen || kind === Tok.RBracket) {
+    } else if (kind === T_RPAREN || kind === T_RBRACKET) {
       this.close(kind, src)
-    } else if (kind === Tok.Ident && this.t.words[this.t.wordIndex[src]!] === 'values') {
+    } else if (kind === T_IDENT && this.t.keywords[src] === K_VALUES) {
       this.lists.push({
         depth: this.open.length, state: EXPECT_ROW, rows: 0, same: true, firstStart: 0, firstEnd: 0, rowStart: 0, comma: 0,
       })
@@ -310,19 +319,18 @@ class Normalizer {
     const open = this.open
     if (open.length === 0) return
     const top = open[open.length - 1]!
-    if (this.kind[top] !== (kind === Tok.RParen ? Tok.LParen : Tok.LBracket)) return
+    if (this.kind[top] !== (kind === T_RPAREN ? T_LPAREN : T_LBRACKET)) return
     open.pop()
-    if (top > 0 && this.kind[top - 1] === Tok.Ident && this.collapsible(top + 1, this.length - 1)) {
-      const t = this.t
-      const keyword = t.words[t.wordIndex[this.src[top - 1]!]!]
-      if (kind === Tok.RParen ? keyword === 'in' : keyword === 'array') {
+    if (top > 0 && this.kind[top - 1] === T_IDENT && this.collapsible(top + 1, this.length - 1)) {
+      const keyword = this.t.keywords[this.src[top - 1]!]
+      if (kind === T_RPAREN ? keyword === K_IN : keyword === K_ARRAY) {
         this.truncate(top + 1)
-        this.push(Tok.Ellipsis, -1, 0, 0)
+        this.push(T_ELLIPSIS, -1, 0, 0)
         this.push(kind, src, 0, 0)
       }
     }
     const lists = this.lists
-    if (kind !== Tok.RParen || lists.length === 0) return
+    if (kind !== T_RPAREN || lists.length === 0) return
     const list = lists[lists.length - 1]!
     if (list.state !== IN_ROW || open.length !== list.depth) return
     const end = this.length
@@ -350,30 +358,30 @@ class Normalizer {
 
   run(): void {
     const t = this.t
-    const { sql, count: n, kinds, starts, ends, spaces, words, wordIndex } = t
+    const { sql, count: n, kinds, starts, ends, spaces, keywords } = t
     let i = 0
     while (i < n) {
       const kind = kinds[i]!
       switch (kind) {
-        case Tok.Param:
-        case Tok.QMark:
-        case Tok.Number:
-        case Tok.String:
+        case T_PARAM:
+        case T_QMARK:
+        case T_NUMBER:
+        case T_STRING:
           i = this.placeholder(i, parseValue(t, i, this.operandPosition()))
           continue
-        case Tok.Op:
+        case T_OP:
           if (
             ends[i]! - starts[i]! === 1 && sql.charCodeAt(starts[i]!) === 45 &&
-            kinds[i + 1] === Tok.Number && this.operandPosition()
+            kinds[i + 1] === T_NUMBER && this.operandPosition()
           ) {
             i = this.placeholder(i, parseValue(t, i, true))
             continue
           }
           break
-        case Tok.Ident: {
-          const lower = words[wordIndex[i]!]!
-          const keyword = isOperandKeyword(lower)
-          if (lower === 'true' || lower === 'false' || (lower === 'cast' && kinds[i + 1] === Tok.LParen)) {
+        case T_IDENT: {
+          const word = keywords[i]!
+          const keyword = isOperandKeyword(word)
+          if (word === K_TRUE || word === K_FALSE || (word === K_CAST && kinds[i + 1] === T_LPAREN)) {
             const end = parseValue(t, i, false)
             if (end >= 0) {
               i = this.placeholder(i, end)
@@ -387,11 +395,11 @@ class Normalizer {
               continue
             }
           }
-          this.emit(Tok.Ident, i, spaces[i]!, keyword ? F_OPERAND_KEYWORD : 0)
+          this.emit(T_IDENT, i, spaces[i]!, keyword ? F_OPERAND_KEYWORD : 0)
           i++
           continue
         }
-        case Tok.QIdent: {
+        case T_QIDENT: {
           if (!this.statementStart() && this.operandPosition()) {
             const end = parseValue(t, i, true)
             if (end >= 0) {
@@ -403,7 +411,7 @@ class Normalizer {
           const e = ends[i]!
           // "pet" and pet name the same relation; "Pet" does not.
           const plain = sql.charCodeAt(s) === 34 && e - s > 2 && sql.charCodeAt(e - 1) === 34 && isPlainLowerIdent(sql, s + 1, e - 1)
-          this.emit(Tok.QIdent, i, spaces[i]!, plain ? F_UNQUOTE : 0)
+          this.emit(T_QIDENT, i, spaces[i]!, plain ? F_UNQUOTE : 0)
           i++
           continue
         }
@@ -423,33 +431,94 @@ class Normalizer {
 
   result(): NormalizedSql {
     let len = this.length
-    while (len > 0 && this.kind[len - 1] === Tok.Semi) len--
+    while (len > 0 && this.kind[len - 1] === T_SEMI) len--
     const hash = new Hash64()
-    for (let o = 0; o < len; o++) {
-      this.canonical(o)
-      hash.addRange(this.canonText, this.canonFrom, this.canonTo)
-    }
-    return { shape: this.render(len), id: hash.digest(), literalKey: this.literals === undefined ? 0 : this.literals.digest() || 1 }
+    const shape = this.render(len, hash)
+    return { shape, id: hash.digest(), literalKey: this.literals === undefined ? 0 : this.literals.digest() || 1 }
   }
 
   // A placeholder that is not in operand position reads back as the start of an operator
   // (`zone ?||x` as `?||`), so it must not touch an operator character after it.
-  placeholderGlue(o: number, next: string): boolean {
-    return this.kind[o - 1] === PH && isOperatorChar(next.charCodeAt(0)) && o >= 2 && !this.introducesOperand(o - 2)
+  placeholderGlue(o: number, next: number): boolean {
+    return this.kind[o - 1] === PH && isOperatorChar(next) && o >= 2 && !this.introducesOperand(o - 2)
   }
 
-  render(len: number): string {
-    if (len === 0) return ''
-    let prev = this.display(0)
-    let out = prev
-    for (let o = 1; o < len; o++) {
-      const d = this.display(o)
-      if (this.space[o] === 1 || needsSpace(this.kind[o - 1]!, prev, d) || this.placeholderGlue(o, d)) out += ' '
-      out += d
-      prev = d
-    }
-    return out
+  // First and last character of output token `o` as displayed.
+  firstChar(o: number): number {
+    const src = this.src[o]!
+    return this.kind[o] === PH ? 63 : src < 0 ? 46 : this.sql.charCodeAt(this.t.starts[src]!)
   }
+
+  lastChar(o: number): number {
+    const src = this.src[o]!
+    return this.kind[o] === PH ? 63 : src < 0 ? 46 : this.sql.charCodeAt(this.t.ends[src]! - 1)
+  }
+
+  // Whether one space goes before output token `o` (o > 0).
+  spaceBefore(o: number): boolean {
+    if (this.space[o] === 1) return true
+    const prev = o - 1
+    const a = this.lastChar(prev)
+    const b = this.firstChar(o)
+    return needsSpace(this.kind[prev] === T_OP && this.isAt(prev), a, b) || this.placeholderGlue(o, b)
+  }
+
+  isAt(o: number): boolean {
+    const src = this.src[o]!
+    return this.t.ends[src]! - this.t.starts[src]! === 1 && this.sql.charCodeAt(this.t.starts[src]!) === 64
+  }
+
+  // Renders the shape and feeds the canonical token stream to `hash`, in one pass.
+  //
+  // Every output token but a placeholder and a collapsed `...` displays as its input text (punctuation
+  // included), and most separators are a single space in the input too, so the shape is a few long
+  // runs of the input joined with `?` and `...`: one flat string, no string per token. The canonical
+  // text of such a token is its input text too, lowered for an unquoted identifier and without the
+  // quotes for a quoted one that reads the same unquoted (see canonical()).
+  render(len: number, hash: Hash64): string {
+    const { sql, starts, ends } = this.t
+    const { kind: kinds, src: srcs, flags } = this
+    const parts: string[] = []
+    let runFrom = -1
+    let runTo = -1
+    for (let o = 0; o < len; o++) {
+      const space = o > 0 && this.spaceBefore(o)
+      const kind = kinds[o]!
+      const src = srcs[o]!
+      if (kind === PH || src < 0) {
+        const text = PUNCT_TEXT[kind]!
+        hash.addRange(text, 0, text.length)
+        if (runFrom >= 0) parts.push(sql.slice(runFrom, runTo))
+        runFrom = -1
+        parts.push(space ? (kind === PH ? ' ?' : ' ...') : text)
+        continue
+      }
+      const from = starts[src]!
+      const to = ends[src]!
+      const unquote = (flags[o]! & F_UNQUOTE) !== 0 ? 1 : 0
+      hash.addRange(sql, from + unquote, to - unquote, kind === T_IDENT)
+      if (runFrom >= 0 && src === srcs[o - 1]! + 1 && kinds[o - 1] !== PH && sameGap(sql, runTo, from, space)) {
+        runTo = to
+        continue
+      }
+      if (runFrom >= 0) parts.push(sql.slice(runFrom, runTo))
+      runFrom = from
+      runTo = to
+      if (space) {
+        // Start the run at the space before the token when there is one.
+        if (from > 0 && sql.charCodeAt(from - 1) === 32) runFrom = from - 1
+        else parts.push(' ')
+      }
+    }
+    if (runFrom >= 0) parts.push(sql.slice(runFrom, runTo))
+    return parts.length === 1 ? parts[0]! : parts.join('')
+  }
+}
+
+// Whether the input text between two tokens, sql[from, to), is what the shape puts there: nothing,
+// or one space.
+function sameGap(sql: string, from: number, to: number, space: boolean): boolean {
+  return space ? to - from === 1 && sql.charCodeAt(from) === 32 : to === from
 }
 
 const SHARED_CAPACITY = 4096
@@ -474,10 +543,9 @@ export function normalize(t: Tokens): NormalizedSql {
   return result
 }
 
-// Two tokens written without a space must not read back as one token (or as a comment).
-function needsSpace(prevKind: number, prev: string, next: string): boolean {
-  const a = prev.charCodeAt(prev.length - 1)
-  const b = next.charCodeAt(0)
+// Two tokens written without a space must not read back as one token (or as a comment): `a` is
+// the last character of the first, `b` the first of the second; `afterAt` when the first is `@`.
+function needsSpace(afterAt: boolean, a: number, b: number): boolean {
   if (isIdentCont(a) && isIdentCont(b)) return true
   if (a === 58 && (b === 58 || b === 61)) return true // `: :` and `: =`
   if (a === 45 && b === 45) return true // `- -`
@@ -485,6 +553,5 @@ function needsSpace(prevKind: number, prev: string, next: string): boolean {
   if (a === 34 && b === 34) return true // `"a" "b"` is not `"a""b"`
   if (a === 46 && b === 46) return true // `. .`
   // `@` then a placeholder would read back as the jsonpath operator `@?`.
-  if (prevKind === Tok.Op && prev === '@' && b === 63) return true
-  return false
+  return afterAt && b === 63
 }

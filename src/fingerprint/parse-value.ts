@@ -2,38 +2,56 @@
 // and "plain values" (a parameter or literal, possibly cast). Every lookahead is bounded or moves
 // strictly forward over tokens the caller then skips, which keeps normalisation linear.
 
-import { isOperandKeyword } from './keywords.js'
+import { isOperandKeyword, KF, keywordFlags, KW } from './keywords.js'
 import { Tok, type Tokens } from './tokenizer.js'
 
+// Token kinds, keyword ids and keyword flags as module constants: V8 folds these into the
+// compiled code, while each read of a property of an imported object is a load and a check
+// (about a fifth of the tokenizer's instructions, measured with callgrind).
+const { Cast: T_CAST, Comma: T_COMMA, Dot: T_DOT, Ident: T_IDENT, LBracket: T_LBRACKET, LParen: T_LPAREN,
+  Number: T_NUMBER, Op: T_OP, Param: T_PARAM, QIdent: T_QIDENT, QMark: T_QMARK, RBracket: T_RBRACKET,
+  RParen: T_RPAREN, String: T_STRING,
+} = Tok
+const { as: K_AS, bit: K_BIT, cast: K_CAST, char: K_CHAR, character: K_CHARACTER, double: K_DOUBLE,
+  false: K_FALSE, interval: K_INTERVAL, national: K_NATIONAL, nchar: K_NCHAR, null: K_NULL,
+  precision: K_PRECISION, time: K_TIME, timestamp: K_TIMESTAMP, to: K_TO, true: K_TRUE, varying: K_VARYING,
+  with: K_WITH, without: K_WITHOUT, zone: K_ZONE,
+} = KW
+const { IntervalField: KF_INTERVAL_FIELD, TypeWord: KF_TYPE_WORD } = KF
+
 /**
- * The lower-case text of token `i` when it is an unquoted identifier, else `''` (also out of range).
+ * The keyword id ({@link KW}) of token `i` when it is an unquoted identifier that is a keyword,
+ * else 0 (also out of range).
  *
  * @example
- * word(tokenize('SELECT "x"'), 0) // 'select'
- * word(tokenize('SELECT "x"'), 1) // ''
+ * keyword(tokenize('SELECT "x"'), 0) === KW.select // true
+ * keyword(tokenize('SELECT "x"'), 1)               // 0
  */
-export function word(t: Tokens, i: number): string {
-  return i >= 0 && i < t.count && t.kinds[i] === Tok.Ident ? t.words[t.wordIndex[i]!]! : ''
+export function keyword(t: Tokens, i: number): number {
+  return i >= 0 && i < t.count ? t.keywords[i]! : 0
 }
 
 // A type modifier list is short (`(10, 2)`, `(Point, 4326)`); never scan further than this.
 const MAX_TYPMOD_TOKENS = 16
 const MAX_CAST_NESTING = 8
-const INTERVAL_FIELDS: ReadonlySet<string> = new Set(['year', 'month', 'day', 'hour', 'minute', 'second'])
+
+function isIntervalField(id: number): boolean {
+  return (keywordFlags(id) & KF_INTERVAL_FIELD) !== 0
+}
 
 function skipTypmod(t: Tokens, k: number): number {
   const kinds = t.kinds
-  if (kinds[k] !== Tok.LParen) return k
+  if (kinds[k] !== T_LPAREN) return k
   const limit = Math.min(t.count, k + 1 + MAX_TYPMOD_TOKENS)
   for (let i = k + 1; i < limit; i++) {
     switch (kinds[i]) {
-      case Tok.RParen:
+      case T_RPAREN:
         return i + 1
-      case Tok.Number:
-      case Tok.Ident:
-      case Tok.QIdent:
-      case Tok.Comma:
-      case Tok.QMark:
+      case T_NUMBER:
+      case T_IDENT:
+      case T_QIDENT:
+      case T_COMMA:
+      case T_QMARK:
         continue
       default:
         return k
@@ -43,9 +61,9 @@ function skipTypmod(t: Tokens, k: number): number {
 }
 
 function skipIntervalFields(t: Tokens, k: number): number {
-  if (!INTERVAL_FIELDS.has(word(t, k))) return k
+  if (!isIntervalField(keyword(t, k))) return k
   k++
-  if (word(t, k) === 'to' && INTERVAL_FIELDS.has(word(t, k + 1))) k += 2
+  if (keyword(t, k) === K_TO && isIntervalField(keyword(t, k + 1))) k += 2
   return skipTypmod(t, k)
 }
 
@@ -61,37 +79,38 @@ function skipIntervalFields(t: Tokens, k: number): number {
 export function parseTypeName(t: Tokens, j: number): number {
   const kinds = t.kinds
   const k0 = kinds[j]
-  if (k0 !== Tok.Ident && k0 !== Tok.QIdent) return -1
-  let first = k0 === Tok.Ident ? word(t, j) : ''
+  if (k0 !== T_IDENT && k0 !== T_QIDENT) return -1
+  // The keyword id of a one-part type name, else 0.
+  let first = keyword(t, j)
   let k = j + 1
-  while (kinds[k] === Tok.Dot && (kinds[k + 1] === Tok.Ident || kinds[k + 1] === Tok.QIdent)) {
+  while (kinds[k] === T_DOT && (kinds[k + 1] === T_IDENT || kinds[k + 1] === T_QIDENT)) {
     k += 2
-    first = ''
+    first = 0
   }
-  if (first === 'double') {
-    if (word(t, k) === 'precision') k++
-  } else if (first === 'national') {
-    const w = word(t, k)
-    if (w === 'character' || w === 'char') {
+  if (first === K_DOUBLE) {
+    if (keyword(t, k) === K_PRECISION) k++
+  } else if (first === K_NATIONAL) {
+    const w = keyword(t, k)
+    if (w === K_CHARACTER || w === K_CHAR) {
       k++
       first = w
     }
   }
-  if ((first === 'character' || first === 'char' || first === 'bit' || first === 'nchar') && word(t, k) === 'varying') k++
-  if (first === 'interval') {
+  if ((first === K_CHARACTER || first === K_CHAR || first === K_BIT || first === K_NCHAR) && keyword(t, k) === K_VARYING) k++
+  if (first === K_INTERVAL) {
     k = skipTypmod(t, k)
     k = skipIntervalFields(t, k)
   } else {
     k = skipTypmod(t, k)
   }
-  if (first === 'timestamp' || first === 'time') {
-    const w = word(t, k)
-    if ((w === 'with' || w === 'without') && word(t, k + 1) === 'time' && word(t, k + 2) === 'zone') k += 3
+  if (first === K_TIMESTAMP || first === K_TIME) {
+    const w = keyword(t, k)
+    if ((w === K_WITH || w === K_WITHOUT) && keyword(t, k + 1) === K_TIME && keyword(t, k + 2) === K_ZONE) k += 3
   }
   for (;;) {
-    if (kinds[k] !== Tok.LBracket) break
-    if (kinds[k + 1] === Tok.RBracket) k += 2
-    else if (kinds[k + 1] === Tok.Number && kinds[k + 2] === Tok.RBracket) k += 3
+    if (kinds[k] !== T_LBRACKET) break
+    if (kinds[k + 1] === T_RBRACKET) k += 2
+    else if (kinds[k + 1] === T_NUMBER && kinds[k + 2] === T_RBRACKET) k += 3
     else break
   }
   return k
@@ -131,45 +150,45 @@ export function parseValue(t: Tokens, i: number, operand: boolean): number {
   let literal = false
   let param = -1
   switch (kinds[i]) {
-    case Tok.Param:
+    case T_PARAM:
       k = i + 1
       param = i
       break
-    case Tok.QMark:
+    case T_QMARK:
       k = i + 1
       break
-    case Tok.Number:
+    case T_NUMBER:
       k = i + 1
       literal = true
       break
-    case Tok.String:
+    case T_STRING:
       k = continuedString(t, i + 1)
       literal = true
       break
-    case Tok.Op:
-      if (operand && kinds[i + 1] === Tok.Number && t.ends[i]! - t.starts[i]! === 1 && t.sql.charCodeAt(t.starts[i]!) === 45) {
+    case T_OP:
+      if (operand && kinds[i + 1] === T_NUMBER && t.ends[i]! - t.starts[i]! === 1 && t.sql.charCodeAt(t.starts[i]!) === 45) {
         k = i + 2
         literal = true
       }
       break
-    case Tok.Ident: {
-      const w = word(t, i)
-      if (w === 'true' || w === 'false') {
+    case T_IDENT: {
+      const w = keyword(t, i)
+      if (w === K_TRUE || w === K_FALSE) {
         k = i + 1
         literal = true
-      } else if (w === 'cast' && kinds[i + 1] === Tok.LParen) {
+      } else if (w === K_CAST && kinds[i + 1] === T_LPAREN) {
         if (castNesting >= MAX_CAST_NESTING) return -1
         castNesting++
         const inner = parseValue(t, i + 2, true)
         castNesting--
-        if (inner >= 0 && word(t, inner) === 'as') {
+        if (inner >= 0 && keyword(t, inner) === K_AS) {
           literal = lastValue.literal
           param = lastValue.param
           const end = parseTypeName(t, inner + 1)
-          if (end >= 0 && kinds[end] === Tok.RParen) k = end + 1
+          if (end >= 0 && kinds[end] === T_RPAREN) k = end + 1
         }
-      } else if (operand && w !== 'null' && !isOperandKeyword(w)) {
-        k = typedLiteral(t, i, w === 'interval')
+      } else if (operand && w !== K_NULL && !isOperandKeyword(w)) {
+        k = typedLiteral(t, i, w === K_INTERVAL)
         if (k >= 0) {
           literal = lastValue.literal
           param = lastValue.param
@@ -177,7 +196,7 @@ export function parseValue(t: Tokens, i: number, operand: boolean): number {
       }
       break
     }
-    case Tok.QIdent:
+    case T_QIDENT:
       if (operand) {
         k = typedLiteral(t, i, false)
         if (k >= 0) {
@@ -188,7 +207,7 @@ export function parseValue(t: Tokens, i: number, operand: boolean): number {
       break
   }
   if (k < 0) return -1
-  while (kinds[k] === Tok.Cast) {
+  while (kinds[k] === T_CAST) {
     const end = parseTypeName(t, k + 1)
     if (end < 0) break
     k = end
@@ -202,28 +221,45 @@ export function parseValue(t: Tokens, i: number, operand: boolean): number {
 // with a newline in between continues it.
 function continuedString(t: Tokens, k: number): number {
   const { sql, kinds, starts, ends } = t
-  while (kinds[k] === Tok.String && sql.charCodeAt(starts[k]!) === 39) {
-    const gap = sql.slice(ends[k - 1], starts[k])
-    if (!gap.includes('\n') && !gap.includes('\r')) break
-    k++
-  }
+  while (kinds[k] === T_STRING && sql.charCodeAt(starts[k]!) === 39 && hasNewline(sql, ends[k - 1]!, starts[k]!)) k++
   return k
+}
+
+function hasNewline(sql: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = sql.charCodeAt(i)
+    if (c === 10 || c === 13) return true
+  }
+  return false
+}
+
+// Whether a typed literal can start at name token `i`: a cheap necessary condition, as most names
+// in operand position are columns. Only a multi-word type name goes on with a word; any other
+// name is followed, after its dotted parts, by its string, a modifier list or array bounds.
+function mayStartTypedLiteral(t: Tokens, i: number): boolean {
+  if ((keywordFlags(t.keywords[i]!) & KF_TYPE_WORD) !== 0) return true
+  const kinds = t.kinds
+  let k = i + 1
+  while (kinds[k] === T_DOT && (kinds[k + 1] === T_IDENT || kinds[k + 1] === T_QIDENT)) k += 2
+  const next = kinds[k]
+  return next === T_STRING || next === T_LPAREN || next === T_LBRACKET
 }
 
 // `type 'string'`, and for interval also `interval (p) $n` (which pg_query accepts too).
 function typedLiteral(t: Tokens, i: number, interval: boolean): number {
+  if (!mayStartTypedLiteral(t, i)) return -1
   const end = parseTypeName(t, i)
   if (end < 0) return -1
   const kind = t.kinds[end]
-  if (kind === Tok.String) {
+  if (kind === T_STRING) {
     lastValue.literal = true
     lastValue.param = -1
     const after = continuedString(t, end + 1)
     return interval ? skipIntervalFields(t, after) : after
   }
-  if (interval && (kind === Tok.Param || kind === Tok.QMark)) {
+  if (interval && (kind === T_PARAM || kind === T_QMARK)) {
     lastValue.literal = false
-    lastValue.param = kind === Tok.Param ? end : -1
+    lastValue.param = kind === T_PARAM ? end : -1
     return end + 1
   }
   return -1

@@ -2,8 +2,7 @@
 // enough that what PostgreSQL sees as one token is one token here. It never throws and is linear
 // in the input: every character is looked at a bounded number of times.
 
-import { isOperandKeyword } from './keywords.js'
-import { lowerIdent } from './lower-ident.js'
+import { isOperandKeyword, keywordAt, KW } from './keywords.js'
 
 /**
  * Token classes produced by {@link tokenize}.
@@ -58,6 +57,15 @@ export const Tok = {
  */
 export type TokKind = (typeof Tok)[keyof typeof Tok]
 
+// Token kinds, keyword ids and keyword flags as module constants: V8 folds these into the
+// compiled code, while each read of a property of an imported object is a load and a check
+// (about a fifth of the tokenizer's instructions, measured with callgrind).
+const { Cast: T_CAST, Colon: T_COLON, Comma: T_COMMA, Dot: T_DOT, Ellipsis: T_ELLIPSIS, Ident: T_IDENT,
+  LBracket: T_LBRACKET, LParen: T_LPAREN, Number: T_NUMBER, Op: T_OP, Other: T_OTHER, Param: T_PARAM,
+  QIdent: T_QIDENT, QMark: T_QMARK, RBracket: T_RBRACKET, RParen: T_RPAREN, Semi: T_SEMI, String: T_STRING,
+} = Tok
+const { uescape: K_UESCAPE } = KW
+
 /**
  * The token stream of one SQL text, as parallel typed arrays (one object per token, or plain
  * arrays grown by push, cost several times more on a 1 MB statement). The arrays are longer
@@ -83,10 +91,8 @@ export interface Tokens {
   readonly starts: Int32Array
   /** End offset (exclusive) of each token in `sql`. */
   readonly ends: Int32Array
-  /** For an unquoted identifier, the index of its lower-case text in `words`; else -1. */
-  readonly wordIndex: Int32Array
-  /** Lower-case text of the unquoted identifiers, in order. */
-  readonly words: readonly string[]
+  /** For an unquoted identifier that is a keyword of `keywords.ts`, its id ({@link KW}); else 0. */
+  readonly keywords: Uint8Array
 }
 
 // Character codes used below.
@@ -204,6 +210,9 @@ function isQualifyingOpChar(c: number): boolean {
 // Zero entries guaranteed after the last token (see Tokens).
 const LOOKAHEAD = 4
 
+// Quoted text up to this long is scanned character by character, longer text with indexOf.
+const SHORT_QUOTED = 32
+
 // Allocating a typed array costs about a microsecond here, more than lexing a short statement,
 // so the hot path reuses one lexer's buffers (see tokenizeShared).
 class Lexer {
@@ -213,8 +222,7 @@ class Lexer {
   spaces: Uint8Array
   starts: Int32Array
   ends: Int32Array
-  wordIndex: Int32Array
-  words: string[] = []
+  keywords: Uint8Array
   count = 0
   pos = 0
   space = 0
@@ -224,13 +232,12 @@ class Lexer {
     this.spaces = new Uint8Array(capacity)
     this.starts = new Int32Array(capacity)
     this.ends = new Int32Array(capacity)
-    this.wordIndex = new Int32Array(capacity)
+    this.keywords = new Uint8Array(capacity)
   }
 
   reset(sql: string): void {
     this.sql = sql
     this.n = sql.length
-    this.words = []
     this.count = 0
     this.pos = 0
     this.space = 0
@@ -241,8 +248,9 @@ class Lexer {
     // an earlier statement's tokens there, so end the stream with zero kinds.
     while (this.kinds.length < this.count + LOOKAHEAD) this.grow()
     this.kinds.fill(0, this.count, this.count + LOOKAHEAD)
-    const { sql, count, kinds, spaces, starts, ends, wordIndex, words } = this
-    return { sql, count, kinds, spaces, starts, ends, wordIndex, words }
+    this.keywords.fill(0, this.count, this.count + LOOKAHEAD)
+    const { sql, count, kinds, spaces, starts, ends, keywords } = this
+    return { sql, count, kinds, spaces, starts, ends, keywords }
   }
 
   grow(): void {
@@ -259,9 +267,9 @@ class Lexer {
     const ends = new Int32Array(capacity)
     ends.set(this.ends)
     this.ends = ends
-    const wordIndex = new Int32Array(capacity)
-    wordIndex.set(this.wordIndex)
-    this.wordIndex = wordIndex
+    const keywords = new Uint8Array(capacity)
+    keywords.set(this.keywords)
+    this.keywords = keywords
   }
 
   push(kind: number, start: number, end: number): void {
@@ -271,12 +279,8 @@ class Lexer {
     this.starts[i] = start
     this.ends[i] = end
     this.spaces[i] = this.space
-    if (kind === Tok.Ident) {
-      this.wordIndex[i] = this.words.length
-      this.words.push(lowerIdent(this.sql.slice(start, end)))
-    } else {
-      this.wordIndex[i] = -1
-    }
+    // Looked up once here, so later passes compare ids instead of lower-cased strings.
+    this.keywords[i] = kind === T_IDENT ? keywordAt(this.sql, start, end) : 0
     this.count = i + 1
     this.space = 0
   }
@@ -286,16 +290,16 @@ class Lexer {
     const last = this.count - 1
     if (last < 0) return true
     switch (this.kinds[last]) {
-      case Tok.Op:
-      case Tok.LParen:
-      case Tok.Comma:
-      case Tok.LBracket:
-      case Tok.Semi:
-      case Tok.Colon:
-      case Tok.Cast:
+      case T_OP:
+      case T_LPAREN:
+      case T_COMMA:
+      case T_LBRACKET:
+      case T_SEMI:
+      case T_COLON:
+      case T_CAST:
         return true
-      case Tok.Ident:
-        return isOperandKeyword(this.words[this.wordIndex[last]!]!)
+      case T_IDENT:
+        return isOperandKeyword(this.keywords[last]!)
       default:
         return false
     }
@@ -304,8 +308,16 @@ class Lexer {
   // Quoted text with a doubled quote as the only escape; returns the end offset.
   scanQuoted(from: number, quote: number): number {
     const sql = this.sql
-    const q = quote === SQUOTE ? "'" : '"'
+    // Most quoted text is a short identifier or value: a plain loop beats calling indexOf.
+    const stop = Math.min(this.n, from + SHORT_QUOTED)
     let i = from
+    while (i < stop) {
+      if (sql.charCodeAt(i) !== quote) i++
+      else if (sql.charCodeAt(i + 1) === quote) i += 2
+      else return i + 1
+    }
+    if (i >= this.n) return this.n
+    const q = quote === SQUOTE ? "'" : '"'
     for (;;) {
       const j = sql.indexOf(q, i)
       if (j < 0) return this.n
@@ -342,7 +354,7 @@ class Lexer {
     const n = this.n
     let i = end
     while (i < n && isSpace(sql.charCodeAt(i))) i++
-    if (i + 7 > n || lowerIdent(sql.slice(i, i + 7)) !== 'uescape') return end
+    if (i + 7 > n || keywordAt(sql, i, i + 7) !== K_UESCAPE) return end
     if (i + 7 < n && isIdentCont(sql.charCodeAt(i + 7))) return end
     i += 7
     while (i < n && isSpace(sql.charCodeAt(i))) i++
@@ -423,8 +435,8 @@ class Lexer {
       do end--
       while (end - start > 1 && (sql.charCodeAt(end - 1) === PLUS || sql.charCodeAt(end - 1) === MINUS))
     }
-    this.push(Tok.Op, start, end)
-    for (let i = end; i < q; i++) this.push(Tok.Op, i, i + 1)
+    this.push(T_OP, start, end)
+    for (let i = end; i < q; i++) this.push(T_OP, i, i + 1)
     this.pos = q
   }
 
@@ -466,7 +478,7 @@ class Lexer {
     if (isDigit(next)) {
       let i = pos + 2
       while (i < n && isDigit(sql.charCodeAt(i))) i++
-      this.push(Tok.Param, pos, i)
+      this.push(T_PARAM, pos, i)
       this.pos = i
       return
     }
@@ -483,14 +495,14 @@ class Lexer {
       if (sql.charCodeAt(i) === DOLLAR) tagEnd = i
     }
     if (tagEnd < 0) {
-      this.push(Tok.Other, pos, pos + 1)
+      this.push(T_OTHER, pos, pos + 1)
       this.pos = pos + 1
       return
     }
     const tag = sql.slice(pos, tagEnd + 1)
     const close = sql.indexOf(tag, tagEnd + 1)
     const end = close < 0 ? n : close + tag.length
-    this.push(Tok.String, pos, end)
+    this.push(T_STRING, pos, end)
     this.pos = end
   }
 
@@ -500,7 +512,7 @@ class Lexer {
     const n = this.n
     const next = sql.charCodeAt(pos + 1)
     let end = -1
-    let kind: number = Tok.String
+    let kind: number = T_STRING
     if (next === SQUOTE) {
       const lc = c | 0x20
       if (lc === 101) end = this.scanEscaped(pos + 2)
@@ -509,13 +521,13 @@ class Lexer {
       const q = sql.charCodeAt(pos + 2)
       if (q === SQUOTE || q === DQUOTE) {
         end = this.scanUescape(this.scanQuoted(pos + 3, q))
-        if (q === DQUOTE) kind = Tok.QIdent
+        if (q === DQUOTE) kind = T_QIDENT
       }
     }
     if (end < 0) {
       end = pos + 1
       while (end < n && isIdentCont(sql.charCodeAt(end))) end++
-      kind = Tok.Ident
+      kind = T_IDENT
     }
     this.push(kind, pos, end)
     this.pos = end
@@ -540,7 +552,7 @@ class Lexer {
         }
         if ((cls & C_DIGIT) !== 0) {
           const end = this.scanNumber(pos)
-          this.push(Tok.Number, pos, end)
+          this.push(T_NUMBER, pos, end)
           this.pos = end
           continue
         }
@@ -553,7 +565,7 @@ class Lexer {
             continue
           }
           if (c === QUESTION && this.operandPosition()) {
-            this.push(Tok.QMark, pos, pos + 1)
+            this.push(T_QMARK, pos, pos + 1)
             this.pos = pos + 1
             continue
           }
@@ -574,56 +586,56 @@ class Lexer {
     let kind: number
     switch (c) {
       case SQUOTE:
-        this.push(Tok.String, pos, (this.pos = this.scanQuoted(pos + 1, SQUOTE)))
+        this.push(T_STRING, pos, (this.pos = this.scanQuoted(pos + 1, SQUOTE)))
         return
       case DQUOTE:
-        this.push(Tok.QIdent, pos, (this.pos = this.scanQuoted(pos + 1, DQUOTE)))
+        this.push(T_QIDENT, pos, (this.pos = this.scanQuoted(pos + 1, DQUOTE)))
         return
       case DOLLAR:
         this.scanDollar(pos)
         return
       case COLON:
         if (sql.charCodeAt(pos + 1) === COLON) {
-          kind = Tok.Cast
+          kind = T_CAST
           len = 2
         } else {
-          kind = Tok.Colon
+          kind = T_COLON
         }
         break
       case DOT:
         if (isDigit(sql.charCodeAt(pos + 1))) {
           const end = this.scanNumber(pos)
-          this.push(Tok.Number, pos, end)
+          this.push(T_NUMBER, pos, end)
           this.pos = end
           return
         }
         if (sql.charCodeAt(pos + 1) === DOT && sql.charCodeAt(pos + 2) === DOT) {
-          kind = Tok.Ellipsis
+          kind = T_ELLIPSIS
           len = 3
         } else {
-          kind = Tok.Dot
+          kind = T_DOT
         }
         break
       case COMMA:
-        kind = Tok.Comma
+        kind = T_COMMA
         break
       case LPAREN:
-        kind = Tok.LParen
+        kind = T_LPAREN
         break
       case RPAREN:
-        kind = Tok.RParen
+        kind = T_RPAREN
         break
       case LBRACKET:
-        kind = Tok.LBracket
+        kind = T_LBRACKET
         break
       case RBRACKET:
-        kind = Tok.RBracket
+        kind = T_RBRACKET
         break
       case SEMI:
-        kind = Tok.Semi
+        kind = T_SEMI
         break
       default:
-        kind = Tok.Other
+        kind = T_OTHER
     }
     this.push(kind, pos, pos + len)
     this.pos = pos + len

@@ -493,6 +493,16 @@ describe('statement kind', () => {
   })
 })
 
+describe('words named like Object.prototype properties', () => {
+  it('are plain words: the kind stays a statement kind, a CTE list goes on past them', () => {
+    expect(sqlInfo('constructor').kind).toBe('utility')
+    expect(sqlInfo('__proto__ x').kind).toBe('utility')
+    const cte = sqlInfo('with a as (select 1), constructor as (select 2), b as (select 3) select * from b join t on true')
+    expect(cte.kind).toBe('select')
+    expect(cte.tables).toEqual(['t'])
+  })
+})
+
 describe('tables', () => {
   it.each([
     ['select * from pet', ['pet']],
