@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { clearFingerprintCache, sqlInfo, type SqlInfo } from '../../src/fingerprint/index.js'
+import { prng } from '../support/prng.js'
 
 interface Golden {
   readonly sql: string
@@ -568,17 +569,6 @@ const GOLDEN: readonly Golden[] = [
     literalKey: 688277989,
   },
 ]
-
-/** mulberry32: a small seeded PRNG, so the generated statements are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 // Clause-sized pieces: random sequences of them read like SQL often enough to reach every rule of
 // the normaliser and of the kind / table / filter reader, and like nonsense the rest of the time.

@@ -3,18 +3,9 @@
 // one id, and every shape must fingerprint to itself.
 import { describe, expect, it } from 'vitest'
 import { fingerprint, sqlInfo } from '../../src/fingerprint/index.js'
+import { prng } from '../support/prng.js'
 
 type Rand = () => number
-
-function prng(seed: number): Rand {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const pick = <T>(r: Rand, items: readonly T[]): T => items[Math.floor(r() * items.length)]!
 

@@ -3,17 +3,7 @@
 // reproducible from the seed and the index printed in the message.
 import { describe, expect, it } from 'vitest'
 import { clearFingerprintCache, fingerprint, sqlInfo } from '../../src/fingerprint/index.js'
-
-/** mulberry32: a small seeded PRNG, so no dependency and the same inputs on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { prng } from '../support/prng.js'
 
 // Fragments chosen to hit every lexer state and every normaliser rule, including their
 // unterminated and nested forms.
