@@ -12,10 +12,15 @@ import { tagSql } from '../core/sqlcommenter.js'
 const KYSELY_HINT = createDepthHint()
 // The detectors of each dialect n1guard returned, shared by its drivers and their connections.
 const dialects = new WeakMap<object, Watchers>()
-const patched = new WeakSet<object>()
-// When the application asked for a connection: the first statement on it was issued then, even
-// if it waited for the pool (Promise.all behind a pool of 2 is still parallel).
-const askedAt = new WeakMap<object, number>()
+// On a connection n1guard patched: when the application asked for it, inside a scope. The first
+// statement on it was issued then, even if it waited for the pool (Promise.all behind a pool of 2
+// is still parallel). A symbol property, not a WeakMap: it is read on every query.
+const ASKED_AT = Symbol('n1guard.askedAt')
+const PATCHED = Symbol('n1guard.patched')
+interface Patched {
+  [PATCHED]?: true
+  [ASKED_AT]?: number | undefined
+}
 
 type Fn = (...args: any[]) => any
 
@@ -30,10 +35,10 @@ function rowCountOf(result: QueryResult<unknown> | undefined): number | undefine
 // Calls into the wrapped connection with `nesting` raised, so an instrumented pg pool underneath
 // passes the same statement through instead of counting it twice. Only the synchronous part of
 // the call is covered: PostgresConnection issues client.query before its first await.
-function below<T>(fn: () => T): T {
+function below(fn: Fn, self: unknown, arg: unknown, arg2?: unknown): any {
   nesting.depth++
   try {
-    return fn()
+    return fn.call(self, arg, arg2)
   } finally {
     nesting.depth--
   }
@@ -47,9 +52,10 @@ function tagged(query: CompiledQuery, trace: QueryTrace): CompiledQuery {
   return sql === query.sql ? query : Object.freeze({ ...query, sql })
 }
 
-function patchConnection(connection: DatabaseConnection, w: Watchers): DatabaseConnection {
-  if (patched.has(connection)) return connection
-  patched.add(connection)
+function patchConnection(connection: DatabaseConnection & Patched, w: Watchers): DatabaseConnection {
+  if (connection[PATCHED] === true) return connection
+  Object.defineProperty(connection, PATCHED, { value: true, enumerable: false })
+  Object.defineProperty(connection, ASKED_AT, { value: undefined, writable: true, enumerable: false })
   // Patched in place, as Kysely's own RuntimeDriver does: PostgresConnection keeps its client in
   // #private fields and the driver releases it through a private symbol, so the object the driver
   // handed out must stay the one it gets back.
@@ -60,16 +66,15 @@ function patchConnection(connection: DatabaseConnection, w: Watchers): DatabaseC
     const scope = activeScopeOf(w)
     if (scope === undefined) {
       noteOutside(w, instrumentedExecuteQuery, KYSELY_HINT)
-      return below(() => executeQuery.call(connection, compiledQuery))
+      return below(executeQuery, connection, compiledQuery)
     }
-    const issuedAt = askedAt.get(connection)
-    if (issuedAt !== undefined) askedAt.delete(connection)
+    const issuedAt = connection[ASKED_AT]
+    if (issuedAt !== undefined) connection[ASKED_AT] = undefined
     const trace = scope.core.begin(scope, compiledQuery?.sql, compiledQuery?.parameters, 'kysely', instrumentedExecuteQuery, KYSELY_HINT, issuedAt)
-    if (trace === undefined) return below(() => executeQuery.call(connection, compiledQuery))
+    if (trace === undefined) return below(executeQuery, connection, compiledQuery)
     let pending: Promise<QueryResult<unknown>>
     try {
-      const query = tagged(compiledQuery, trace)
-      pending = below(() => executeQuery.call(connection, query))
+      pending = below(executeQuery, connection, tagged(compiledQuery, trace))
     } catch (error) {
       trace.finish(undefined, error)
       throw error
@@ -96,8 +101,8 @@ function patchConnection(connection: DatabaseConnection, w: Watchers): DatabaseC
     ): AsyncIterableIterator<QueryResult<unknown>> {
       const scope = activeScopeOf(w)
       if (scope === undefined) noteOutside(w, instrumentedStreamQuery, KYSELY_HINT)
-      const issuedAt = askedAt.get(connection)
-      if (issuedAt !== undefined) askedAt.delete(connection)
+      const issuedAt = connection[ASKED_AT]
+      if (issuedAt !== undefined) connection[ASKED_AT] = undefined
       const trace: QueryTrace | undefined = scope === undefined ? undefined : scope.core.begin(
         scope,
         compiledQuery?.sql,
@@ -115,7 +120,7 @@ function patchConnection(connection: DatabaseConnection, w: Watchers): DatabaseC
       try {
         for (;;) {
           // The generator issues client.query(new Cursor(...)) synchronously in its first next().
-          const step = await below(() => inner.next())
+          const step = (await below(inner.next, inner, undefined)) as IteratorResult<QueryResult<unknown>>
           if (step.done === true) {
             finished = true
             return
@@ -141,39 +146,34 @@ function patchConnection(connection: DatabaseConnection, w: Watchers): DatabaseC
   return connection
 }
 
+// The driver's methods, bound to it (they use #private fields, so `this` must be the real driver),
+// on a plain object: RuntimeDriver calls acquireConnection and releaseConnection on every query, and a
+// property read here costs nothing where a Proxy trap would. Only acquireConnection is n1guard's.
 function instrumentDriver(driver: Driver, w: Watchers): Driver {
-  const bound = new Map<PropertyKey, Fn>()
-  return new Proxy(driver, {
-    get(target, property, receiver) {
-      if (property === 'acquireConnection') {
-        let fn = bound.get(property)
-        if (fn === undefined) {
-          fn = async function acquireConnection(): Promise<DatabaseConnection> {
-            const asked = performance.now()
-            const connection = await target.acquireConnection()
-            try {
-              if (activeScopeOf(w) !== undefined) askedAt.set(connection, asked)
-              return patchConnection(connection, w)
-            } catch (error) {
-              internalError('instrumenting a Kysely connection', error)
-              return connection
-            }
-          }
-          bound.set(property, fn)
-        }
-        return fn
+  const wrapped: Record<PropertyKey, unknown> = {}
+  for (let o: object | null = driver; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+    for (const key of Reflect.ownKeys(o)) {
+      if (key === 'constructor' || key in wrapped) continue
+      const value = Reflect.get(driver, key) as unknown
+      if (typeof value === 'function') wrapped[key] = (value as Fn).bind(driver)
+      else Object.defineProperty(wrapped, key, { get: () => Reflect.get(driver, key), enumerable: false })
+    }
+  }
+  const acquire = driver.acquireConnection.bind(driver)
+  wrapped.acquireConnection = function acquireConnection(): Promise<DatabaseConnection> {
+    const asked = activeScopeOf(w) === undefined ? undefined : performance.now()
+    return acquire().then((connection) => {
+      try {
+        const patched = patchConnection(connection, w) as DatabaseConnection & Patched
+        if (asked !== undefined) patched[ASKED_AT] = asked
+        return patched
+      } catch (error) {
+        internalError('instrumenting a Kysely connection', error)
+        return connection
       }
-      const value = Reflect.get(target, property, receiver)
-      if (typeof value !== 'function') return value
-      // Driver methods use #private fields: they must run with the real driver as `this`.
-      let fn = bound.get(property)
-      if (fn === undefined) {
-        fn = (value as Fn).bind(target)
-        bound.set(property, fn)
-      }
-      return fn
-    },
-  })
+    })
+  }
+  return wrapped as unknown as Driver
 }
 
 /**

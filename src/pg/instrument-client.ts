@@ -124,14 +124,17 @@ function tagged(config: unknown, trace: QueryTrace): unknown {
 }
 
 // A query callback that records the outcome before the caller sees it, in the caller's scope.
-function settling(w: Watchers, trace: QueryTrace, callback: Fn): Fn {
-  return bindToCaller(w, function (this: unknown, error: unknown, result: unknown) {
+// `w` undefined: pg-pool's own callback for a pool.query, whose caller's callback (or promise) is
+// bound already; the trace knows its scope, so no context needs restoring here.
+function settling(w: Watchers | undefined, trace: QueryTrace, callback: Fn): Fn {
+  const settle = function (this: unknown, error: unknown, result: unknown) {
     trace.finish(error ? undefined : rowCountOf(result), error || undefined, error ? undefined : rowsOf(result))
     return callback.call(this, error, result)
-  })
+  }
+  return w === undefined ? settle : bindToCaller(w, settle)
 }
 
-function observe(w: Watchers, original: Fn, self: unknown, args: unknown[], trace: QueryTrace): unknown {
+function observe(w: Watchers | undefined, original: Fn, self: unknown, args: unknown[], trace: QueryTrace): unknown {
   const config = args[0]
   if (config !== null && typeof config === 'object' && typeof (config as { submit?: unknown }).submit === 'function') {
     try {
@@ -198,6 +201,7 @@ export function instrumentClientWith<C extends PgQueryable>(client: C, watchers:
     if (nesting.depth > 0) return original.apply(this, args)
     let trace = handoff.trace
     handoff.trace = undefined
+    const handed = trace !== undefined
     if (trace === undefined) {
       const scope = activeScopeOf(w)
       if (scope === undefined) {
@@ -214,7 +218,7 @@ export function instrumentClientWith<C extends PgQueryable>(client: C, watchers:
       trace.restartClock(performance.now())
     }
     args[0] = tagged(args[0], trace)
-    return observe(w, original, this, args, trace)
+    return observe(handed ? undefined : w, original, this, args, trace)
   }
   Object.defineProperty(client, 'query', { value: query, writable: true, configurable: true, enumerable: false })
   return client

@@ -69,16 +69,25 @@ export function instrumentPool<P extends PgPoolLike>(pool: P, detector: Detector
     // pg-pool's own query() calls connect(cb) synchronously: take the trace it was handed.
     const trace = handoff.trace
     handoff.trace = undefined
+    if (trace !== undefined) {
+      // pg-pool's callback for our own pool.query: the trace carries the scope and the caller's
+      // callback or promise is bound already, so no async context needs restoring.
+      args[0] = function (this: unknown, error: unknown, client: unknown, release: unknown) {
+        if (client !== undefined && client !== null) instrumentSafely(client, w)
+        if (error) return (callback as Fn).call(this, error, client, release)
+        handoff.trace = trace
+        try {
+          return (callback as Fn).call(this, error, client, release)
+        } finally {
+          handoff.trace = undefined
+        }
+      }
+      return originalConnect.apply(this, args)
+    }
     const bound = bindToCaller(w, callback as Fn)
     args[0] = function (this: unknown, error: unknown, client: unknown, release: unknown) {
       if (client !== undefined && client !== null) instrumentSafely(client, w)
-      if (trace === undefined || error) return bound.call(this, error, client, release)
-      handoff.trace = trace
-      try {
-        return bound.call(this, error, client, release)
-      } finally {
-        handoff.trace = undefined
-      }
+      return bound.call(this, error, client, release)
     }
     return originalConnect.apply(this, args)
   }
