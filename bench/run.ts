@@ -57,14 +57,26 @@ if (want('e2e')) {
 }
 
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`
-const output = [`Measured ${new Date().toISOString().slice(0, 10)} on ${machine} with \`npm run bench${quick ? ' -- --quick' : ''}\`.`, ...sections].join('\n\n')
+const shown = args.filter((a) => a !== '--write')
+const command =
+  Number(process.versions.node.split('.')[0]) === 20
+    ? `npm run bench${shown.length > 0 ? ` -- ${shown.join(' ')}` : ''}`
+    : `npm run build && node --expose-gc --import tsx bench/run.ts${shown.length > 0 ? ` ${shown.join(' ')}` : ''}\` with that Node as \`node`
+const output = [`Measured ${new Date().toISOString().slice(0, 10)} on ${machine} with \`${command}\`.`, ...sections].join('\n\n')
 process.stdout.write(`${output}\n`)
 if (write) {
+  // Node 20 (the supported minimum) fills the main results; another major gets a section of its own.
+  const major = Number(process.versions.node.split('.')[0])
+  const tag = major === 20 ? 'bench' : `bench-node${major}`
   const path = new URL('../docs/performance.md', import.meta.url)
-  const doc = readFileSync(path, 'utf8')
-  const start = doc.indexOf('<!-- bench:start -->')
-  const end = doc.indexOf('<!-- bench:end -->')
+  let doc = readFileSync(path, 'utf8')
+  if (!doc.includes(`<!-- ${tag}:start -->`)) {
+    const after = doc.indexOf('<!-- bench:end -->') + '<!-- bench:end -->'.length
+    doc = `${doc.slice(0, after)}\n\n### On Node ${major}\n\n<!-- ${tag}:start -->\n<!-- ${tag}:end -->${doc.slice(after)}`
+  }
+  const start = doc.indexOf(`<!-- ${tag}:start -->`)
+  const end = doc.indexOf(`<!-- ${tag}:end -->`)
   if (start < 0 || end < 0) throw new Error('docs/performance.md has no bench markers')
-  writeFileSync(path, `${doc.slice(0, start)}<!-- bench:start -->\n${output}\n${doc.slice(end)}`)
+  writeFileSync(path, `${doc.slice(0, start)}<!-- ${tag}:start -->\n${output}\n${doc.slice(end)}`)
   log('docs/performance.md updated')
 }
