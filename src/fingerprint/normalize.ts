@@ -75,11 +75,26 @@ const PUNCT_TEXT: readonly (string | undefined)[] = (() => {
   return text
 })()
 
+// The same texts as code units, for hashing and comparing them like input text: kind k's text is
+// PUNCT_CODES[PUNCT_FROM[k], PUNCT_FROM[k] + PUNCT_TEXT[k].length).
+const PUNCT_FROM = new Int32Array(PH + 1)
+const PUNCT_CODES: Uint16Array = (() => {
+  const all = PUNCT_TEXT.map((text) => text ?? '').join('')
+  const codes = new Uint16Array(all.length)
+  for (let i = 0; i < all.length; i++) codes[i] = all.charCodeAt(i)
+  let from = 0
+  for (let k = 0; k <= PH; k++) {
+    PUNCT_FROM[k] = from
+    from += PUNCT_TEXT[k]?.length ?? 0
+  }
+  return codes
+})()
+
 /** True when the content of a quoted identifier would read the same unquoted. */
-function isPlainLowerIdent(s: string, from: number, to: number): boolean {
+function isPlainLowerIdent(codes: Uint16Array, from: number, to: number): boolean {
   if (to <= from) return false
   for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i)
+    const c = codes[i]!
     const ok =
       (c >= 97 && c <= 122) || c === 95 || c >= 128 || (i > from && ((c >= 48 && c <= 57) || c === 36))
     if (!ok) return false
@@ -95,7 +110,7 @@ const EMPTY: Tokens = tokenize('')
 // One instance is reused, as typed arrays are costly to allocate for short statements.
 class Normalizer {
   t: Tokens = EMPTY
-  sql = ''
+  codes: Uint16Array = EMPTY.codes
   kind: Uint8Array
   space: Uint8Array
   flags: Uint8Array
@@ -116,7 +131,7 @@ class Normalizer {
 
   reset(t: Tokens): void {
     this.t = t
-    this.sql = t.sql
+    this.codes = t.codes
     this.length = 0
     this.open = []
     this.lists = []
@@ -181,9 +196,9 @@ class Normalizer {
     return this.length === 0 || this.kind[this.length - 1] === T_SEMI
   }
 
-  // The canonical text of output token `o` is canonText.slice(canonFrom, canonTo), with ASCII
-  // letters lowered when canonFold (unquoted identifiers) rather than copied in lower case.
-  canonText = ''
+  // The canonical text of output token `o` is the code units canonCodes[canonFrom, canonTo), with
+  // ASCII letters lowered when canonFold (unquoted identifiers) rather than copied in lower case.
+  canonCodes: Uint16Array = PUNCT_CODES
   canonFrom = 0
   canonTo = 0
   canonFold = false
@@ -194,15 +209,15 @@ class Normalizer {
     const src = this.src[o]!
     if (kind === T_IDENT || kind === T_QIDENT || kind === T_OP || kind === T_OTHER) {
       const unquote = (this.flags[o]! & F_UNQUOTE) !== 0 ? 1 : 0
-      this.canonText = this.sql
+      this.canonCodes = this.codes
       this.canonFrom = t.starts[src]! + unquote
       this.canonTo = t.ends[src]! - unquote
       this.canonFold = kind === T_IDENT
     } else {
-      const text = PUNCT_TEXT[kind]!
-      this.canonText = text
-      this.canonFrom = 0
-      this.canonTo = text.length
+      const from = PUNCT_FROM[kind]!
+      this.canonCodes = PUNCT_CODES
+      this.canonFrom = from
+      this.canonTo = from + PUNCT_TEXT[kind]!.length
       this.canonFold = false
     }
   }
@@ -211,18 +226,18 @@ class Normalizer {
   sameToken(a: number, b: number): boolean {
     if (this.kind[a] === this.kind[b] && PUNCT_TEXT[this.kind[a]!] !== undefined) return true
     this.canonical(a)
-    const sa = this.canonText
+    const sa = this.canonCodes
     const fa = this.canonFrom
     const foldA = this.canonFold
     const len = this.canonTo - fa
     this.canonical(b)
     if (this.canonTo - this.canonFrom !== len) return false
-    const sb = this.canonText
+    const sb = this.canonCodes
     const fb = this.canonFrom
     const foldB = this.canonFold
     for (let i = 0; i < len; i++) {
-      let ca = sa.charCodeAt(fa + i)
-      let cb = sb.charCodeAt(fb + i)
+      let ca = sa[fa + i]!
+      let cb = sb[fb + i]!
       if (foldA && ca >= 65 && ca <= 90) ca += 32
       if (foldB && cb >= 65 && cb <= 90) cb += 32
       if (ca !== cb) return false
@@ -345,12 +360,42 @@ class Normalizer {
     list.state = AFTER_ROW
   }
 
+  // `in ($1, $2, …)` or `array[?, ?, …]` of bare parameters, with the bracket at input token `i`:
+  // emitted collapsed at once, the output close() would leave after emitting it token by token.
+  // Returns the index after the closing bracket, or -1 when the list is anything else.
+  parameterList(i: number): number {
+    const t = this.t
+    const kinds = t.kinds
+    const last = this.length - 1
+    if (last < 0 || this.kind[last] !== T_IDENT) return -1
+    const open = kinds[i]!
+    const keyword = t.keywords[this.src[last]!]
+    if (open === T_LPAREN ? keyword !== K_IN : keyword !== K_ARRAY) return -1
+    const close = open === T_LPAREN ? T_RPAREN : T_RBRACKET
+    let j = i + 1
+    for (;;) {
+      const k = kinds[j]
+      if (k !== T_PARAM && k !== T_QMARK) return -1
+      const next = kinds[j + 1]
+      if (next === close) break
+      if (next !== T_COMMA) return -1
+      j += 2
+    }
+    // Inside the brackets no VALUES bookkeeping applies: an open VALUES row is at a lower depth,
+    // and the `in` / `array` before them ended any list not inside a row (see beforePush).
+    this.emit(open, i, t.spaces[i]!, 0)
+    this.open.pop()
+    this.push(T_ELLIPSIS, -1, 0, 0)
+    this.push(close, j + 1, 0, 0)
+    return j + 2
+  }
+
   // Emits `?` for the value spanning tokens [i, end) and returns `end`.
   placeholder(i: number, end: number): number {
     const t = this.t
     if (lastValue.literal) {
       this.literals ??= new Hash32()
-      this.literals.addRange(t.sql, t.starts[i]!, t.ends[end - 1]!)
+      this.literals.addCodes(t.codes, t.starts[i]!, t.ends[end - 1]!)
     }
     this.emit(PH, i, t.spaces[i]!, 0)
     return end
@@ -358,20 +403,37 @@ class Normalizer {
 
   run(): void {
     const t = this.t
-    const { sql, count: n, kinds, starts, ends, spaces, keywords } = t
+    const { codes, count: n, kinds, starts, ends, spaces, keywords } = t
     let i = 0
     while (i < n) {
       const kind = kinds[i]!
       switch (kind) {
         case T_PARAM:
         case T_QMARK:
+          // The common case, a bare parameter (no cast after it), is a placeholder as it stands.
+          if (kinds[i + 1] !== T_CAST) {
+            this.emit(PH, i, spaces[i]!, 0)
+            i++
+            continue
+          }
+          i = this.placeholder(i, parseValue(t, i, this.operandPosition()))
+          continue
         case T_NUMBER:
         case T_STRING:
           i = this.placeholder(i, parseValue(t, i, this.operandPosition()))
           continue
+        case T_LPAREN:
+        case T_LBRACKET: {
+          const end = this.parameterList(i)
+          if (end >= 0) {
+            i = end
+            continue
+          }
+          break
+        }
         case T_OP:
           if (
-            ends[i]! - starts[i]! === 1 && sql.charCodeAt(starts[i]!) === 45 &&
+            ends[i]! - starts[i]! === 1 && codes[starts[i]!] === 45 &&
             kinds[i + 1] === T_NUMBER && this.operandPosition()
           ) {
             i = this.placeholder(i, parseValue(t, i, true))
@@ -410,7 +472,7 @@ class Normalizer {
           const s = starts[i]!
           const e = ends[i]!
           // "pet" and pet name the same relation; "Pet" does not.
-          const plain = sql.charCodeAt(s) === 34 && e - s > 2 && sql.charCodeAt(e - 1) === 34 && isPlainLowerIdent(sql, s + 1, e - 1)
+          const plain = codes[s] === 34 && e - s > 2 && codes[e - 1] === 34 && isPlainLowerIdent(codes, s + 1, e - 1)
           this.emit(T_QIDENT, i, spaces[i]!, plain ? F_UNQUOTE : 0)
           i++
           continue
@@ -446,12 +508,12 @@ class Normalizer {
   // First and last character of output token `o` as displayed.
   firstChar(o: number): number {
     const src = this.src[o]!
-    return this.kind[o] === PH ? 63 : src < 0 ? 46 : this.sql.charCodeAt(this.t.starts[src]!)
+    return this.kind[o] === PH ? 63 : src < 0 ? 46 : this.codes[this.t.starts[src]!]!
   }
 
   lastChar(o: number): number {
     const src = this.src[o]!
-    return this.kind[o] === PH ? 63 : src < 0 ? 46 : this.sql.charCodeAt(this.t.ends[src]! - 1)
+    return this.kind[o] === PH ? 63 : src < 0 ? 46 : this.codes[this.t.ends[src]! - 1]!
   }
 
   // Whether one space goes before output token `o` (o > 0).
@@ -465,7 +527,7 @@ class Normalizer {
 
   isAt(o: number): boolean {
     const src = this.src[o]!
-    return this.t.ends[src]! - this.t.starts[src]! === 1 && this.sql.charCodeAt(this.t.starts[src]!) === 64
+    return this.t.ends[src]! - this.t.starts[src]! === 1 && this.codes[this.t.starts[src]!]! === 64
   }
 
   // Renders the shape and feeds the canonical token stream to `hash`, in one pass.
@@ -476,7 +538,7 @@ class Normalizer {
   // text of such a token is its input text too, lowered for an unquoted identifier and without the
   // quotes for a quoted one that reads the same unquoted (see canonical()).
   render(len: number, hash: Hash64): string {
-    const { sql, starts, ends } = this.t
+    const { sql, codes, starts, ends } = this.t
     const { kind: kinds, src: srcs, flags } = this
     const parts: string[] = []
     let runFrom = -1
@@ -487,7 +549,7 @@ class Normalizer {
       const src = srcs[o]!
       if (kind === PH || src < 0) {
         const text = PUNCT_TEXT[kind]!
-        hash.addRange(text, 0, text.length)
+        hash.addCodes(PUNCT_CODES, PUNCT_FROM[kind]!, PUNCT_FROM[kind]! + text.length, false)
         if (runFrom >= 0) parts.push(sql.slice(runFrom, runTo))
         runFrom = -1
         parts.push(space ? (kind === PH ? ' ?' : ' ...') : text)
@@ -496,8 +558,8 @@ class Normalizer {
       const from = starts[src]!
       const to = ends[src]!
       const unquote = (flags[o]! & F_UNQUOTE) !== 0 ? 1 : 0
-      hash.addRange(sql, from + unquote, to - unquote, kind === T_IDENT)
-      if (runFrom >= 0 && src === srcs[o - 1]! + 1 && kinds[o - 1] !== PH && sameGap(sql, runTo, from, space)) {
+      hash.addCodes(codes, from + unquote, to - unquote, kind === T_IDENT)
+      if (runFrom >= 0 && src === srcs[o - 1]! + 1 && kinds[o - 1] !== PH && sameGap(codes, runTo, from, space)) {
         runTo = to
         continue
       }
@@ -506,7 +568,7 @@ class Normalizer {
       runTo = to
       if (space) {
         // Start the run at the space before the token when there is one.
-        if (from > 0 && sql.charCodeAt(from - 1) === 32) runFrom = from - 1
+        if (from > 0 && codes[from - 1] === 32) runFrom = from - 1
         else parts.push(' ')
       }
     }
@@ -517,8 +579,8 @@ class Normalizer {
 
 // Whether the input text between two tokens, sql[from, to), is what the shape puts there: nothing,
 // or one space.
-function sameGap(sql: string, from: number, to: number, space: boolean): boolean {
-  return space ? to - from === 1 && sql.charCodeAt(from) === 32 : to === from
+function sameGap(codes: Uint16Array, from: number, to: number, space: boolean): boolean {
+  return space ? to - from === 1 && codes[from] === 32 : to === from
 }
 
 const SHARED_CAPACITY = 4096

@@ -166,7 +166,7 @@ export function parseValue(t: Tokens, i: number, operand: boolean): number {
       literal = true
       break
     case T_OP:
-      if (operand && kinds[i + 1] === T_NUMBER && t.ends[i]! - t.starts[i]! === 1 && t.sql.charCodeAt(t.starts[i]!) === 45) {
+      if (operand && kinds[i + 1] === T_NUMBER && t.ends[i]! - t.starts[i]! === 1 && t.codes[t.starts[i]!] === 45) {
         k = i + 2
         literal = true
       }
@@ -220,14 +220,14 @@ export function parseValue(t: Tokens, i: number, operand: boolean): number {
 // 'foo'<newline>'bar' is one literal in PostgreSQL: a string followed by a plain quoted string
 // with a newline in between continues it.
 function continuedString(t: Tokens, k: number): number {
-  const { sql, kinds, starts, ends } = t
-  while (kinds[k] === T_STRING && sql.charCodeAt(starts[k]!) === 39 && hasNewline(sql, ends[k - 1]!, starts[k]!)) k++
+  const { codes, kinds, starts, ends } = t
+  while (kinds[k] === T_STRING && codes[starts[k]!] === 39 && hasNewline(codes, ends[k - 1]!, starts[k]!)) k++
   return k
 }
 
-function hasNewline(sql: string, from: number, to: number): boolean {
+function hasNewline(codes: Uint16Array, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
-    const c = sql.charCodeAt(i)
+    const c = codes[i]
     if (c === 10 || c === 13) return true
   }
   return false
