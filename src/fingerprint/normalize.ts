@@ -360,34 +360,27 @@ class Normalizer {
     list.state = AFTER_ROW
   }
 
-  // `in ($1, $2, …)` or `array[?, ?, …]` of bare parameters, with the bracket at input token `i`:
-  // emitted collapsed at once, the output close() would leave after emitting it token by token.
-  // Returns the index after the closing bracket, or -1 when the list is anything else.
-  parameterList(i: number): number {
+  // Brackets at input token `i` around bare parameters only, closed at input token `close` (see
+  // bareParametersEnd): a VALUES row, function arguments, an IN list, … Emitted with less work than
+  // token by token, to the same output; returns the input index to go on from.
+  parameterList(i: number, close: number): number {
     const t = this.t
-    const kinds = t.kinds
-    const last = this.length - 1
-    if (last < 0 || this.kind[last] !== T_IDENT) return -1
+    const { kinds, spaces } = t
     const open = kinds[i]!
-    const keyword = t.keywords[this.src[last]!]
-    if (open === T_LPAREN ? keyword !== K_IN : keyword !== K_ARRAY) return -1
-    const close = open === T_LPAREN ? T_RPAREN : T_RBRACKET
-    let j = i + 1
-    for (;;) {
-      const k = kinds[j]
-      if (k !== T_PARAM && k !== T_QMARK) return -1
-      const next = kinds[j + 1]
-      if (next === close) break
-      if (next !== T_COMMA) return -1
-      j += 2
+    const last = this.length - 1
+    const keyword = last >= 0 && this.kind[last] === T_IDENT ? t.keywords[this.src[last]!] : 0
+    this.emit(open, i, spaces[i]!, 0)
+    // Inside the brackets no VALUES bookkeeping applies (see beforePush): emitting the open
+    // bracket ended every list but one whose row is open at a lower depth.
+    if (open === T_LPAREN ? keyword === K_IN : keyword === K_ARRAY) {
+      // The output close() would leave after emitting the list token by token.
+      this.open.pop()
+      this.push(T_ELLIPSIS, -1, 0, 0)
+      this.push(kinds[close]!, close, 0, 0)
+      return close + 1
     }
-    // Inside the brackets no VALUES bookkeeping applies: an open VALUES row is at a lower depth,
-    // and the `in` / `array` before them ended any list not inside a row (see beforePush).
-    this.emit(open, i, t.spaces[i]!, 0)
-    this.open.pop()
-    this.push(T_ELLIPSIS, -1, 0, 0)
-    this.push(close, j + 1, 0, 0)
-    return j + 2
+    for (let j = i + 1; j < close; j++) this.push(kinds[j] === T_COMMA ? T_COMMA : PH, j, spaces[j]!, 0)
+    return close
   }
 
   // Emits `?` for the value spanning tokens [i, end) and returns `end`.
@@ -424,12 +417,10 @@ class Normalizer {
           continue
         case T_LPAREN:
         case T_LBRACKET: {
-          const end = this.parameterList(i)
-          if (end >= 0) {
-            i = end
-            continue
-          }
-          break
+          const close = bareParametersEnd(kinds, i)
+          if (close < 0) break
+          i = this.parameterList(i, close)
+          continue
         }
         case T_OP:
           if (
@@ -574,6 +565,23 @@ class Normalizer {
     }
     if (runFrom >= 0) parts.push(sql.slice(runFrom, runTo))
     return parts.length === 1 ? parts[0]! : parts.join('')
+  }
+}
+
+/**
+ * When the `(` or `[` at input token `open` encloses bare parameters only (`$n` or `?` without a
+ * cast, at least one, comma-separated), the index of its closing token; else -1.
+ */
+function bareParametersEnd(kinds: Uint8Array, open: number): number {
+  const close = kinds[open] === T_LPAREN ? T_RPAREN : T_RBRACKET
+  let j = open + 1
+  for (;;) {
+    const k = kinds[j]
+    if (k !== T_PARAM && k !== T_QMARK) return -1
+    const next = kinds[j + 1]
+    if (next === close) return j + 1
+    if (next !== T_COMMA) return -1
+    j += 2
   }
 }
 

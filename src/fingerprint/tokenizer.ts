@@ -193,6 +193,15 @@ export function isOperatorChar(c: number): boolean {
   return c < 128 && (CLASS[c]! & C_OP) !== 0
 }
 
+// Token kind of the one-character punctuation tokens, by character; 0 for any other character.
+const PUNCT_KIND = new Uint8Array(128)
+PUNCT_KIND[COMMA] = T_COMMA
+PUNCT_KIND[LPAREN] = T_LPAREN
+PUNCT_KIND[RPAREN] = T_RPAREN
+PUNCT_KIND[LBRACKET] = T_LBRACKET
+PUNCT_KIND[RBRACKET] = T_RBRACKET
+PUNCT_KIND[SEMI] = T_SEMI
+
 function isSpace(c: number): boolean {
   return c < 128 && (CLASS[c]! & C_SPACE) !== 0
 }
@@ -581,51 +590,125 @@ class Lexer {
     this.pos = end
   }
 
+  // The loop over the text. The common tokens (whitespace, punctuation, names, quoted names,
+  // strings, numbers, $n) are read here with the state in locals and written straight into the
+  // arrays; anything else goes through step(), with the state synchronised around the call.
   run(): void {
     const codes = this.codes
     const n = this.n
-    while (this.pos < n) {
-      const pos = this.pos
+    let { kinds, starts, ends, spaces, keywords } = this
+    let pos = this.pos
+    let count = this.count
+    let space = this.space
+    while (pos < n) {
       const c = codes[pos]!
+      let kind = 0
+      let end = pos + 1
+      let keyword = 0
       if (c < 128) {
         const cls = CLASS[c]!
         if ((cls & C_SPACE) !== 0) {
-          this.pos = pos + 1
-          this.space = 1
+          pos++
+          space = 1
           continue
         }
-        if ((cls & C_IDENT_START) !== 0) {
-          this.scanWord(pos, c)
-          continue
-        }
-        if ((cls & C_DIGIT) !== 0) {
-          const end = this.scanNumber(pos)
-          this.push(T_NUMBER, pos, end)
-          this.pos = end
-          continue
-        }
-        if ((cls & C_OP) !== 0) {
+        kind = PUNCT_KIND[c]!
+        if (kind === 0) {
           const next = codes[pos + 1]!
-          // Comments count as whitespace.
-          if ((c === MINUS && next === MINUS) || (c === SLASH && next === STAR)) {
-            this.pos = this.scanComment(pos)
-            this.space = 1
-            continue
+          if ((cls & C_IDENT_START) !== 0) {
+            // Not a string with a prefix (E'', U&'', …): those go through step().
+            if (next !== SQUOTE && !(next === AMP && (c | 0x20) === 117)) {
+              while (end < n && isIdentCont(codes[end]!)) end++
+              kind = T_IDENT
+              keyword = keywordAt(codes, pos, end)
+            }
+          } else if ((cls & C_DIGIT) !== 0) {
+            end = this.scanNumber(pos)
+            kind = T_NUMBER
+          } else if (c === DQUOTE) {
+            end = this.scanQuoted(pos + 1, DQUOTE)
+            kind = T_QIDENT
+          } else if (c === SQUOTE) {
+            end = this.scanQuoted(pos + 1, SQUOTE)
+            kind = T_STRING
+          } else if (c === DOLLAR && isDigit(next)) {
+            end = pos + 2
+            while (end < n && isDigit(codes[end]!)) end++
+            kind = T_PARAM
           }
-          if (c === QUESTION && this.operandPosition()) {
-            this.push(T_QMARK, pos, pos + 1)
-            this.pos = pos + 1
-            continue
-          }
-          this.scanOperator(pos)
-          continue
         }
-        this.scanPunct(pos, c)
+      }
+      if (kind === 0) {
+        this.pos = pos
+        this.count = count
+        this.space = space
+        this.step(pos, c)
+        ;({ kinds, starts, ends, spaces, keywords } = this)
+        pos = this.pos
+        count = this.count
+        space = this.space
         continue
       }
-      // Every non-ASCII character is an identifier character in PostgreSQL.
-      this.scanWord(pos, c)
+      if (count === kinds.length) {
+        this.count = count
+        this.grow()
+        ;({ kinds, starts, ends, spaces, keywords } = this)
+      }
+      kinds[count] = kind
+      starts[count] = pos
+      ends[count] = end
+      spaces[count] = space
+      keywords[count] = keyword
+      count++
+      space = 0
+      pos = end
     }
+    this.pos = pos
+    this.count = count
+    this.space = space
+  }
+
+  // One token (or whitespace, or a comment) at `pos`, whose character is `c`.
+  step(pos: number, c: number): void {
+    const codes = this.codes
+    if (c < 128) {
+      const cls = CLASS[c]!
+      if ((cls & C_SPACE) !== 0) {
+        this.pos = pos + 1
+        this.space = 1
+        return
+      }
+      if ((cls & C_IDENT_START) !== 0) {
+        this.scanWord(pos, c)
+        return
+      }
+      if ((cls & C_DIGIT) !== 0) {
+        const end = this.scanNumber(pos)
+        this.push(T_NUMBER, pos, end)
+        this.pos = end
+        return
+      }
+      if ((cls & C_OP) !== 0) {
+        const next = codes[pos + 1]!
+        // Comments count as whitespace.
+        if ((c === MINUS && next === MINUS) || (c === SLASH && next === STAR)) {
+          this.pos = this.scanComment(pos)
+          this.space = 1
+          return
+        }
+        if (c === QUESTION && this.operandPosition()) {
+          this.push(T_QMARK, pos, pos + 1)
+          this.pos = pos + 1
+          return
+        }
+        this.scanOperator(pos)
+        return
+      }
+      this.scanPunct(pos, c)
+      return
+    }
+    // Every non-ASCII character is an identifier character in PostgreSQL.
+    this.scanWord(pos, c)
   }
 
   scanPunct(pos: number, c: number): void {
