@@ -56,6 +56,8 @@ interface ValuesList {
   firstEnd: number
   rowStart: number
   comma: number
+  /** Whether skipRows has looked at this list (it does so once, which keeps it linear). */
+  scanned: boolean
 }
 
 // Text of the fixed-text token kinds, indexed by kind (a packed array reads faster than an object).
@@ -325,6 +327,7 @@ class Normalizer {
     } else if (kind === T_IDENT && this.t.keywords[src] === K_VALUES) {
       this.lists.push({
         depth: this.open.length, state: EXPECT_ROW, rows: 0, same: true, firstStart: 0, firstEnd: 0, rowStart: 0, comma: 0,
+        scanned: false,
       })
     }
   }
@@ -367,9 +370,10 @@ class Normalizer {
     const t = this.t
     const { kinds, spaces } = t
     const open = kinds[i]!
-    const last = this.length - 1
-    const keyword = last >= 0 && this.kind[last] === T_IDENT ? t.keywords[this.src[last]!] : 0
     this.emit(open, i, spaces[i]!, 0)
+    // What close() would look at: the output token before the bracket.
+    const before = this.length - 2
+    const keyword = before >= 0 && this.kind[before] === T_IDENT ? t.keywords[this.src[before]!] : 0
     // Inside the brackets no VALUES bookkeeping applies (see beforePush): emitting the open
     // bracket ended every list but one whose row is open at a lower depth.
     if (open === T_LPAREN ? keyword === K_IN : keyword === K_ARRAY) {
@@ -381,6 +385,37 @@ class Normalizer {
     }
     for (let j = i + 1; j < close; j++) this.push(kinds[j] === T_COMMA ? T_COMMA : PH, j, spaces[j]!, 0)
     return close
+  }
+
+  // At the comma (input token `i`) after the first row of a VALUES list whose rows so far are one
+  // shape: when that row is `(?, …, ?)` and all the rows that follow are bare parameters of the
+  // same count, they would be emitted only to be truncated when the list ends (see finish), so
+  // they are counted and skipped instead. Returns the input index after them, or `i`.
+  // Skipping is exact only when no other row follows them, as one of another shape would keep
+  // them all in the output; then nothing is skipped and the rows go through emit().
+  skipRows(i: number): number {
+    const lists = this.lists
+    if (lists.length === 0) return i
+    const list = lists[lists.length - 1]!
+    if (list.scanned || list.state !== AFTER_ROW || !list.same || this.open.length !== list.depth) return i
+    list.scanned = true
+    const { firstStart, firstEnd } = list
+    const kind = this.kind
+    if (kind[firstStart] !== T_LPAREN || kind[firstEnd - 1] !== T_RPAREN) return i
+    for (let o = firstStart + 1; o < firstEnd - 1; o++) {
+      if (kind[o] !== ((o - firstStart) % 2 === 1 ? PH : T_COMMA)) return i
+    }
+    const rowLength = firstEnd - firstStart
+    const kinds = this.t.kinds
+    let j = i
+    let rows = 0
+    while (kinds[j] === T_COMMA && kinds[j + 1] === T_LPAREN && bareParametersEnd(kinds, j + 1) === j + rowLength) {
+      j += rowLength + 1
+      rows++
+    }
+    if (rows === 0 || (kinds[j] === T_COMMA && kinds[j + 1] === T_LPAREN)) return i
+    list.rows += rows
+    return j
   }
 
   // Emits `?` for the value spanning tokens [i, end) and returns `end`.
@@ -415,6 +450,14 @@ class Normalizer {
         case T_STRING:
           i = this.placeholder(i, parseValue(t, i, this.operandPosition()))
           continue
+        case T_COMMA: {
+          const end = this.skipRows(i)
+          if (end > i) {
+            i = end
+            continue
+          }
+          break
+        }
         case T_LPAREN:
         case T_LBRACKET: {
           const close = bareParametersEnd(kinds, i)
@@ -603,13 +646,15 @@ let shared = new Normalizer(SHARED_CAPACITY)
  * // 'select * from pet where id in (...)'
  */
 export function normalize(t: Tokens): NormalizedSql {
-  const normalizer = shared
+  // A huge statement gets buffers of its own, sized once (output has at most one token per input
+  // token, plus the `...` of collapsed lists, which replace more) rather than grown by doubling.
+  const normalizer = t.count > SHARED_CAPACITY ? new Normalizer(t.count + 16) : shared
   normalizer.reset(t)
   normalizer.run()
   const result = normalizer.result()
   normalizer.reset(EMPTY)
   // A huge statement's buffers would otherwise stay allocated for the life of the process.
-  if (normalizer.kind.length > SHARED_CAPACITY) shared = new Normalizer(SHARED_CAPACITY)
+  if (normalizer === shared && normalizer.kind.length > SHARED_CAPACITY) shared = new Normalizer(SHARED_CAPACITY)
   return result
 }
 

@@ -793,9 +793,10 @@ export function tokenize(sql: string): Tokens {
   return lexer.tokens()
 }
 
-// Buffers sized for the text: typical SQL has a token every 4 to 5 characters; they double past that.
+// Buffers sized for the text: SQL has a token every 3 to 5 characters (every 2 in a long list of
+// parameters); they double past that.
 function lexerFor(sql: string): Lexer {
-  return new Lexer(Math.min(sql.length + 1, 32 + (sql.length >> 2)), sql.length + CODE_PADDING)
+  return new Lexer(Math.min(sql.length + 1, 32 + (sql.length >> 1)), sql.length + CODE_PADDING)
 }
 
 // Buffers above this many tokens or characters are not kept for reuse.
