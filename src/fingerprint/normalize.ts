@@ -451,6 +451,7 @@ class Normalizer {
           i = this.placeholder(i, parseValue(t, i, this.operandPosition()))
           continue
         case T_COMMA: {
+          if (this.lists.length === 0) break
           const end = this.skipRows(i)
           if (end > i) {
             i = end

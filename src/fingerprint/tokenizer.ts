@@ -660,8 +660,14 @@ class Lexer {
       spaces[count] = space
       keywords[count] = keyword
       count++
-      space = 0
-      pos = end
+      // One space after a token is the commonest separator: take it without another iteration.
+      if (codes[end] === SPACE) {
+        space = 1
+        pos = end + 1
+      } else {
+        space = 0
+        pos = end
+      }
     }
     this.pos = pos
     this.count = count
