@@ -202,6 +202,26 @@ PUNCT_KIND[LBRACKET] = T_LBRACKET
 PUNCT_KIND[RBRACKET] = T_RBRACKET
 PUNCT_KIND[SEMI] = T_SEMI
 
+// What run() does with an ASCII character: the common tokens it reads itself, the rest (F_SLOW)
+// go through step().
+const F_SLOW = 0
+const F_SPACE = 1
+const F_PUNCT = 2
+const F_WORD = 3
+const F_DIGIT = 4
+const F_DQUOTE = 5
+const F_SQUOTE = 6
+const F_DOLLAR = 7
+const FAST = new Uint8Array(128)
+for (let c = 0; c < 128; c++) {
+  const cls = CLASS[c]!
+  FAST[c] = (cls & C_SPACE) !== 0 ? F_SPACE : PUNCT_KIND[c] !== 0 ? F_PUNCT : (cls & C_IDENT_START) !== 0 ? F_WORD
+    : (cls & C_DIGIT) !== 0 ? F_DIGIT : F_SLOW
+}
+FAST[DQUOTE] = F_DQUOTE
+FAST[SQUOTE] = F_SQUOTE
+FAST[DOLLAR] = F_DOLLAR
+
 function isSpace(c: number): boolean {
   return c < 128 && (CLASS[c]! & C_SPACE) !== 0
 }
@@ -605,38 +625,43 @@ class Lexer {
       let kind = 0
       let end = pos + 1
       let keyword = 0
-      if (c < 128) {
-        const cls = CLASS[c]!
-        if ((cls & C_SPACE) !== 0) {
+      switch (c < 128 ? FAST[c]! : F_SLOW) {
+        case F_SPACE:
           pos++
           space = 1
           continue
-        }
-        kind = PUNCT_KIND[c]!
-        if (kind === 0) {
+        case F_PUNCT:
+          kind = PUNCT_KIND[c]!
+          break
+        case F_WORD: {
+          // Not a string with a prefix (E'', U&'', …): those go through step().
           const next = codes[pos + 1]!
-          if ((cls & C_IDENT_START) !== 0) {
-            // Not a string with a prefix (E'', U&'', …): those go through step().
-            if (next !== SQUOTE && !(next === AMP && (c | 0x20) === 117)) {
-              while (end < n && isIdentCont(codes[end]!)) end++
-              kind = T_IDENT
-              keyword = keywordAt(codes, pos, end)
-            }
-          } else if ((cls & C_DIGIT) !== 0) {
-            end = this.scanNumber(pos)
-            kind = T_NUMBER
-          } else if (c === DQUOTE) {
-            end = this.scanQuoted(pos + 1, DQUOTE)
-            kind = T_QIDENT
-          } else if (c === SQUOTE) {
-            end = this.scanQuoted(pos + 1, SQUOTE)
-            kind = T_STRING
-          } else if (c === DOLLAR && isDigit(next)) {
+          if (next !== SQUOTE && !(next === AMP && (c | 0x20) === 117)) {
+            while (end < n && isIdentCont(codes[end]!)) end++
+            kind = T_IDENT
+            keyword = keywordAt(codes, pos, end)
+          }
+          break
+        }
+        case F_DIGIT:
+          end = this.scanNumber(pos)
+          kind = T_NUMBER
+          break
+        case F_DQUOTE:
+          end = this.scanQuoted(pos + 1, DQUOTE)
+          kind = T_QIDENT
+          break
+        case F_SQUOTE:
+          end = this.scanQuoted(pos + 1, SQUOTE)
+          kind = T_STRING
+          break
+        case F_DOLLAR:
+          if (isDigit(codes[pos + 1]!)) {
             end = pos + 2
             while (end < n && isDigit(codes[end]!)) end++
             kind = T_PARAM
           }
-        }
+          break
       }
       if (kind === 0) {
         this.pos = pos
