@@ -638,6 +638,19 @@ function sameGap(codes: Uint16Array, from: number, to: number, space: boolean): 
 const SHARED_CAPACITY = 4096
 let shared = new Normalizer(SHARED_CAPACITY)
 
+// A huge statement gets buffers of its own, sized once (output has at most one token per input
+// token, plus the `...` of collapsed lists, which replace more) rather than grown by doubling,
+// and held only weakly afterwards, as the tokenizer does (see largeLexer there).
+let large: WeakRef<Normalizer> | undefined
+
+function largeNormalizer(tokens: number): Normalizer {
+  const normalizer = large?.deref()
+  if (normalizer !== undefined && normalizer.kind.length >= tokens + 16) return normalizer
+  const fresh = new Normalizer(tokens + 16)
+  large = new WeakRef(fresh)
+  return fresh
+}
+
 /**
  * Normalises a token stream: values become `?`, casts on them disappear, IN / ARRAY lists of
  * plain values become `(...)` / `[...]`, repeated VALUES rows of one shape become one row.
@@ -647,9 +660,7 @@ let shared = new Normalizer(SHARED_CAPACITY)
  * // 'select * from pet where id in (...)'
  */
 export function normalize(t: Tokens): NormalizedSql {
-  // A huge statement gets buffers of its own, sized once (output has at most one token per input
-  // token, plus the `...` of collapsed lists, which replace more) rather than grown by doubling.
-  const normalizer = t.count > SHARED_CAPACITY ? new Normalizer(t.count + 16) : shared
+  const normalizer = t.count > SHARED_CAPACITY ? largeNormalizer(t.count) : shared
   normalizer.reset(t)
   normalizer.run()
   const result = normalizer.result()

@@ -835,6 +835,19 @@ const SHARED_CAPACITY = 4096
 const SHARED_CODE_CAPACITY = 4 * SHARED_CAPACITY
 let shared = new Lexer(SHARED_CAPACITY, SHARED_CODE_CAPACITY)
 
+// A huge statement gets buffers of its own, sized once rather than grown by doubling, and held
+// only weakly afterwards: a run of huge statements reuses them (allocating and first touching
+// megabytes costs about as much as lexing them), yet they never outlive a garbage collection.
+let large: WeakRef<Lexer> | undefined
+
+function largeLexer(sql: string): Lexer {
+  const lexer = large?.deref()
+  if (lexer !== undefined && lexer.codes.length >= sql.length + CODE_PADDING) return lexer
+  const fresh = lexerFor(sql)
+  large = new WeakRef(fresh)
+  return fresh
+}
+
 /**
  * {@link tokenize} into buffers reused from call to call: the result is valid only until the
  * next call. For the hot path, which consumes the tokens at once.
@@ -844,9 +857,7 @@ let shared = new Lexer(SHARED_CAPACITY, SHARED_CODE_CAPACITY)
  * normalize(t) // before anything else tokenizes
  */
 export function tokenizeShared(sql: string): Tokens {
-  // A huge statement gets buffers of its own, sized once rather than grown by doubling, and
-  // dropped afterwards rather than kept for the life of the process.
-  const lexer = sql.length > SHARED_CODE_CAPACITY ? lexerFor(sql) : shared
+  const lexer = sql.length > SHARED_CODE_CAPACITY ? largeLexer(sql) : shared
   lexer.reset(sql)
   lexer.run()
   const tokens = lexer.tokens()
