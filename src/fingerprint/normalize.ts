@@ -95,14 +95,29 @@ const PUNCT_CODES: Uint16Array = (() => {
 /** True when the content of a quoted identifier would read the same unquoted. */
 function isPlainLowerIdent(codes: Uint16Array, from: number, to: number): boolean {
   if (to <= from) return false
-  for (let i = from; i < to; i++) {
-    const c = codes[i]!
-    const ok =
-      (c >= 97 && c <= 122) || c === 95 || c >= 128 || (i > from && ((c >= 48 && c <= 57) || c === 36))
-    if (!ok) return false
+  const c = codes[from]!
+  if (c < 128 && (PLAIN[c]! & PLAIN_START) === 0) return false
+  for (let i = from + 1; i < to; i++) {
+    const d = codes[i]!
+    if (d < 128 && PLAIN[d] === 0) return false
   }
   return true
 }
+
+// ASCII characters of a plain lower-case identifier (non-ASCII ones all are): a-z and _ start
+// one, digits and $ may follow.
+const PLAIN_START = 1
+const PLAIN_CONT = 2
+const PLAIN = new Uint8Array(128)
+for (let c = 97; c <= 122; c++) PLAIN[c] = PLAIN_START | PLAIN_CONT
+PLAIN[95] = PLAIN_START | PLAIN_CONT
+for (let c = 48; c <= 57; c++) PLAIN[c] = PLAIN_CONT
+PLAIN[36] = PLAIN_CONT
+
+// Output token kinds whose text starts with a character that never needs a space before it
+// (see needsSpace and placeholderGlue): they get one only where the input had one.
+const NEVER_GLUED = new Uint8Array(PH + 1)
+for (const kind of [T_COMMA, T_LPAREN, T_RPAREN, T_LBRACKET, T_RBRACKET, T_SEMI]) NEVER_GLUED[kind] = 1
 
 const EMPTY: Tokens = tokenize('')
 
@@ -579,7 +594,7 @@ class Normalizer {
     let runFrom = -1
     let runTo = -1
     for (let o = 0; o < len; o++) {
-      const space = o > 0 && this.spaceBefore(o)
+      const space = o > 0 && (NEVER_GLUED[kinds[o]!] === 1 ? this.space[o] === 1 : this.spaceBefore(o))
       const kind = kinds[o]!
       const src = srcs[o]!
       if (kind === PH || src < 0) {
