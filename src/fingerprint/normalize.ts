@@ -1,12 +1,14 @@
 // Token stream -> shape, id and literal key. One left-to-right pass emits output tokens and
 // collapses lists when they close (so inner lists collapse before the rows that contain them);
 // then one pass hashes and one renders. Output tokens are integers that point back into the
-// input: no string is built for a token, and the shape is joined from runs of the input text.
+// input: no string is built for a token, and the shape is copied from runs of the input text.
+
+import { Buffer } from 'node:buffer'
 
 import { Hash32, Hash64 } from './hash.js'
 import { isOperandKeyword, KW } from './keywords.js'
 import { lastValue, parseValue } from './parse-value.js'
-import { isIdentCont, isOperatorChar, Tok, tokenize, type Tokens } from './tokenizer.js'
+import { decodeCodes, isIdentCont, isOperatorChar, Tok, tokenize, type Tokens } from './tokenizer.js'
 
 // Token kinds, keyword ids and keyword flags as module constants: V8 folds these into the
 // compiled code, while each read of a property of an imported object is a load and a check
@@ -92,6 +94,8 @@ const PUNCT_CODES: Uint16Array = (() => {
   return codes
 })()
 
+const SPACE_CODES = new Uint16Array([32])
+
 /** True when the content of a quoted identifier would read the same unquoted. */
 function isPlainLowerIdent(codes: Uint16Array, from: number, to: number): boolean {
   if (to <= from) return false
@@ -139,7 +143,15 @@ class Normalizer {
   lists: ValuesList[] = []
   literals: Hash32 | undefined = undefined
 
+  /** The shape being rendered, as code units (see render); `outBytes` views the same memory. */
+  out: Uint16Array
+  outBytes: Buffer
+  outLength = 0
+
   constructor(capacity: number) {
+    this.out = new Uint16Array(0)
+    this.outBytes = Buffer.alloc(0)
+    this.growOut(2 * capacity)
     this.kind = new Uint8Array(capacity)
     this.space = new Uint8Array(capacity)
     this.flags = new Uint8Array(capacity)
@@ -584,13 +596,15 @@ class Normalizer {
   //
   // Every output token but a placeholder and a collapsed `...` displays as its input text (punctuation
   // included), and most separators are a single space in the input too, so the shape is a few long
-  // runs of the input joined with `?` and `...`: one flat string, no string per token. The canonical
+  // runs of the input joined with `?` and `...`, copied as code units into one buffer and decoded
+  // once: one flat string, no string per token or per run (a long statement has tens of thousands
+  // of runs, whose slices and the array holding them cost more than the copy). The canonical
   // text of such a token is its input text too, lowered for an unquoted identifier and without the
   // quotes for a quoted one that reads the same unquoted (see canonical()).
   render(len: number, hash: Hash64): string {
-    const { sql, codes, starts, ends } = this.t
+    const { codes, starts, ends } = this.t
     const { kind: kinds, src: srcs, flags } = this
-    const parts: string[] = []
+    this.outLength = 0
     let runFrom = -1
     let runTo = -1
     for (let o = 0; o < len; o++) {
@@ -598,11 +612,13 @@ class Normalizer {
       const kind = kinds[o]!
       const src = srcs[o]!
       if (kind === PH || src < 0) {
-        const text = PUNCT_TEXT[kind]!
-        hash.addCodes(PUNCT_CODES, PUNCT_FROM[kind]!, PUNCT_FROM[kind]! + text.length, false)
-        if (runFrom >= 0) parts.push(sql.slice(runFrom, runTo))
+        const from = PUNCT_FROM[kind]!
+        const to = from + PUNCT_TEXT[kind]!.length
+        hash.addCodes(PUNCT_CODES, from, to, false)
+        if (runFrom >= 0) this.append(codes, runFrom, runTo)
         runFrom = -1
-        parts.push(space ? (kind === PH ? ' ?' : ' ...') : text)
+        if (space) this.append(SPACE_CODES, 0, 1)
+        this.append(PUNCT_CODES, from, to)
         continue
       }
       const from = starts[src]!
@@ -613,17 +629,37 @@ class Normalizer {
         runTo = to
         continue
       }
-      if (runFrom >= 0) parts.push(sql.slice(runFrom, runTo))
+      if (runFrom >= 0) this.append(codes, runFrom, runTo)
       runFrom = from
       runTo = to
       if (space) {
         // Start the run at the space before the token when there is one.
         if (from > 0 && codes[from - 1] === 32) runFrom = from - 1
-        else parts.push(' ')
+        else this.append(SPACE_CODES, 0, 1)
       }
     }
-    if (runFrom >= 0) parts.push(sql.slice(runFrom, runTo))
-    return parts.length === 1 ? parts[0]! : parts.join('')
+    if (runFrom >= 0) this.append(codes, runFrom, runTo)
+    return decodeCodes(this.out, this.outBytes, this.outLength)
+  }
+
+  // Appends the code units source[from, to) to the shape.
+  append(source: Uint16Array, from: number, to: number): void {
+    let o = this.outLength
+    const end = o + (to - from)
+    if (end > this.out.length) this.growOut(2 * end)
+    const out = this.out
+    // A loop beats allocating a subarray for the short runs, which are most of them.
+    if (to - from < 32) for (let i = from; i < to; i++) out[o++] = source[i]!
+    else out.set(source.subarray(from, to), o)
+    this.outLength = end
+  }
+
+  growOut(capacity: number): void {
+    const buffer = new ArrayBuffer(2 * capacity)
+    const out = new Uint16Array(buffer)
+    out.set(this.out.subarray(0, this.outLength))
+    this.out = out
+    this.outBytes = Buffer.from(buffer)
   }
 }
 
@@ -681,7 +717,9 @@ export function normalize(t: Tokens): NormalizedSql {
   const result = normalizer.result()
   normalizer.reset(EMPTY)
   // A huge statement's buffers would otherwise stay allocated for the life of the process.
-  if (normalizer === shared && normalizer.kind.length > SHARED_CAPACITY) shared = new Normalizer(SHARED_CAPACITY)
+  if (normalizer === shared && (normalizer.kind.length > SHARED_CAPACITY || normalizer.out.length > 4 * SHARED_CAPACITY)) {
+    shared = new Normalizer(SHARED_CAPACITY)
+  }
   return result
 }
 

@@ -266,6 +266,21 @@ function copyCodes(sql: string, codes: Uint16Array, bytes: Buffer): void {
   for (let i = 0; i < n; i++) codes[i] = sql.charCodeAt(i)
 }
 
+/**
+ * The string of the code units `codes[0, length)`, where `bytes` views the same memory (the
+ * inverse of the copy the tokenizer makes). Buffer#toString gives a flat string, one byte a
+ * character when they all fit.
+ *
+ * @example
+ * decodeCodes(t.codes, Buffer.from(t.codes.buffer), t.sql.length) === t.sql // true
+ */
+export function decodeCodes(codes: Uint16Array, bytes: Buffer, length: number): string {
+  if (LITTLE_ENDIAN) return bytes.toString('utf16le', 0, 2 * length)
+  let text = ''
+  for (let i = 0; i < length; i += 4096) text += String.fromCharCode(...codes.subarray(i, Math.min(length, i + 4096)))
+  return text
+}
+
 // State of one tokenize() call. A class rather than closures so V8 inlines its methods.
 // Zero entries guaranteed after the last token (see Tokens).
 const LOOKAHEAD = 4
