@@ -7,7 +7,7 @@ import { Buffer } from 'node:buffer'
 
 import { Hash32, Hash64 } from './hash.js'
 import { isOperandKeyword, KW } from './keywords.js'
-import { lastValue, parseValue } from './parse-value.js'
+import { lastValue, mayStartTypedLiteral, parseValue } from './parse-value.js'
 import { decodeCodes, isIdentCont, isOperatorChar, Tok, tokenize, type Tokens } from './tokenizer.js'
 
 // Token kinds, keyword ids and keyword flags as module constants: V8 folds these into the
@@ -511,7 +511,7 @@ class Normalizer {
               i = this.placeholder(i, end)
               continue
             }
-          } else if (!keyword && !this.statementStart() && this.operandPosition()) {
+          } else if (!keyword && !this.statementStart() && this.operandPosition() && mayStartTypedLiteral(t, i)) {
             // A typed literal: date '2020-01-01', interval (2) '1 s'.
             const end = parseValue(t, i, true)
             if (end >= 0) {
@@ -524,7 +524,9 @@ class Normalizer {
           continue
         }
         case T_QIDENT: {
-          if (!this.statementStart() && this.operandPosition()) {
+          // A typed literal ("my type" 'x'). Only in operand position, which also keeps the scan of
+          // mayStartTypedLiteral over a dotted name from restarting at each of its parts.
+          if (!this.statementStart() && this.operandPosition() && mayStartTypedLiteral(t, i)) {
             const end = parseValue(t, i, true)
             if (end >= 0) {
               i = this.placeholder(i, end)

@@ -233,10 +233,16 @@ function hasNewline(codes: Uint16Array, from: number, to: number): boolean {
   return false
 }
 
-// Whether a typed literal can start at name token `i`: a cheap necessary condition, as most names
-// in operand position are columns. Only a multi-word type name goes on with a word; any other
-// name is followed, after its dotted parts, by its string, a modifier list or array bounds.
-function mayStartTypedLiteral(t: Tokens, i: number): boolean {
+/**
+ * Whether a typed literal can start at name token `i`: a cheap necessary condition, as most names
+ * in operand position are columns. Only a multi-word type name goes on with a word; any other
+ * name is followed, after its dotted parts, by its string, a modifier list or array bounds.
+ *
+ * @example
+ * mayStartTypedLiteral(tokenize("date '2020-01-01'"), 0) // true
+ * mayStartTypedLiteral(tokenize('a, b'), 0)              // false
+ */
+export function mayStartTypedLiteral(t: Tokens, i: number): boolean {
   if ((keywordFlags(t.keywords[i]!) & KF_TYPE_WORD) !== 0) return true
   const kinds = t.kinds
   let k = i + 1
