@@ -689,7 +689,8 @@ class Lexer {
         space = this.space
         continue
       }
-      if (count === kinds.length) {
+      // Room for this token and a comma after it.
+      if (count + 1 >= kinds.length) {
         this.count = count
         this.grow()
         ;({ kinds, starts, ends, spaces, keywords } = this)
@@ -700,7 +701,17 @@ class Lexer {
       spaces[count] = space
       keywords[count] = keyword
       count++
-      // One space after a token is the commonest separator: take it without another iteration.
+      // A comma and one space after a token are the commonest separators (`$1, $2`, `"a", "b"`):
+      // take them without another iteration each.
+      if (codes[end] === COMMA) {
+        kinds[count] = T_COMMA
+        starts[count] = end
+        ends[count] = end + 1
+        spaces[count] = 0
+        keywords[count] = 0
+        count++
+        end++
+      }
       if (codes[end] === SPACE) {
         space = 1
         pos = end + 1
