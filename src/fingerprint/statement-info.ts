@@ -468,9 +468,16 @@ class StatementReader {
         this.clause(j, depth)
       }
       if (this.filterContext(j - 1)) this.filterAt(j)
-      // Nothing in a list of bare parameters names a table or starts a filter (the first one is
-      // tried as `value op column` above and fails): go on at its `)`.
-      if (k === T_LPAREN) j = parameterListEnd(kinds, j) - 1
+      if (k === T_LPAREN) {
+        // Nothing in a list of bare parameters names a table or starts a filter (the first one is
+        // tried as `value op column` above and fails): go on at its `)`.
+        j = parameterListEnd(kinds, j) - 1
+      } else if (k === T_COMMA && kinds[j + 1] === T_LPAREN) {
+        // The same for such a list after a comma, a VALUES row: the comma names no table before a
+        // parenthesis (see relation and cteName), so go on after the `)`.
+        const close = parameterListEnd(kinds, j + 1)
+        if (close > j + 2) j = close
+      }
     }
     const { tables, target } = this
     if (target !== undefined && tables[0] !== target) {
