@@ -1,7 +1,8 @@
 // Non-cryptographic string hashing on 32-bit integer arithmetic (Math.imul), so ids are the
 // same in every process and every version of Node: no dependence on V8's string hash or on
 // crypto. Two structurally different 32-bit hashes (murmur3-style and FNV-1a) with their own
-// seeds give the 64 bits of an id. Strings are fed as ranges so callers need not slice.
+// seeds give the 64 bits of an id. Text is fed as ranges of UTF-16 code units (the tokenizer's
+// copy of the input) so callers need not slice.
 
 const MURMUR_C1 = 0xcc9e2d51
 const MURMUR_C2 = 0x1b873593
@@ -27,6 +28,12 @@ function murmurStep(h: number, k: number): number {
   return (Math.imul(h, 5) + 0xe6546b64) | 0
 }
 
+function toCodes(s: string): Uint16Array {
+  const codes = new Uint16Array(s.length)
+  for (let i = 0; i < s.length; i++) codes[i] = s.charCodeAt(i)
+  return codes
+}
+
 const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 
 function hex8(n: number): string {
@@ -49,15 +56,15 @@ export class Hash64 {
   #parts = 0
 
   /**
-   * Adds `s.slice(from, to)` as one part without slicing; with `fold`, as if its ASCII letters
-   * were lower case (what `lowerIdent` would return), without building that string.
+   * Adds the code units `codes[from, to)` as one part; with `fold`, as if its ASCII letters were
+   * lower case (what `lowerIdent` would return), without building that string.
    */
-  addRange(s: string, from: number, to: number, fold = false): void {
+  addCodes(codes: Uint16Array, from: number, to: number, fold: boolean): void {
     const len = to - from
     let h1 = murmurStep(this.#h1, len + LENGTH_MARK)
     let h2 = Math.imul(this.#h2 ^ (len + LENGTH_MARK), FNV_PRIME)
     for (let i = from; i < to; i++) {
-      let c = s.charCodeAt(i)
+      let c = codes[i]!
       if (fold && c >= 65 && c <= 90) c += 32
       h1 = murmurStep(h1, c)
       h2 = Math.imul(h2 ^ c, FNV_PRIME)
@@ -69,7 +76,7 @@ export class Hash64 {
 
   /** Adds one part. */
   add(s: string): void {
-    this.addRange(s, 0, s.length)
+    this.addCodes(toCodes(s), 0, s.length, false)
   }
 
   /** 16 lowercase hex characters. */
@@ -97,17 +104,17 @@ export class Hash32 {
     this.#h = seed | 0
   }
 
-  /** Adds `s.slice(from, to)` as one part without slicing. */
-  addRange(s: string, from: number, to: number): void {
+  /** Adds the code units `codes[from, to)` as one part. */
+  addCodes(codes: Uint16Array, from: number, to: number): void {
     let h = murmurStep(this.#h, to - from + LENGTH_MARK)
-    for (let i = from; i < to; i++) h = murmurStep(h, s.charCodeAt(i))
+    for (let i = from; i < to; i++) h = murmurStep(h, codes[i]!)
     this.#h = h
     this.#parts++
   }
 
   /** Adds one string. */
   add(s: string): void {
-    this.addRange(s, 0, s.length)
+    this.addCodes(toCodes(s), 0, s.length)
   }
 
   /** The hash of everything added so far (unsigned). */

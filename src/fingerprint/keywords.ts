@@ -161,20 +161,20 @@ for (const [i, w] of WORDS.entries()) {
 }
 
 /**
- * The keyword id of `sql.slice(start, end)`, compared case-insensitively in ASCII (as
+ * The keyword id of the code units `codes[start, end)`, compared case-insensitively in ASCII (as
  * PostgreSQL folds unquoted identifiers), or 0. Allocates nothing.
  *
  * @example
- * keywordAt('x FROM y', 2, 6) === KW.from // true
- * keywordAt('Ärger', 0, 5)                 // 0
+ * keywordAt(tokenize('x FROM y').codes, 2, 6) === KW.from // true
+ * keywordAt(tokenize('Ärger').codes, 0, 5)                 // 0
  */
-export function keywordAt(sql: string, start: number, end: number): number {
+export function keywordAt(codes: Uint16Array, start: number, end: number): number {
   if (end - start < 2 || end - start > MAX_WORD_LENGTH) return 0
   let low = 0
   let high = 0
   for (let i = start; i < end; i++) {
     // Keywords are ASCII letters only: anything else is an identifier.
-    const c = sql.charCodeAt(i) | 0x20
+    const c = codes[i]! | 0x20
     if (c < 97 || c > 122) return 0
     if (i - start < 6) low = low * 32 + c - 96
     else high = high * 32 + c - 96

@@ -1,12 +1,14 @@
 // Token stream -> shape, id and literal key. One left-to-right pass emits output tokens and
 // collapses lists when they close (so inner lists collapse before the rows that contain them);
 // then one pass hashes and one renders. Output tokens are integers that point back into the
-// input: no string is built for a token, and the shape is joined from runs of the input text.
+// input: no string is built for a token, and the shape is copied from runs of the input text.
+
+import { Buffer } from 'node:buffer'
 
 import { Hash32, Hash64 } from './hash.js'
 import { isOperandKeyword, KW } from './keywords.js'
-import { lastValue, parseValue } from './parse-value.js'
-import { isIdentCont, isOperatorChar, Tok, tokenize, type Tokens } from './tokenizer.js'
+import { lastValue, mayStartTypedLiteral, parseValue } from './parse-value.js'
+import { decodeCodes, isIdentCont, isOperatorChar, Tok, tokenize, type Tokens } from './tokenizer.js'
 
 // Token kinds, keyword ids and keyword flags as module constants: V8 folds these into the
 // compiled code, while each read of a property of an imported object is a load and a check
@@ -56,6 +58,8 @@ interface ValuesList {
   firstEnd: number
   rowStart: number
   comma: number
+  /** Whether skipRows has looked at this list (it does so once, which keeps it linear). */
+  scanned: boolean
 }
 
 // Text of the fixed-text token kinds, indexed by kind (a packed array reads faster than an object).
@@ -75,17 +79,49 @@ const PUNCT_TEXT: readonly (string | undefined)[] = (() => {
   return text
 })()
 
+// The same texts as code units, for hashing and comparing them like input text: kind k's text is
+// PUNCT_CODES[PUNCT_FROM[k], PUNCT_FROM[k] + PUNCT_TEXT[k].length).
+const PUNCT_FROM = new Int32Array(PH + 1)
+const PUNCT_CODES: Uint16Array = (() => {
+  const all = PUNCT_TEXT.map((text) => text ?? '').join('')
+  const codes = new Uint16Array(all.length)
+  for (let i = 0; i < all.length; i++) codes[i] = all.charCodeAt(i)
+  let from = 0
+  for (let k = 0; k <= PH; k++) {
+    PUNCT_FROM[k] = from
+    from += PUNCT_TEXT[k]?.length ?? 0
+  }
+  return codes
+})()
+
+const SPACE_CODES = new Uint16Array([32])
+
 /** True when the content of a quoted identifier would read the same unquoted. */
-function isPlainLowerIdent(s: string, from: number, to: number): boolean {
+function isPlainLowerIdent(codes: Uint16Array, from: number, to: number): boolean {
   if (to <= from) return false
-  for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i)
-    const ok =
-      (c >= 97 && c <= 122) || c === 95 || c >= 128 || (i > from && ((c >= 48 && c <= 57) || c === 36))
-    if (!ok) return false
+  const c = codes[from]!
+  if (c < 128 && (PLAIN[c]! & PLAIN_START) === 0) return false
+  for (let i = from + 1; i < to; i++) {
+    const d = codes[i]!
+    if (d < 128 && PLAIN[d] === 0) return false
   }
   return true
 }
+
+// ASCII characters of a plain lower-case identifier (non-ASCII ones all are): a-z and _ start
+// one, digits and $ may follow.
+const PLAIN_START = 1
+const PLAIN_CONT = 2
+const PLAIN = new Uint8Array(128)
+for (let c = 97; c <= 122; c++) PLAIN[c] = PLAIN_START | PLAIN_CONT
+PLAIN[95] = PLAIN_START | PLAIN_CONT
+for (let c = 48; c <= 57; c++) PLAIN[c] = PLAIN_CONT
+PLAIN[36] = PLAIN_CONT
+
+// Output token kinds whose text starts with a character that never needs a space before it
+// (see needsSpace and placeholderGlue): they get one only where the input had one.
+const NEVER_GLUED = new Uint8Array(PH + 1)
+for (const kind of [T_COMMA, T_LPAREN, T_RPAREN, T_LBRACKET, T_RBRACKET, T_SEMI]) NEVER_GLUED[kind] = 1
 
 const EMPTY: Tokens = tokenize('')
 
@@ -95,7 +131,7 @@ const EMPTY: Tokens = tokenize('')
 // One instance is reused, as typed arrays are costly to allocate for short statements.
 class Normalizer {
   t: Tokens = EMPTY
-  sql = ''
+  codes: Uint16Array = EMPTY.codes
   kind: Uint8Array
   space: Uint8Array
   flags: Uint8Array
@@ -107,7 +143,15 @@ class Normalizer {
   lists: ValuesList[] = []
   literals: Hash32 | undefined = undefined
 
+  /** The shape being rendered, as code units (see render); `outBytes` views the same memory. */
+  out: Uint16Array
+  outBytes: Buffer
+  outLength = 0
+
   constructor(capacity: number) {
+    this.out = new Uint16Array(0)
+    this.outBytes = Buffer.alloc(0)
+    this.growOut(2 * capacity)
     this.kind = new Uint8Array(capacity)
     this.space = new Uint8Array(capacity)
     this.flags = new Uint8Array(capacity)
@@ -116,7 +160,7 @@ class Normalizer {
 
   reset(t: Tokens): void {
     this.t = t
-    this.sql = t.sql
+    this.codes = t.codes
     this.length = 0
     this.open = []
     this.lists = []
@@ -181,9 +225,9 @@ class Normalizer {
     return this.length === 0 || this.kind[this.length - 1] === T_SEMI
   }
 
-  // The canonical text of output token `o` is canonText.slice(canonFrom, canonTo), with ASCII
-  // letters lowered when canonFold (unquoted identifiers) rather than copied in lower case.
-  canonText = ''
+  // The canonical text of output token `o` is the code units canonCodes[canonFrom, canonTo), with
+  // ASCII letters lowered when canonFold (unquoted identifiers) rather than copied in lower case.
+  canonCodes: Uint16Array = PUNCT_CODES
   canonFrom = 0
   canonTo = 0
   canonFold = false
@@ -194,15 +238,15 @@ class Normalizer {
     const src = this.src[o]!
     if (kind === T_IDENT || kind === T_QIDENT || kind === T_OP || kind === T_OTHER) {
       const unquote = (this.flags[o]! & F_UNQUOTE) !== 0 ? 1 : 0
-      this.canonText = this.sql
+      this.canonCodes = this.codes
       this.canonFrom = t.starts[src]! + unquote
       this.canonTo = t.ends[src]! - unquote
       this.canonFold = kind === T_IDENT
     } else {
-      const text = PUNCT_TEXT[kind]!
-      this.canonText = text
-      this.canonFrom = 0
-      this.canonTo = text.length
+      const from = PUNCT_FROM[kind]!
+      this.canonCodes = PUNCT_CODES
+      this.canonFrom = from
+      this.canonTo = from + PUNCT_TEXT[kind]!.length
       this.canonFold = false
     }
   }
@@ -211,18 +255,18 @@ class Normalizer {
   sameToken(a: number, b: number): boolean {
     if (this.kind[a] === this.kind[b] && PUNCT_TEXT[this.kind[a]!] !== undefined) return true
     this.canonical(a)
-    const sa = this.canonText
+    const sa = this.canonCodes
     const fa = this.canonFrom
     const foldA = this.canonFold
     const len = this.canonTo - fa
     this.canonical(b)
     if (this.canonTo - this.canonFrom !== len) return false
-    const sb = this.canonText
+    const sb = this.canonCodes
     const fb = this.canonFrom
     const foldB = this.canonFold
     for (let i = 0; i < len; i++) {
-      let ca = sa.charCodeAt(fa + i)
-      let cb = sb.charCodeAt(fb + i)
+      let ca = sa[fa + i]!
+      let cb = sb[fb + i]!
       if (foldA && ca >= 65 && ca <= 90) ca += 32
       if (foldB && cb >= 65 && cb <= 90) cb += 32
       if (ca !== cb) return false
@@ -310,6 +354,7 @@ class Normalizer {
     } else if (kind === T_IDENT && this.t.keywords[src] === K_VALUES) {
       this.lists.push({
         depth: this.open.length, state: EXPECT_ROW, rows: 0, same: true, firstStart: 0, firstEnd: 0, rowStart: 0, comma: 0,
+        scanned: false,
       })
     }
   }
@@ -345,12 +390,67 @@ class Normalizer {
     list.state = AFTER_ROW
   }
 
+  // Brackets at input token `i` around bare parameters only, closed at input token `close` (see
+  // bareParametersEnd): a VALUES row, function arguments, an IN list, … Emitted with less work than
+  // token by token, to the same output; returns the input index to go on from.
+  parameterList(i: number, close: number): number {
+    const t = this.t
+    const { kinds, spaces } = t
+    const open = kinds[i]!
+    this.emit(open, i, spaces[i]!, 0)
+    // What close() would look at: the output token before the bracket.
+    const before = this.length - 2
+    const keyword = before >= 0 && this.kind[before] === T_IDENT ? t.keywords[this.src[before]!] : 0
+    // Inside the brackets no VALUES bookkeeping applies (see beforePush): emitting the open
+    // bracket ended every list but one whose row is open at a lower depth.
+    if (open === T_LPAREN ? keyword === K_IN : keyword === K_ARRAY) {
+      // The output close() would leave after emitting the list token by token.
+      this.open.pop()
+      this.push(T_ELLIPSIS, -1, 0, 0)
+      this.push(kinds[close]!, close, 0, 0)
+      return close + 1
+    }
+    for (let j = i + 1; j < close; j++) this.push(kinds[j] === T_COMMA ? T_COMMA : PH, j, spaces[j]!, 0)
+    return close
+  }
+
+  // At the comma (input token `i`) after the first row of a VALUES list whose rows so far are one
+  // shape: when that row is `(?, …, ?)` and all the rows that follow are bare parameters of the
+  // same count, they would be emitted only to be truncated when the list ends (see finish), so
+  // they are counted and skipped instead. Returns the input index after them, or `i`.
+  // Skipping is exact only when no other row follows them, as one of another shape would keep
+  // them all in the output; then nothing is skipped and the rows go through emit().
+  skipRows(i: number): number {
+    const lists = this.lists
+    if (lists.length === 0) return i
+    const list = lists[lists.length - 1]!
+    if (list.scanned || list.state !== AFTER_ROW || !list.same || this.open.length !== list.depth) return i
+    list.scanned = true
+    const { firstStart, firstEnd } = list
+    const kind = this.kind
+    if (kind[firstStart] !== T_LPAREN || kind[firstEnd - 1] !== T_RPAREN) return i
+    for (let o = firstStart + 1; o < firstEnd - 1; o++) {
+      if (kind[o] !== ((o - firstStart) % 2 === 1 ? PH : T_COMMA)) return i
+    }
+    const rowLength = firstEnd - firstStart
+    const kinds = this.t.kinds
+    let j = i
+    let rows = 0
+    while (kinds[j] === T_COMMA && kinds[j + 1] === T_LPAREN && bareParametersEnd(kinds, j + 1) === j + rowLength) {
+      j += rowLength + 1
+      rows++
+    }
+    if (rows === 0 || (kinds[j] === T_COMMA && kinds[j + 1] === T_LPAREN)) return i
+    list.rows += rows
+    return j
+  }
+
   // Emits `?` for the value spanning tokens [i, end) and returns `end`.
   placeholder(i: number, end: number): number {
     const t = this.t
     if (lastValue.literal) {
       this.literals ??= new Hash32()
-      this.literals.addRange(t.sql, t.starts[i]!, t.ends[end - 1]!)
+      this.literals.addCodes(t.codes, t.starts[i]!, t.ends[end - 1]!)
     }
     this.emit(PH, i, t.spaces[i]!, 0)
     return end
@@ -358,20 +458,44 @@ class Normalizer {
 
   run(): void {
     const t = this.t
-    const { sql, count: n, kinds, starts, ends, spaces, keywords } = t
+    const { codes, count: n, kinds, starts, ends, spaces, keywords } = t
     let i = 0
     while (i < n) {
       const kind = kinds[i]!
       switch (kind) {
         case T_PARAM:
         case T_QMARK:
+          // The common case, a bare parameter (no cast after it), is a placeholder as it stands.
+          if (kinds[i + 1] !== T_CAST) {
+            this.emit(PH, i, spaces[i]!, 0)
+            i++
+            continue
+          }
+          i = this.placeholder(i, parseValue(t, i, this.operandPosition()))
+          continue
         case T_NUMBER:
         case T_STRING:
           i = this.placeholder(i, parseValue(t, i, this.operandPosition()))
           continue
+        case T_COMMA: {
+          if (this.lists.length === 0) break
+          const end = this.skipRows(i)
+          if (end > i) {
+            i = end
+            continue
+          }
+          break
+        }
+        case T_LPAREN:
+        case T_LBRACKET: {
+          const close = bareParametersEnd(kinds, i)
+          if (close < 0) break
+          i = this.parameterList(i, close)
+          continue
+        }
         case T_OP:
           if (
-            ends[i]! - starts[i]! === 1 && sql.charCodeAt(starts[i]!) === 45 &&
+            ends[i]! - starts[i]! === 1 && codes[starts[i]!] === 45 &&
             kinds[i + 1] === T_NUMBER && this.operandPosition()
           ) {
             i = this.placeholder(i, parseValue(t, i, true))
@@ -387,7 +511,7 @@ class Normalizer {
               i = this.placeholder(i, end)
               continue
             }
-          } else if (!keyword && !this.statementStart() && this.operandPosition()) {
+          } else if (!keyword && !this.statementStart() && this.operandPosition() && mayStartTypedLiteral(t, i)) {
             // A typed literal: date '2020-01-01', interval (2) '1 s'.
             const end = parseValue(t, i, true)
             if (end >= 0) {
@@ -400,7 +524,9 @@ class Normalizer {
           continue
         }
         case T_QIDENT: {
-          if (!this.statementStart() && this.operandPosition()) {
+          // A typed literal ("my type" 'x'). Only in operand position, which also keeps the scan of
+          // mayStartTypedLiteral over a dotted name from restarting at each of its parts.
+          if (!this.statementStart() && this.operandPosition() && mayStartTypedLiteral(t, i)) {
             const end = parseValue(t, i, true)
             if (end >= 0) {
               i = this.placeholder(i, end)
@@ -410,7 +536,7 @@ class Normalizer {
           const s = starts[i]!
           const e = ends[i]!
           // "pet" and pet name the same relation; "Pet" does not.
-          const plain = sql.charCodeAt(s) === 34 && e - s > 2 && sql.charCodeAt(e - 1) === 34 && isPlainLowerIdent(sql, s + 1, e - 1)
+          const plain = codes[s] === 34 && e - s > 2 && codes[e - 1] === 34 && isPlainLowerIdent(codes, s + 1, e - 1)
           this.emit(T_QIDENT, i, spaces[i]!, plain ? F_UNQUOTE : 0)
           i++
           continue
@@ -446,12 +572,12 @@ class Normalizer {
   // First and last character of output token `o` as displayed.
   firstChar(o: number): number {
     const src = this.src[o]!
-    return this.kind[o] === PH ? 63 : src < 0 ? 46 : this.sql.charCodeAt(this.t.starts[src]!)
+    return this.kind[o] === PH ? 63 : src < 0 ? 46 : this.codes[this.t.starts[src]!]!
   }
 
   lastChar(o: number): number {
     const src = this.src[o]!
-    return this.kind[o] === PH ? 63 : src < 0 ? 46 : this.sql.charCodeAt(this.t.ends[src]! - 1)
+    return this.kind[o] === PH ? 63 : src < 0 ? 46 : this.codes[this.t.ends[src]! - 1]!
   }
 
   // Whether one space goes before output token `o` (o > 0).
@@ -465,64 +591,118 @@ class Normalizer {
 
   isAt(o: number): boolean {
     const src = this.src[o]!
-    return this.t.ends[src]! - this.t.starts[src]! === 1 && this.sql.charCodeAt(this.t.starts[src]!) === 64
+    return this.t.ends[src]! - this.t.starts[src]! === 1 && this.codes[this.t.starts[src]!]! === 64
   }
 
   // Renders the shape and feeds the canonical token stream to `hash`, in one pass.
   //
   // Every output token but a placeholder and a collapsed `...` displays as its input text (punctuation
   // included), and most separators are a single space in the input too, so the shape is a few long
-  // runs of the input joined with `?` and `...`: one flat string, no string per token. The canonical
+  // runs of the input joined with `?` and `...`, copied as code units into one buffer and decoded
+  // once: one flat string, no string per token or per run (a long statement has tens of thousands
+  // of runs, whose slices and the array holding them cost more than the copy). The canonical
   // text of such a token is its input text too, lowered for an unquoted identifier and without the
   // quotes for a quoted one that reads the same unquoted (see canonical()).
   render(len: number, hash: Hash64): string {
-    const { sql, starts, ends } = this.t
+    const { codes, starts, ends } = this.t
     const { kind: kinds, src: srcs, flags } = this
-    const parts: string[] = []
+    this.outLength = 0
     let runFrom = -1
     let runTo = -1
     for (let o = 0; o < len; o++) {
-      const space = o > 0 && this.spaceBefore(o)
+      const space = o > 0 && (NEVER_GLUED[kinds[o]!] === 1 ? this.space[o] === 1 : this.spaceBefore(o))
       const kind = kinds[o]!
       const src = srcs[o]!
       if (kind === PH || src < 0) {
-        const text = PUNCT_TEXT[kind]!
-        hash.addRange(text, 0, text.length)
-        if (runFrom >= 0) parts.push(sql.slice(runFrom, runTo))
+        const from = PUNCT_FROM[kind]!
+        const to = from + PUNCT_TEXT[kind]!.length
+        hash.addCodes(PUNCT_CODES, from, to, false)
+        if (runFrom >= 0) this.append(codes, runFrom, runTo)
         runFrom = -1
-        parts.push(space ? (kind === PH ? ' ?' : ' ...') : text)
+        if (space) this.append(SPACE_CODES, 0, 1)
+        this.append(PUNCT_CODES, from, to)
         continue
       }
       const from = starts[src]!
       const to = ends[src]!
       const unquote = (flags[o]! & F_UNQUOTE) !== 0 ? 1 : 0
-      hash.addRange(sql, from + unquote, to - unquote, kind === T_IDENT)
-      if (runFrom >= 0 && src === srcs[o - 1]! + 1 && kinds[o - 1] !== PH && sameGap(sql, runTo, from, space)) {
+      hash.addCodes(codes, from + unquote, to - unquote, kind === T_IDENT)
+      if (runFrom >= 0 && src === srcs[o - 1]! + 1 && kinds[o - 1] !== PH && sameGap(codes, runTo, from, space)) {
         runTo = to
         continue
       }
-      if (runFrom >= 0) parts.push(sql.slice(runFrom, runTo))
+      if (runFrom >= 0) this.append(codes, runFrom, runTo)
       runFrom = from
       runTo = to
       if (space) {
         // Start the run at the space before the token when there is one.
-        if (from > 0 && sql.charCodeAt(from - 1) === 32) runFrom = from - 1
-        else parts.push(' ')
+        if (from > 0 && codes[from - 1] === 32) runFrom = from - 1
+        else this.append(SPACE_CODES, 0, 1)
       }
     }
-    if (runFrom >= 0) parts.push(sql.slice(runFrom, runTo))
-    return parts.length === 1 ? parts[0]! : parts.join('')
+    if (runFrom >= 0) this.append(codes, runFrom, runTo)
+    return decodeCodes(this.out, this.outBytes, this.outLength)
+  }
+
+  // Appends the code units source[from, to) to the shape.
+  append(source: Uint16Array, from: number, to: number): void {
+    let o = this.outLength
+    const end = o + (to - from)
+    if (end > this.out.length) this.growOut(2 * end)
+    const out = this.out
+    // A loop beats allocating a subarray for the short runs, which are most of them.
+    if (to - from < 32) for (let i = from; i < to; i++) out[o++] = source[i]!
+    else out.set(source.subarray(from, to), o)
+    this.outLength = end
+  }
+
+  growOut(capacity: number): void {
+    const buffer = new ArrayBuffer(2 * capacity)
+    const out = new Uint16Array(buffer)
+    out.set(this.out.subarray(0, this.outLength))
+    this.out = out
+    this.outBytes = Buffer.from(buffer)
+  }
+}
+
+/**
+ * When the `(` or `[` at input token `open` encloses bare parameters only (`$n` or `?` without a
+ * cast, at least one, comma-separated), the index of its closing token; else -1.
+ */
+function bareParametersEnd(kinds: Uint8Array, open: number): number {
+  const close = kinds[open] === T_LPAREN ? T_RPAREN : T_RBRACKET
+  let j = open + 1
+  for (;;) {
+    const k = kinds[j]
+    if (k !== T_PARAM && k !== T_QMARK) return -1
+    const next = kinds[j + 1]
+    if (next === close) return j + 1
+    if (next !== T_COMMA) return -1
+    j += 2
   }
 }
 
 // Whether the input text between two tokens, sql[from, to), is what the shape puts there: nothing,
 // or one space.
-function sameGap(sql: string, from: number, to: number, space: boolean): boolean {
-  return space ? to - from === 1 && sql.charCodeAt(from) === 32 : to === from
+function sameGap(codes: Uint16Array, from: number, to: number, space: boolean): boolean {
+  return space ? to - from === 1 && codes[from] === 32 : to === from
 }
 
 const SHARED_CAPACITY = 4096
 let shared = new Normalizer(SHARED_CAPACITY)
+
+// A huge statement gets buffers of its own, sized once (output has at most one token per input
+// token, plus the `...` of collapsed lists, which replace more) rather than grown by doubling,
+// and held only weakly afterwards, as the tokenizer does (see largeLexer there).
+let large: WeakRef<Normalizer> | undefined
+
+function largeNormalizer(tokens: number): Normalizer {
+  const normalizer = large?.deref()
+  if (normalizer !== undefined && normalizer.kind.length >= tokens + 16) return normalizer
+  const fresh = new Normalizer(tokens + 16)
+  large = new WeakRef(fresh)
+  return fresh
+}
 
 /**
  * Normalises a token stream: values become `?`, casts on them disappear, IN / ARRAY lists of
@@ -533,13 +713,15 @@ let shared = new Normalizer(SHARED_CAPACITY)
  * // 'select * from pet where id in (...)'
  */
 export function normalize(t: Tokens): NormalizedSql {
-  const normalizer = shared
+  const normalizer = t.count > SHARED_CAPACITY ? largeNormalizer(t.count) : shared
   normalizer.reset(t)
   normalizer.run()
   const result = normalizer.result()
   normalizer.reset(EMPTY)
   // A huge statement's buffers would otherwise stay allocated for the life of the process.
-  if (normalizer.kind.length > SHARED_CAPACITY) shared = new Normalizer(SHARED_CAPACITY)
+  if (normalizer === shared && (normalizer.kind.length > SHARED_CAPACITY || normalizer.out.length > 4 * SHARED_CAPACITY)) {
+    shared = new Normalizer(SHARED_CAPACITY)
+  }
   return result
 }
 

@@ -166,7 +166,7 @@ export function parseValue(t: Tokens, i: number, operand: boolean): number {
       literal = true
       break
     case T_OP:
-      if (operand && kinds[i + 1] === T_NUMBER && t.ends[i]! - t.starts[i]! === 1 && t.sql.charCodeAt(t.starts[i]!) === 45) {
+      if (operand && kinds[i + 1] === T_NUMBER && t.ends[i]! - t.starts[i]! === 1 && t.codes[t.starts[i]!] === 45) {
         k = i + 2
         literal = true
       }
@@ -220,23 +220,29 @@ export function parseValue(t: Tokens, i: number, operand: boolean): number {
 // 'foo'<newline>'bar' is one literal in PostgreSQL: a string followed by a plain quoted string
 // with a newline in between continues it.
 function continuedString(t: Tokens, k: number): number {
-  const { sql, kinds, starts, ends } = t
-  while (kinds[k] === T_STRING && sql.charCodeAt(starts[k]!) === 39 && hasNewline(sql, ends[k - 1]!, starts[k]!)) k++
+  const { codes, kinds, starts, ends } = t
+  while (kinds[k] === T_STRING && codes[starts[k]!] === 39 && hasNewline(codes, ends[k - 1]!, starts[k]!)) k++
   return k
 }
 
-function hasNewline(sql: string, from: number, to: number): boolean {
+function hasNewline(codes: Uint16Array, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
-    const c = sql.charCodeAt(i)
+    const c = codes[i]
     if (c === 10 || c === 13) return true
   }
   return false
 }
 
-// Whether a typed literal can start at name token `i`: a cheap necessary condition, as most names
-// in operand position are columns. Only a multi-word type name goes on with a word; any other
-// name is followed, after its dotted parts, by its string, a modifier list or array bounds.
-function mayStartTypedLiteral(t: Tokens, i: number): boolean {
+/**
+ * Whether a typed literal can start at name token `i`: a cheap necessary condition, as most names
+ * in operand position are columns. Only a multi-word type name goes on with a word; any other
+ * name is followed, after its dotted parts, by its string, a modifier list or array bounds.
+ *
+ * @example
+ * mayStartTypedLiteral(tokenize("date '2020-01-01'"), 0) // true
+ * mayStartTypedLiteral(tokenize('a, b'), 0)              // false
+ */
+export function mayStartTypedLiteral(t: Tokens, i: number): boolean {
   if ((keywordFlags(t.keywords[i]!) & KF_TYPE_WORD) !== 0) return true
   const kinds = t.kinds
   let k = i + 1

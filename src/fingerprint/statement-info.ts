@@ -13,7 +13,8 @@ import type { ColumnFilter, StatementKind } from './types.js'
 // compiled code, while each read of a property of an imported object is a load and a check
 // (about a fifth of the tokenizer's instructions, measured with callgrind).
 const { Cast: T_CAST, Comma: T_COMMA, Dot: T_DOT, Ellipsis: T_ELLIPSIS, Ident: T_IDENT,
-  LBracket: T_LBRACKET, LParen: T_LPAREN, Op: T_OP, QIdent: T_QIDENT, RParen: T_RPAREN, Semi: T_SEMI,
+  LBracket: T_LBRACKET, LParen: T_LPAREN, Op: T_OP, Param: T_PARAM, QIdent: T_QIDENT, QMark: T_QMARK, RParen: T_RPAREN,
+  Semi: T_SEMI,
 } = Tok
 const { all: K_ALL, any: K_ANY, as: K_AS, between: K_BETWEEN, copy: K_COPY, distinct: K_DISTINCT,
   exists: K_EXISTS, from: K_FROM, if: K_IF, ilike: K_ILIKE, in: K_IN, into: K_INTO, is: K_IS, join: K_JOIN,
@@ -40,10 +41,10 @@ export interface StatementFacts {
 
 // An operator of up to four characters (all ASCII) packed into one integer, so a comparison is
 // recognised without slicing its text.
-function packOperator(s: string, from: number, to: number): number {
+function packOperator(codes: Uint16Array, from: number, to: number): number {
   if (to - from > 4) return 0
   let code = 0
-  for (let i = from; i < to; i++) code = (code << 7) | s.charCodeAt(i)
+  for (let i = from; i < to; i++) code = (code << 7) | codes[i]!
   return code
 }
 
@@ -51,7 +52,9 @@ const COMPARISON_TEXTS = [
   '=', '<>', '!=', '<', '>', '<=', '>=', '@>', '<@', '&&', '?', '?|', '?&', '~', '~*', '!~', '!~*',
   '~~', '!~~', '~~*', '!~~*', '@@', '@?', '-|-',
 ]
-const COMPARISONS: ReadonlyMap<number, string> = new Map(COMPARISON_TEXTS.map((op) => [packOperator(op, 0, op.length), op]))
+const COMPARISONS: ReadonlyMap<number, string> = new Map(
+  COMPARISON_TEXTS.map((op) => [packOperator(Uint16Array.from(op, (c) => c.charCodeAt(0)), 0, op.length), op]),
+)
 
 // `$1 < col` reads as `col > $1`.
 const FLIPPED: ReadonlyMap<string, string> = new Map([['<', '>'], ['>', '<'], ['<=', '>='], ['>=', '<='], ['@>', '<@'], ['<@', '@>']])
@@ -64,6 +67,22 @@ const WORD_OPERATORS: ReadonlyMap<number, readonly [string, string]> = new Map([
   [K_SIMILAR, ['similar to', 'not similar to']],
   [K_BETWEEN, ['between', 'not between']],
 ])
+
+/**
+ * When the `(` at token `open` starts a list of bare parameters (`$n` or `?` without a cast,
+ * at least one, comma-separated), the index of its `)`; else `open + 1`.
+ */
+function parameterListEnd(kinds: Uint8Array, open: number): number {
+  let j = open + 1
+  for (;;) {
+    const k = kinds[j]
+    if (k !== T_PARAM && k !== T_QMARK) return open + 1
+    const next = kinds[j + 1]
+    if (next === T_RPAREN) return j + 1
+    if (next !== T_COMMA) return open + 1
+    j += 2
+  }
+}
 
 const EMPTY_TABLES: readonly string[] = Object.freeze([])
 const EMPTY_FILTERS: readonly ColumnFilter[] = Object.freeze([])
@@ -224,15 +243,19 @@ class StatementReader {
 
   // The number of the `$n` parameter the last parsed value is made of.
   paramNumber(): number | undefined {
-    const p = lastValue.param
+    return this.paramNumberAt(lastValue.param)
+  }
+
+  // The number of the `$n` parameter at token `p`, or undefined for -1.
+  paramNumberAt(p: number): number | undefined {
     if (p < 0) return undefined
-    const { sql, starts, ends } = this.t
+    const { sql, codes, starts, ends } = this.t
     const from = starts[p]! + 1
     const to = ends[p]!
     // Past 15 digits summing could round differently from Number().
     if (to - from > 15) return Number(sql.slice(from, to))
     let value = 0
-    for (let i = from; i < to; i++) value = value * 10 + sql.charCodeAt(i) - 48
+    for (let i = from; i < to; i++) value = value * 10 + codes[i]! - 48
     return value
   }
 
@@ -254,7 +277,7 @@ class StatementReader {
 
   comparisonAt(i: number): string | undefined {
     const t = this.t
-    return COMPARISONS.get(packOperator(t.sql, t.starts[i]!, t.ends[i]!))
+    return COMPARISONS.get(packOperator(t.codes, t.starts[i]!, t.ends[i]!))
   }
 
   // `col op value`, the column chain ending before token `e`.
@@ -313,6 +336,11 @@ class StatementReader {
     if (kinds[j] !== T_LPAREN) return
     if (kinds[j + 1] === T_ELLIPSIS && kinds[j + 2] === T_RPAREN) {
       this.addFilter(operator, undefined)
+      return
+    }
+    // Bare parameters, the usual list, need no parseValue.
+    if (parameterListEnd(kinds, j) > j + 1) {
+      this.addFilter(operator, kinds[j + 1] === T_PARAM ? this.paramNumberAt(j + 1) : undefined)
       return
     }
     let p = j + 1
@@ -440,6 +468,16 @@ class StatementReader {
         this.clause(j, depth)
       }
       if (this.filterContext(j - 1)) this.filterAt(j)
+      if (k === T_LPAREN) {
+        // Nothing in a list of bare parameters names a table or starts a filter (the first one is
+        // tried as `value op column` above and fails): go on at its `)`.
+        j = parameterListEnd(kinds, j) - 1
+      } else if (k === T_COMMA && kinds[j + 1] === T_LPAREN) {
+        // The same for such a list after a comma, a VALUES row: the comma names no table before a
+        // parenthesis (see relation and cteName), so go on after the `)`.
+        const close = parameterListEnd(kinds, j + 1)
+        if (close > j + 2) j = close
+      }
     }
     const { tables, target } = this
     if (target !== undefined && tables[0] !== target) {
