@@ -82,6 +82,8 @@ export async function e2e(options: E2EOptions): Promise<{ rows: E2ERow[]; markdo
         const als = new AsyncLocalStorage<object>()
         const bare = new pgModule.Pool({ connectionString: url, max: workers })
         const watchedPool = new pgModule.Pool({ connectionString: url, max: workers })
+        // An idle connection closed by the server (at shutdown) must not crash the run.
+        for (const p of [bare, watchedPool]) p.on('error', () => undefined)
         const kBare = new Kysely<ItemDB>({ dialect: new PostgresDialect({ pool: bare }) })
         const kWatched = new Kysely<ItemDB>({ dialect: instrumentDialect(new PostgresDialect({ pool: watchedPool }), detector) })
         if (driver === 'pg') instrumentPool(watchedPool, detector)
