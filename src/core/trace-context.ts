@@ -18,17 +18,20 @@ export interface TraceContextProvider {
 // Shared through globalThis like the hub, so a provider registered by one copy of n1guard serves
 // detectors made by another.
 const KEY = Symbol.for('n1guard.trace-context-provider')
-const store = globalThis as { [KEY]?: TraceContextProvider }
+// One holder object per process, found once: reading it is a plain property read, where a symbol
+// lookup on globalThis (a dictionary) on every scope was not free.
+const holder: { provider: TraceContextProvider | undefined } = ((globalThis as { [KEY]?: { provider: TraceContextProvider | undefined } })[KEY] ??= {
+  provider: undefined,
+})
 
 /** Registers (or with undefined, removes) the process's trace-context provider. @internal */
 export function setTraceContextProvider(provider: TraceContextProvider | undefined): void {
-  if (provider === undefined) delete store[KEY]
-  else store[KEY] = provider
+  holder.provider = provider
 }
 
 /** The registered trace-context provider, if any. @internal */
 export function traceContextProvider(): TraceContextProvider | undefined {
-  return store[KEY]
+  return holder.provider
 }
 
 /**
@@ -36,7 +39,7 @@ export function traceContextProvider(): TraceContextProvider | undefined {
  * nothing (a job whose span starts inside it), once more at its first query. @internal
  */
 export function probeTraceContext(scope: Scope): void {
-  const provider = store[KEY]
+  const provider = holder.provider
   if (provider === undefined || scope.traceContext !== undefined) return
   try {
     scope.traceContext = provider.capture()
