@@ -8,7 +8,7 @@ import { Buffer } from 'node:buffer'
 import { Hash32, Hash64 } from './hash.js'
 import { isOperandKeyword, KW } from './keywords.js'
 import { lastValue, mayStartTypedLiteral, parseValue } from './parse-value.js'
-import { decodeCodes, isIdentCont, isOperatorChar, Tok, tokenize, type Tokens } from './tokenizer.js'
+import { decodeCodes, isIdentCont, isOperatorChar, punctuationIntroducesOperand, Tok, tokenize, type Tokens } from './tokenizer.js'
 
 // Token kinds, keyword ids and keyword flags as module constants: V8 folds these into the
 // compiled code, while each read of a property of an imported object is a load and a check
@@ -205,20 +205,8 @@ class Normalizer {
 
   // Whether the token after output token `o` is in operand position.
   introducesOperand(o: number): boolean {
-    switch (this.kind[o]) {
-      case T_OP:
-      case T_LPAREN:
-      case T_COMMA:
-      case T_LBRACKET:
-      case T_SEMI:
-      case T_COLON:
-      case T_CAST:
-        return true
-      case T_IDENT:
-        return (this.flags[o]! & F_OPERAND_KEYWORD) !== 0
-      default:
-        return false
-    }
+    const kind = this.kind[o]!
+    return kind === T_IDENT ? (this.flags[o]! & F_OPERAND_KEYWORD) !== 0 : punctuationIntroducesOperand(kind)
   }
 
   statementStart(): boolean {

@@ -378,20 +378,8 @@ class Lexer {
   operandPosition(): boolean {
     const last = this.count - 1
     if (last < 0) return true
-    switch (this.kinds[last]) {
-      case T_OP:
-      case T_LPAREN:
-      case T_COMMA:
-      case T_LBRACKET:
-      case T_SEMI:
-      case T_COLON:
-      case T_CAST:
-        return true
-      case T_IDENT:
-        return isOperandKeyword(this.keywords[last]!)
-      default:
-        return false
-    }
+    const kind = this.kinds[last]!
+    return kind === T_IDENT ? isOperandKeyword(this.keywords[last]!) : punctuationIntroducesOperand(kind)
   }
 
   // Quoted text with a doubled quote as the only escape; returns the end offset.
@@ -889,4 +877,20 @@ export function tokenizeShared(sql: string): Tokens {
   const tokens = lexer.tokens()
   if (lexer === shared && lexer.kinds.length > SHARED_CAPACITY) shared = new Lexer(SHARED_CAPACITY, SHARED_CODE_CAPACITY)
   return tokens
+}
+
+/** Whether a token of this kind (an operator or punctuation) puts the next token in operand position. @internal */
+export function punctuationIntroducesOperand(kind: number): boolean {
+  switch (kind) {
+    case T_OP:
+    case T_LPAREN:
+    case T_COMMA:
+    case T_LBRACKET:
+    case T_SEMI:
+    case T_COLON:
+    case T_CAST:
+      return true
+    default:
+      return false
+  }
 }
