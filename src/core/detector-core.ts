@@ -8,7 +8,7 @@ import { Baseline } from './baseline.js'
 import { hasScopeEndListeners, publishScopeEnd } from './hub.js'
 import { matchesIgnoreRule } from './ignore.js'
 import { internalError } from './internal-error.js'
-import { atExit } from './exit.js'
+import { whenProcessEnds } from './exit.js'
 import { describeValue, type IgnoreRule, type ResolvedOptions } from './options.js'
 import { QueryTrace } from './query-trace.js'
 import { Scope, type ScopeKind } from './scope.js'
@@ -93,7 +93,7 @@ export class DetectorCore {
     this.ignoreHits = options.ignore.map(() => 0)
     this.baseline = options.baseline === undefined ? undefined : new Baseline(options.baseline)
     if (this.baseline !== undefined || (options.ignore.length > 0 && options.mode === 'warn')) {
-      atExit(this, () => this.onExit())
+      whenProcessEnds(this, () => this.onProcessEnd())
     }
   }
 
@@ -448,7 +448,7 @@ export class DetectorCore {
     return this.baseline?.stale() ?? []
   }
 
-  private onExit(): void {
+  private onProcessEnd(): void {
     const lines: string[] = []
     if (this.baseline?.updating === true) {
       try {

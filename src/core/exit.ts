@@ -9,9 +9,9 @@ let installed = false
  * Runs `task` once when the process exits, as long as `owner` is still alive then.
  *
  * @example
- * atExit(core, () => core.writeBaseline())
+ * whenProcessEnds(core, () => core.writeBaseline())
  */
-export function atExit(owner: object, task: () => void): void {
+export function whenProcessEnds(owner: object, task: () => void): void {
   tasks.add({ owner: new WeakRef(owner), run: task })
   if (installed) return
   installed = true
