@@ -1,3 +1,5 @@
+import { columnBehind, takesList } from './hint-facts.js'
+import { ormSelectHint } from './orm-hint.js'
 import type { CandidateBase } from './types.js'
 
 function bare(name: string | undefined): string | undefined {
@@ -21,12 +23,13 @@ function loopColumn(c: CandidateBase): string | undefined {
 }
 
 function selectHint(c: CandidateBase): string {
+  if (c.orm !== undefined) return ormSelectHint(c, c.orm, loopColumn(c), bare(c.tables[0]))
   const table = bare(c.tables[0])
   const column = loopColumn(c)
   const kysely = c.adapter === 'kysely'
   const type = c.paramType ?? 'int'
   const rows = table === undefined ? 'the rows' : `every ${table} row`
-  const from = c.source === undefined ? '' : `collect ${bare(c.source.tables[0]) ?? 'the'}.${c.source.column} from the first query, then `
+  const from = c.source === undefined ? '' : `collect ${bare(c.source.tables[0]) ?? 'the'}.${columnBehind(c.source.shape, c.source.column)} from the first query, then `
   if (column === undefined) {
     return kysely
       ? `load ${rows} in one query (a join, or jsonArrayFrom() from 'kysely/helpers/postgres') instead of one query per row`
@@ -67,6 +70,9 @@ export function fixHint(c: CandidateBase): string {
   }
   const table = bare(c.tables[0])
   const column = loopColumn(c)
+  if (c.orm === undefined && column !== undefined && takesList(c, column)) {
+    return `this query already takes a list (${column} in (...)) but runs once per row: collect every key first and run it once with all of them, then group by ${column} in memory`
+  }
   switch (c.statementKind) {
     case 'insert':
       return kysely

@@ -257,6 +257,7 @@ export class ScopeAggregate {
   private shape0: ShapeEntry | undefined
   private more: Map<string, ShapeEntry> | undefined
   private seen = 0
+  private housekept = 0
   private counted = 0
   /** Shapes that ran more than once: without any, there is nothing but a budget to report. */
   private repeated = 0
@@ -269,9 +270,9 @@ export class ScopeAggregate {
     return this.more === undefined ? [this.shape0] : [this.shape0, ...this.more.values()]
   }
 
-  /** Queries added so far, transaction control included. */
+  /** Queries added so far, transaction control included, ORM housekeeping left out. */
   get size(): number {
-    return this.seen
+    return this.seen - this.housekept
   }
 
   /** The issue-time bookkeeping of a shape, made on first use (see `ShapeIssue`). */
@@ -297,6 +298,10 @@ export class ScopeAggregate {
     const position = this.seen++
     // BEGIN / COMMIT / SAVEPOINT repeat in every loop that opens a transaction: never a finding.
     if (q.kind === 'transaction') return
+    if (q.housekeeping === true) {
+      this.housekept++
+      return
+    }
     this.counted++
     const entry = this.entry(q.fingerprint)
     if (entry.count === 0) entry.first = q
@@ -371,6 +376,7 @@ export class ScopeAggregate {
           parallel: g.parallel,
           totalDurationMs: g.totalDurationMs,
           adapter: q.adapter,
+          ...(q.orm === undefined ? {} : { orm: q.orm }),
           firstSeen: g.firstSeen,
           singleRow: g.maxRows >= 0 && g.maxRows <= 1,
           ...(source === undefined ? {} : { source }),

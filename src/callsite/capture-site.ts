@@ -1,4 +1,5 @@
 import { isAppFrame } from './app-frame.js'
+import { carriedSite } from './carried-site.js'
 
 /**
  * The application frame that issued a query, still in the coordinates of the running code.
@@ -57,11 +58,16 @@ function collect(entry: Function, limit: number): NodeJS.CallSite[] {
 }
 
 /**
- * Finds the application frame that called `entry` (an adapter function on the current stack).
- * Returns undefined when no application frame is within reach (a query issued from a library's
- * timer, for instance).
+ * Finds the application frame that called `entry` (an adapter function on the current stack), or
+ * the one an ORM helper carried to this statement (see `carrySite`). Returns undefined when no
+ * application frame is within reach (a query issued from a library's timer, for instance).
  */
 export function captureSite(entry: Function, hint: DepthHint): RawSite | undefined {
+  return carriedSite() ?? captureLiveSite(entry, hint)
+}
+
+/** Like `captureSite`, from the live stack only: where an ORM helper takes the site it carries. */
+export function captureLiveSite(entry: Function, hint: DepthHint): RawSite | undefined {
   let frames = collect(entry, hint.depth)
   let frame = firstAppFrame(frames)
   if (frame === undefined && frames.length >= hint.depth && hint.depth < MAX_DEPTH) {

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks'
 import { AsyncLocalStorage } from 'node:async_hooks'
 import type { Candidate, CandidateBase, PatternMember, ShapeIssue } from '../analyze/index.js'
 import { captureSite, type DepthHint, type RawSite } from '../callsite/capture-site.js'
+import { carriedSite } from '../callsite/carried-site.js'
 import { resolveSite } from '../callsite/resolve-site.js'
 import { sqlInfo } from '../fingerprint/index.js'
 import { Baseline } from './baseline.js'
@@ -138,14 +139,16 @@ export class DetectorCore {
       const info = sqlInfo(sql)
       let site: RawSite | undefined
       let siteKey: string | undefined
-      if (info.kind !== 'transaction') {
+      if (info.kind !== 'transaction' && !info.housekeeping) {
         const state = scope.aggregate.issue(info.id)
+        // A site an ORM helper carried from the user's call costs nothing more to take.
+        const carried = carriedSite() !== undefined
         if (++state.issued === 1) {
           // A shape's first run takes no stack unless the scope is exact (tests, warm-up, samples).
-          if (scope.kind.exact) site = captureSite(entry, hint)
+          if (carried || scope.kind.exact) site = captureSite(entry, hint)
           siteKey = site?.key
         } else {
-          if (scope.kind.exact || state.stableKey === undefined || state.issued >= state.nextSample) {
+          if (carried || scope.kind.exact || state.stableKey === undefined || state.issued >= state.nextSample) {
             site = captureSite(entry, hint)
             siteKey = site?.key
             if (siteKey !== undefined) this.learn(state, siteKey)
@@ -566,5 +569,6 @@ function toRecord(t: QueryTrace): QueryRecord {
     ...(t.error === undefined ? {} : { error: t.error }),
     ...(t.params === undefined ? {} : { params: t.params }),
     kind: t.kind,
+    ...(t.housekeeping ? { housekeeping: true } : {}),
   }
 }

@@ -1,4 +1,4 @@
-import type { AnalyzedQuery } from '../analyze/index.js'
+import type { AnalyzedQuery, OrmName } from '../analyze/index.js'
 import type { RawSite } from '../callsite/capture-site.js'
 import type { ColumnFilter, SqlInfo, StatementKind } from '../fingerprint/index.js'
 import { paramKey } from '../analyze/index.js'
@@ -25,6 +25,8 @@ export class QueryTrace implements AnalyzedQuery {
   readonly values: readonly unknown[] | undefined
   /** The result rows, by reference, until the scope's aggregate has taken what it keeps. */
   rows: readonly unknown[] | undefined = undefined
+  /** The ORM whose pool issued it (set by the pg adapter for pools an ORM helper instrumented). */
+  orm: OrmName | undefined = undefined
 
   constructor(
     /** The detector that recorded it, which `finish` reports back to. */
@@ -65,6 +67,9 @@ export class QueryTrace implements AnalyzedQuery {
   }
   get filters(): readonly ColumnFilter[] {
     return this.info.filters
+  }
+  get housekeeping(): boolean {
+    return this.info.housekeeping
   }
 
   /** Records the outcome (see `DetectorCore.end`). */

@@ -1,3 +1,4 @@
+import type { OrmName } from '../analyze/index.js'
 import type { DepthHint } from '../callsite/capture-site.js'
 import type { DetectorCore } from './detector-core.js'
 import type { Scope } from './scope.js'
@@ -9,6 +10,8 @@ import type { Scope } from './scope.js'
  */
 export interface Watchers {
   readonly cores: DetectorCore[]
+  /** The ORM an n1guard ORM helper instrumented this pool or client for (fix hints in its words). */
+  orm?: OrmName
 }
 
 /** Adds `core` to an object's watchers (made when absent); `fresh` when the object was new to n1guard. */

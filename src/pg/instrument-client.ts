@@ -213,6 +213,7 @@ export function instrumentClientWith<C extends PgQueryable>(client: C, watchers:
       }
       trace = scope.core.begin(scope, sqlOf(args[0]), paramsOf(args[0], args[1]), 'pg', query, CLIENT_HINT)
       if (trace === undefined) return original.apply(this, args)
+      if (w.orm !== undefined) trace.orm = w.orm
     } else {
       // Handed over by pool.query: time the statement from now, not from the wait for a connection.
       trace.restartClock(performance.now())

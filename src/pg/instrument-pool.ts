@@ -100,6 +100,7 @@ export function instrumentPool<P extends PgPoolLike>(pool: P, detector: Detector
     if (typeof args[1] === 'function') args[1] = bindToCaller(w, args[1] as Fn)
     else if (typeof args[2] === 'function') args[2] = bindToCaller(w, args[2] as Fn)
     if (trace === undefined) return originalQuery.apply(this, args)
+    if (w.orm !== undefined) trace.orm = w.orm
     handoff.trace = trace
     try {
       return originalQuery.apply(this, args)

@@ -1,0 +1,22 @@
+import { captureLiveSite, createDepthHint, type DepthHint, type RawSite } from '../callsite/capture-site.js'
+import { carrySite } from '../callsite/carried-site.js'
+import { internalError } from './internal-error.js'
+import { activeScopeOf, type Watchers } from './watchers.js'
+
+export { carrySite, createDepthHint, type DepthHint, type RawSite }
+
+/**
+ * The application frame that called `entry` (an ORM method an n1guard helper wrapped), taken only
+ * while a scope watching `w` is open: the site an ORM helper carries to the statements the call
+ * issues later, from a then() or a batch where the stack holds no application frame. About a
+ * microsecond (the frame sits right above `entry`); undefined when there is nothing to carry.
+ */
+export function siteToCarry(w: Watchers | undefined, entry: Function, hint: DepthHint): RawSite | undefined {
+  if (w === undefined || activeScopeOf(w) === undefined) return undefined
+  try {
+    return captureLiveSite(entry, hint)
+  } catch (error) {
+    internalError('capturing an ORM call site', error)
+    return undefined
+  }
+}
