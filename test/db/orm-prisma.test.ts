@@ -1,37 +1,79 @@
+// Prisma 7 on @prisma/adapter-pg in the ORM matrix: see test/support/orm-matrix.ts. The client is
+// generated offline into .generated/prisma by scripts/prisma-generate.mjs (Vitest's global setup).
 import { PrismaPg } from '@prisma/adapter-pg'
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { expect, test } from 'vitest'
 import { PrismaClient } from '../../.generated/prisma/client.js'
 import { createDetector } from '../../src/index.js'
 import { instrumentPrisma } from '../../src/orm/prisma.js'
-import { createOrmDatabase, type OrmDatabase } from '../support/orm-db.js'
+import { byAuthor, ormMatrix, type OrmCases } from '../support/orm-matrix.js'
+import { siteOf } from '../support/sites.js'
 
-let odb: OrmDatabase
-const detector = createDetector({ mode: 'silent' })
-let prisma: PrismaClient
+function cases(prisma: PrismaClient): OrmCases {
+  return {
+    async loop() {
+      const authors = await prisma.author.findMany({ orderBy: { id: 'asc' } })
+      const out = []
+      for (const a of authors) {
+        // Prisma's nearest thing to lazy loading: the fluent API, one query per author.
+        const books = await prisma.author.findUnique({ where: { id: a.id } }).books() // @site:loop
+        out.push(...(books ?? []).map((b) => ({ author: a.id, title: b.title })))
+      }
+      return byAuthor(out)
+    },
+    async all() {
+      const authors = await prisma.author.findMany()
+      const lists = await Promise.all(authors.map((a) => prisma.book.findMany({ where: { authorId: a.id } }))) // @site:all
+      return byAuthor(lists.flat().map((b) => ({ author: b.authorId, title: b.title })))
+    },
+    async fix() {
+      const authors = await prisma.author.findMany({ include: { books: true }, relationLoadStrategy: 'join' })
+      return byAuthor(authors.flatMap((a) => a.books.map((b) => ({ author: a.id, title: b.title }))))
+    },
+    async lines() {
+      const first = await prisma.author.findUnique({ where: { id: 1 } }) // @site:lines1
+      const second = await prisma.author.findUnique({ where: { id: 2 } }) // @site:lines2
+      const third = await prisma.author.findUnique({ where: { id: 3 } }) // @site:lines3
+      return [first!.name, second!.name, third!.name]
+    },
+    async tx() {
+      return prisma.$transaction(async (tx) => {
+        const authors = await tx.author.findMany()
+        const out = []
+        for (const a of authors) {
+          const books = await tx.book.findMany({ where: { authorId: a.id } }) // @site:tx
+          out.push(...books.map((b) => ({ author: a.id, title: b.title })))
+        }
+        return byAuthor(out)
+      })
+    },
+  }
+}
 
-beforeAll(async () => {
-  odb = await createOrmDatabase('prisma')
-  prisma = instrumentPrisma(new PrismaClient({ adapter: new PrismaPg(odb.pool(), { schema: odb.schema }) }), detector)
+let clients: PrismaClient[] = []
+
+ormMatrix({
+  name: 'prisma',
+  file: import.meta.url,
+  hint: ['include:', "relationLoadStrategy: 'join'"],
+  async setup(odb, detector) {
+    const prisma = instrumentPrisma(new PrismaClient({ adapter: new PrismaPg(odb.pool(), { schema: odb.schema }) }), detector)
+    const bare = new PrismaClient({ adapter: new PrismaPg(odb.pool(), { schema: odb.schema }) })
+    clients = [prisma, bare]
+    return { handle: prisma, instrumented: cases(prisma), bare: cases(bare), close: async () => void (await Promise.all(clients.map((c) => c.$disconnect()))) }
+  },
+  more: {
+    async 'findUnique under Promise.all is batched by Prisma into one query: clean, at its line'(prisma, detector) {
+      const { result, findings, queries } = await detector.capture(() =>
+        Promise.all([1, 2, 3, 4].map((id) => prisma.author.findUnique({ where: { id } }))), // @site:batched
+      )
+      expect(result.map((a) => a?.id)).toEqual([1, 2, 3, 4])
+      expect(findings).toEqual([])
+      expect(queries).toHaveLength(1)
+      expect(queries[0]!.callSite).toMatchObject(siteOf(import.meta.url, 'batched'))
+    },
+  },
 })
-afterAll(async () => { await prisma.$disconnect(); await odb.drop() })
 
-test('scratch', async () => {
-  const r = await detector.capture(async () => {
-    const authors = await prisma.author.findMany()
-    for (const a of authors) await prisma.book.findMany({ where: { authorId: a.id } })
-    await Promise.all(authors.map((a) => prisma.book.findMany({ where: { authorId: a.id } })))
-    await prisma.author.findMany({ include: { books: true } })
-    await prisma.author.findMany({ include: { books: true }, relationLoadStrategy: 'join' })
-    await prisma.author.findUnique({ where: { id: 1 } })
-    await prisma.author.findUnique({ where: { id: 2 } })
-    await prisma.author.findUnique({ where: { id: 3 } })
-    await Promise.all(authors.map((a) => prisma.author.findUnique({ where: { id: a.id } })))
-    await prisma.$transaction(async (tx) => {
-      for (const a of authors) await tx.book.findMany({ where: { authorId: a.id } })
-    })
-    for (const a of authors.slice(0, 3)) await prisma.author.findUnique({ where: { id: a.id } }).books()
-  })
-  console.log(JSON.stringify(r.findings.map((f) => [f.kind, f.count, f.callSite, f.hint, f.parallel]), null, 1))
-  console.log(r.queries.map((q) => `${q.sql.slice(0, 90)} ${q.callSite?.line}`).join('\n'))
-  expect(r.findings.length).toBeGreaterThan(0)
+test('instrumentPrisma fails fast on a client without a driver adapter', () => {
+  expect(() => instrumentPrisma({ $transaction: () => undefined }, createDetector())).toThrow(TypeError)
 })
