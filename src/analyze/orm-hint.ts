@@ -59,9 +59,8 @@ export function ormSelectHint(c: CandidateBase, orm: OrmName, column: string | u
   if (column === undefined) {
     return `load every ${t} row in one query instead of one per row: ${words.eager(t, parent)}`
   }
-  if (takesList(c, column)) {
-    return `this query already takes a list (${column} in (...)) but runs once per row: collect every key first and run it once, ${words.batch(t, column)}, then group by ${column} in memory`
-  }
   const rows = c.singleRow ? `the ${t} rows` : `every ${t} row`
-  return `${from}load ${rows} in one query: ${words.batch(t, column)} and group by ${column} in memory, or load them with the first query: ${words.eager(t, parent)}`
+  // Lazy relation loaders (TypeORM's) and DataLoaders issue `in (...)` with one key per row.
+  const lead = takesList(c, column) ? `this query already takes a list (${column} in (...)) but runs once per row: ` : ''
+  return `${lead}${from}load ${rows} in one query: ${words.batch(t, column)} and group by ${column} in memory, or load them with the first query: ${words.eager(t, parent)}`
 }
