@@ -119,6 +119,14 @@ export function detectorCore(detector: unknown, what: string): DetectorCore {
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown }
 
+// A thenable that is not a promise (a Knex or Drizzle builder, a PrismaPromise) runs its query from
+// then(), which `await` calls from a microtask queued where it awaits: outside the scope, once
+// als.run has returned. Promise.resolve inside the scope queues that call in the scope.
+function adoptThenable<T>(value: T): T | Promise<Awaited<T>> {
+  if (value instanceof Promise || value === null || (typeof value !== 'object' && typeof value !== 'function')) return value
+  return typeof (value as { then?: unknown }).then === 'function' ? (Promise.resolve(value) as Promise<Awaited<T>>) : value
+}
+
 /**
  * Creates a detector (see `createDetector` in the package root for the documented entry point).
  * @internal
@@ -129,7 +137,7 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
 
   async function runIn<T>(scope: Scope, fn: () => T | PromiseLike<T>): Promise<Outcome<Awaited<T>>> {
     try {
-      return { ok: true, value: await core.als.run(scope, fn) }
+      return { ok: true, value: await core.als.run(scope, () => adoptThenable(fn())) }
     } catch (error) {
       return { ok: false, error }
     }
@@ -174,7 +182,7 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
       }
       let value: T | PromiseLike<T>
       try {
-        value = core.als.run(scope, fn)
+        value = core.als.run(scope, () => adoptThenable(fn()))
       } catch (error) {
         return settle(scope, false, error)
       }
