@@ -1,4 +1,4 @@
-import { columnBehind, takesList } from './hint-facts.js'
+import { takesList } from './hint-facts.js'
 import { ormSelectHint } from './orm-hint.js'
 import type { CandidateBase } from './types.js'
 
@@ -29,7 +29,7 @@ function selectHint(c: CandidateBase): string {
   const kysely = c.adapter === 'kysely'
   const type = c.paramType ?? 'int'
   const rows = table === undefined ? 'the rows' : `every ${table} row`
-  const from = c.source === undefined ? '' : `collect ${bare(c.source.tables[0]) ?? 'the'}.${columnBehind(c.source.shape, c.source.column)} from the first query, then `
+  const from = c.source === undefined ? '' : `collect ${bare(c.source.tables[0]) ?? 'the'}.${c.source.column} from the first query, then `
   if (column === undefined) {
     return kysely
       ? `load ${rows} in one query (a join, or jsonArrayFrom() from 'kysely/helpers/postgres') instead of one query per row`

@@ -1,4 +1,4 @@
-import { columnBehind, takesList } from './hint-facts.js'
+import { takesList } from './hint-facts.js'
 import type { CandidateBase, OrmName } from './types.js'
 
 function bare(name: string | undefined): string | undefined {
@@ -17,27 +17,27 @@ interface Words {
 const WORDS: Record<OrmName, Words> = {
   drizzle: {
     batch: (t, col) => `db.select().from(${t}).where(inArray(${t}.${col}, ids))`,
-    eager: (t, p) => `the relational API's with: db.query.${p ?? 'parent'}.findMany({ with: { /* the ${t} relation */ } })`,
+    eager: (t, p) => `the relational query API, db.query.${p ?? '<parent>'}.findMany({ with: { <${t} relation>: true } })`,
   },
   prisma: {
     batch: (t, col) => `prisma.${t}.findMany({ where: { ${col}: { in: ids } } })`,
-    eager: (t) => `include: { /* the ${t} relation */: true } on the first query (relationLoadStrategy: 'join' makes it one statement)`,
+    eager: (t) => `include: { <${t} relation>: true } (relationLoadStrategy: 'join' makes it one statement)`,
   },
   typeorm: {
     batch: (t, col) => `find({ where: { ${col}: In(ids) } }) on the ${t} repository`,
-    eager: (t) => `relations: { /* the ${t} relation */: true } in find(), or .leftJoinAndSelect() in a query builder`,
+    eager: (t) => `relations: { <${t} relation>: true } in find(), or .leftJoinAndSelect() in a query builder`,
   },
   'mikro-orm': {
-    batch: (t, col) => `em.find(/* ${t} entity */, { ${col}: { $in: ids } })`,
-    eager: (t) => `populate: ['/* the ${t} relation */'] on the first find`,
+    batch: (t, col) => `em.find(<${t} entity>, { ${col}: { $in: ids } })`,
+    eager: (t) => `populate: ['<${t} relation>'] in the first find`,
   },
   sequelize: {
     batch: (t, col) => `findAll({ where: { ${col}: ids } }) on the ${t} model (an array becomes IN)`,
-    eager: (t) => `include: [/* the ${t} model */] on the first findAll`,
+    eager: (t) => `include: [<${t} model>] in the first findAll`,
   },
   knex: {
     batch: (t, col) => `knex('${t}').whereIn('${col}', ids)`,
-    eager: (t) => `a join on ${t} in the first query`,
+    eager: (t) => `a join on ${t}`,
   },
 }
 
@@ -55,7 +55,7 @@ export function ormSelectHint(c: CandidateBase, orm: OrmName, column: string | u
   const words = WORDS[orm]
   const t = table ?? 'table'
   const parent = bare(c.source?.tables[0])
-  const from = c.source === undefined ? '' : `collect ${parent ?? 'the'}.${columnBehind(c.source.shape, c.source.column)} from the first query, then `
+  const from = c.source === undefined ? '' : `collect ${parent ?? 'the'}.${c.source.column} from the first query, then `
   if (column === undefined) {
     return `load every ${t} row in one query instead of one per row: ${words.eager(t, parent)}`
   }

@@ -1,4 +1,5 @@
 import { fixHint } from './fix-hint.js'
+import { columnBehind } from './hint-facts.js'
 import { findSource, type RetainedShape } from './source-link.js'
 import type { AnalyzedQuery, Candidate, CandidateBase, PatternMember, Severity } from './types.js'
 import { valueKey } from './value-hash.js'
@@ -357,10 +358,12 @@ export class ScopeAggregate {
         if (g.count < threshold) continue
         const q = entry.first
         const kind = g.distinctParams >= 2 ? 'n-plus-one' : 'duplicate'
-        const source =
+        const linked =
           kind === 'n-plus-one' && g.values !== undefined
             ? findSource(g.values, g.minIssued, entry, shapes)
             : undefined
+        // An ORM's select alias (TypeORM's "Author_id") names the column it selects.
+        const source = linked === undefined ? undefined : { ...linked, column: columnBehind(linked.shape, linked.column) }
         const fed = source?.param ?? q.filters.find((f) => f.param !== undefined)?.param ?? 1
         const type = paramType(g.samples?.[fed - 1])
         const base = {

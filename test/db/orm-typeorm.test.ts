@@ -104,6 +104,7 @@ ormMatrix({
       const f = findings.find((x) => x.kind === 'n-plus-one')!
       expect(f.hint).not.toContain('Author_id')
       expect(f.hint).toContain('author.id')
+      expect(f.source).toMatchObject({ table: 'author', column: 'id' })
     },
   },
 })
