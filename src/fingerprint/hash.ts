@@ -4,6 +4,8 @@
 // seeds give the 64 bits of an id. Text is fed as ranges of UTF-16 code units (the tokenizer's
 // copy of the input) so callers need not slice.
 
+import { foldAscii } from './char-codes.js'
+
 const MURMUR_C1 = 0xcc9e2d51
 const MURMUR_C2 = 0x1b873593
 const FNV_PRIME = 0x01000193
@@ -64,8 +66,7 @@ export class Hash64 {
     let h1 = murmurStep(this.#h1, len + LENGTH_MARK)
     let h2 = Math.imul(this.#h2 ^ (len + LENGTH_MARK), FNV_PRIME)
     for (let i = from; i < to; i++) {
-      let c = codes[i]!
-      if (fold && c >= 65 && c <= 90) c += 32
+      const c = fold ? foldAscii(codes[i]!) : codes[i]!
       h1 = murmurStep(h1, c)
       h2 = Math.imul(h2 ^ c, FNV_PRIME)
     }

@@ -1,6 +1,8 @@
 // PostgreSQL folds unquoted identifiers to lower case in ASCII only (UTF-8 databases leave
 // non-ASCII letters alone), so String#toLowerCase is only right for pure ASCII text.
 
+import { foldAscii, isAsciiUpper, NON_ASCII } from './char-codes.js'
+
 /**
  * Lower-cases the ASCII letters of an unquoted identifier, as PostgreSQL does.
  * Returns the same string when there is nothing to fold.
@@ -14,15 +16,15 @@ export function lowerIdent(text: string): string {
   let ascii = true
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
-    if (c >= 65 && c <= 90) upper = true
-    else if (c >= 128) ascii = false
+    if (isAsciiUpper(c)) upper = true
+    else if (c >= NON_ASCII) ascii = false
   }
   if (!upper) return text
   if (ascii) return text.toLowerCase()
   let out = ''
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
-    out += c >= 65 && c <= 90 ? String.fromCharCode(c + 32) : text[i]
+    out += isAsciiUpper(c) ? String.fromCharCode(foldAscii(c)) : text[i]
   }
   return out
 }
