@@ -1,77 +1,86 @@
 // The UTF-16 code units every fingerprint pass compares against, and the ASCII character classes
 // of PostgreSQL's lexer (scan.l). The only place in src/fingerprint/ that spells a character as a
 // number: the passes read code units from a Uint16Array, so they compare numbers, not strings.
-
-export const TAB = 9
-export const LF = 10
-export const VT = 11
-export const FF = 12
-export const CR = 13
-export const SPACE = 32
-export const BANG = 33
-export const DQUOTE = 34
-export const HASH = 35
-export const DOLLAR = 36
-export const PERCENT = 37
-export const AMP = 38
-export const SQUOTE = 39
-export const LPAREN = 40
-export const RPAREN = 41
-export const STAR = 42
-export const PLUS = 43
-export const COMMA = 44
-export const MINUS = 45
-export const DOT = 46
-export const SLASH = 47
-export const D0 = 48
-export const D1 = 49
-export const D7 = 55
-export const D9 = 57
-export const COLON = 58
-export const SEMI = 59
-export const LT = 60
-export const EQ = 61
-export const GT = 62
-export const QUESTION = 63
-export const AT = 64
-export const UPPER_A = 65
-export const UPPER_F = 70
-export const UPPER_Z = 90
-export const LBRACKET = 91
-export const BACKSLASH = 92
-export const RBRACKET = 93
-export const CARET = 94
-export const UNDERSCORE = 95
-export const BACKTICK = 96
-export const LOWER_A = 97
-export const LOWER_B = 98
-export const LOWER_E = 101
-export const LOWER_F = 102
-export const LOWER_N = 110
-export const LOWER_O = 111
-export const LOWER_U = 117
-export const LOWER_X = 120
-export const LOWER_Z = 122
-export const PIPE = 124
-export const TILDE = 126
-/** The first code unit past ASCII; PostgreSQL treats every such character as an identifier one. */
-export const NON_ASCII = 128
-/** `c | CASE_BIT` is the lower-case form of an ASCII letter `c` (and some other character else). */
-export const CASE_BIT = 0x20
+//
+// The codes are exported as one object that each pass destructures into module constants
+// (`const { SQUOTE } = CH`): V8 folds those into the compiled code, whereas an exported binding
+// is read from its module cell at every use, even inside its own module (the tokenizer loop ran
+// several times slower on imported constants, measured with bench/fingerprint.ts).
 
 /**
- * Character classes for ASCII, one byte each: bit 1 identifier start, bit 2 identifier
- * continuation, bit 4 operator character, bit 8 whitespace, bit 16 decimal digit.
+ * Character codes by name.
  *
  * @example
- * (CLASS['a'.charCodeAt(0)]! & C_IDENT_START) !== 0 // true
+ * const { SQUOTE } = CH
+ * codes[i] === SQUOTE // a single quote
  */
-export const CLASS = new Uint8Array(NON_ASCII)
-export const C_IDENT_START = 1
-export const C_IDENT_CONT = 2
-export const C_OP = 4
-export const C_SPACE = 8
-export const C_DIGIT = 16
+export const CH = {
+  TAB: 9,
+  LF: 10,
+  VT: 11,
+  FF: 12,
+  CR: 13,
+  SPACE: 32,
+  BANG: 33,
+  DQUOTE: 34,
+  HASH: 35,
+  DOLLAR: 36,
+  PERCENT: 37,
+  AMP: 38,
+  SQUOTE: 39,
+  LPAREN: 40,
+  RPAREN: 41,
+  STAR: 42,
+  PLUS: 43,
+  COMMA: 44,
+  MINUS: 45,
+  DOT: 46,
+  SLASH: 47,
+  D0: 48,
+  D1: 49,
+  D7: 55,
+  D9: 57,
+  COLON: 58,
+  SEMI: 59,
+  LT: 60,
+  EQ: 61,
+  GT: 62,
+  QUESTION: 63,
+  AT: 64,
+  UPPER_A: 65,
+  UPPER_F: 70,
+  UPPER_Z: 90,
+  LBRACKET: 91,
+  BACKSLASH: 92,
+  RBRACKET: 93,
+  CARET: 94,
+  UNDERSCORE: 95,
+  BACKTICK: 96,
+  LOWER_A: 97,
+  LOWER_B: 98,
+  LOWER_E: 101,
+  LOWER_F: 102,
+  LOWER_N: 110,
+  LOWER_O: 111,
+  LOWER_U: 117,
+  LOWER_X: 120,
+  LOWER_Z: 122,
+  PIPE: 124,
+  TILDE: 126,
+  NON_ASCII: 128,
+  CASE_BIT: 0x20,
+} as const
+
+const { TAB, LF, VT, FF, CR, SPACE, DOLLAR, D0, D9, UPPER_A, UPPER_F, UPPER_Z, UNDERSCORE, LOWER_A, LOWER_F, LOWER_Z, NON_ASCII, CASE_BIT } = CH
+
+// Character classes for ASCII, one byte each: bit 1 identifier start, bit 2 identifier
+// continuation, bit 4 operator character, bit 8 whitespace, bit 16 decimal digit.
+const CLASS = new Uint8Array(NON_ASCII)
+const C_IDENT_START = 1
+const C_IDENT_CONT = 2
+const C_OP = 4
+const C_SPACE = 8
+const C_DIGIT = 16
 for (let c = UPPER_A; c <= UPPER_Z; c++) CLASS[c] = C_IDENT_START | C_IDENT_CONT
 for (let c = LOWER_A; c <= LOWER_Z; c++) CLASS[c] = C_IDENT_START | C_IDENT_CONT
 CLASS[UNDERSCORE] = C_IDENT_START | C_IDENT_CONT
@@ -159,4 +168,23 @@ export function isAsciiUpper(c: number): boolean {
  */
 export function foldAscii(c: number): number {
   return c >= UPPER_A && c <= UPPER_Z ? c + CASE_BIT : c
+}
+
+/**
+ * The ASCII character classes of {@link isIdentStart} and its siblings, for building tables
+ * indexed by character: `classOf(c) & CLASS_BITS.Space` and so on.
+ *
+ * @example
+ * (classOf(' '.charCodeAt(0)) & CLASS_BITS.Space) !== 0 // true
+ */
+export const CLASS_BITS = { IdentStart: C_IDENT_START, IdentCont: C_IDENT_CONT, Operator: C_OP, Space: C_SPACE, Digit: C_DIGIT } as const
+
+/**
+ * The class bits of an ASCII character (see {@link CLASS_BITS}); 0 for others.
+ *
+ * @example
+ * classOf('1'.charCodeAt(0)) // CLASS_BITS.IdentCont | CLASS_BITS.Digit
+ */
+export function classOf(c: number): number {
+  return c < NON_ASCII ? CLASS[c]! : 0
 }

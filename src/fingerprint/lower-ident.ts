@@ -1,7 +1,11 @@
 // PostgreSQL folds unquoted identifiers to lower case in ASCII only (UTF-8 databases leave
 // non-ASCII letters alone), so String#toLowerCase is only right for pure ASCII text.
 
-import { foldAscii, isAsciiUpper, NON_ASCII } from './char-codes.js'
+import { CH, foldAscii, isAsciiUpper } from './char-codes.js'
+
+// Character codes and token kinds as module constants: V8 folds these into the compiled code,
+// while each read of an imported binding or of an imported object's property is a load and a check.
+const { NON_ASCII } = CH
 
 /**
  * Lower-cases the ASCII letters of an unquoted identifier, as PostgreSQL does.

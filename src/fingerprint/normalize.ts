@@ -6,18 +6,19 @@
 import type { Buffer } from 'node:buffer'
 
 import { codeBuffer, decodeCodes, grown, Reuse } from './buffers.js'
-import {
-  AT, COLON, DOLLAR, DOT, DQUOTE, D0, D9, EQ, foldAscii, isIdentCont, isOperatorChar, LOWER_A, LOWER_Z, MINUS, NON_ASCII,
-  QUESTION, SLASH, SPACE, STAR, UNDERSCORE,
-} from './char-codes.js'
+import { CH, foldAscii, isIdentCont, isOperatorChar } from './char-codes.js'
 import { Hash32, Hash64 } from './hash.js'
 import { isOperandKeyword, KW } from './keywords.js'
 import { lastValue, mayStartTypedLiteral, parseValue } from './parse-value.js'
-import {
-  bareParametersEnd, punctuationIntroducesOperand, T_CAST, T_COLON, T_COMMA, T_DOT, T_ELLIPSIS, T_IDENT, T_LBRACKET,
-  T_LPAREN, T_NUMBER, T_OP, T_OTHER, T_PARAM, T_QIDENT, T_QMARK, T_RBRACKET, T_RPAREN, T_SEMI, T_STRING, tokenize,
-  type Tokens,
-} from './tokenizer.js'
+import { bareParametersEnd, punctuationIntroducesOperand, Tok, tokenize, type Tokens } from './tokenizer.js'
+
+// Character codes and token kinds as module constants: V8 folds these into the compiled code,
+// while each read of an imported binding or of an imported object's property is a load and a check.
+const { AT, COLON, DOLLAR, DOT, DQUOTE, D0, D9, EQ, LOWER_A, LOWER_Z, MINUS, NON_ASCII, QUESTION, SLASH,
+  SPACE, STAR, UNDERSCORE } = CH
+const { Cast: T_CAST, Colon: T_COLON, Comma: T_COMMA, Dot: T_DOT, Ellipsis: T_ELLIPSIS, Ident: T_IDENT,
+  LBracket: T_LBRACKET, LParen: T_LPAREN, Number: T_NUMBER, Op: T_OP, Other: T_OTHER, Param: T_PARAM,
+  QIdent: T_QIDENT, QMark: T_QMARK, RBracket: T_RBRACKET, RParen: T_RPAREN, Semi: T_SEMI, String: T_STRING } = Tok
 
 // Keyword ids as module constants: V8 folds these into the compiled code, while each read of a
 // property of an imported object is a load and a check.

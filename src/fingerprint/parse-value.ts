@@ -2,12 +2,16 @@
 // and "plain values" (a parameter or literal, possibly cast). Every lookahead is bounded or moves
 // strictly forward over tokens the caller then skips, which keeps normalisation linear.
 
-import { CR, LF, MINUS, SQUOTE } from './char-codes.js'
+import { CH } from './char-codes.js'
 import { isOperandKeyword, KF, keywordFlags, KW } from './keywords.js'
-import {
-  T_CAST, T_COMMA, T_DOT, T_IDENT, T_LBRACKET, T_LPAREN, T_NUMBER, T_OP, T_PARAM, T_QIDENT, T_QMARK, T_RBRACKET,
-  T_RPAREN, T_STRING, type Tokens,
-} from './tokenizer.js'
+import { Tok, type Tokens } from './tokenizer.js'
+
+// Character codes and token kinds as module constants: V8 folds these into the compiled code,
+// while each read of an imported binding or of an imported object's property is a load and a check.
+const { CR, LF, MINUS, SQUOTE } = CH
+const { Cast: T_CAST, Comma: T_COMMA, Dot: T_DOT, Ident: T_IDENT, LBracket: T_LBRACKET, LParen: T_LPAREN,
+  Number: T_NUMBER, Op: T_OP, Param: T_PARAM, QIdent: T_QIDENT, QMark: T_QMARK, RBracket: T_RBRACKET,
+  RParen: T_RPAREN, String: T_STRING } = Tok
 
 // Keyword ids and flags as module constants: V8 folds these into the compiled code, while each
 // read of a property of an imported object is a load and a check.

@@ -3,15 +3,18 @@
 // Keywords are compared by id and operators by their packed characters; a string is built only
 // for a table or a filter that goes into the result.
 
-import { D0, DQUOTE } from './char-codes.js'
+import { CH } from './char-codes.js'
 import { isOperandKeyword, KF, keywordFlags, KW, mainKind } from './keywords.js'
 import { lowerIdent } from './lower-ident.js'
 import { keyword, lastValue, parseValue } from './parse-value.js'
-import {
-  bareParametersEnd, T_CAST, T_COMMA, T_DOT, T_ELLIPSIS, T_IDENT, T_LBRACKET, T_LPAREN, T_OP, T_PARAM, T_QIDENT,
-  T_RPAREN, T_SEMI, type Tokens,
-} from './tokenizer.js'
+import { bareParametersEnd, Tok, type Tokens } from './tokenizer.js'
 import type { ColumnFilter, StatementKind } from './types.js'
+
+// Character codes and token kinds as module constants: V8 folds these into the compiled code,
+// while each read of an imported binding or of an imported object's property is a load and a check.
+const { D0, DQUOTE } = CH
+const { Cast: T_CAST, Comma: T_COMMA, Dot: T_DOT, Ellipsis: T_ELLIPSIS, Ident: T_IDENT, LBracket: T_LBRACKET,
+  LParen: T_LPAREN, Op: T_OP, Param: T_PARAM, QIdent: T_QIDENT, RParen: T_RPAREN, Semi: T_SEMI } = Tok
 
 // Keyword ids and flags as module constants: V8 folds these into the compiled code, while each
 // read of a property of an imported object is a load and a check.

@@ -6,34 +6,16 @@ import type { Buffer } from 'node:buffer'
 
 import { codeBuffer, copyCodes, grown, Reuse } from './buffers.js'
 import {
-  AMP, AT, BACKSLASH, BACKTICK, BANG, C_DIGIT, C_IDENT_START, C_OP, C_SPACE, CARET, CASE_BIT, CLASS, COLON, COMMA, CR,
-  D0, D1, D7, DOLLAR, DOT, DQUOTE, HASH, isDigit, isHexDigit, isIdentCont, isIdentStart, isOperatorChar, isSpace, LBRACKET,
-  LF, LOWER_B, LOWER_E, LOWER_N, LOWER_O, LOWER_U, LOWER_X, LPAREN, MINUS, NON_ASCII, PERCENT, PIPE, PLUS, QUESTION,
-  RBRACKET, RPAREN, SEMI, SLASH, SPACE, SQUOTE, STAR, TILDE, UNDERSCORE,
+  CH, CLASS_BITS, classOf, isDigit, isHexDigit, isIdentCont, isIdentStart, isOperatorChar, isSpace,
 } from './char-codes.js'
 import { isOperandKeyword, keywordAt, KW } from './keywords.js'
 
-// Token kinds as exported constants, which every pass imports (rather than reading properties
-// of Tok, each a load and a check: about a fifth of the tokenizer's instructions, measured with
-// callgrind).
-export const T_IDENT = 1
-export const T_QIDENT = 2
-export const T_STRING = 3
-export const T_NUMBER = 4
-export const T_PARAM = 5
-export const T_QMARK = 6
-export const T_OP = 7
-export const T_CAST = 8
-export const T_DOT = 9
-export const T_COMMA = 10
-export const T_LPAREN = 11
-export const T_RPAREN = 12
-export const T_LBRACKET = 13
-export const T_RBRACKET = 14
-export const T_SEMI = 15
-export const T_COLON = 16
-export const T_ELLIPSIS = 17
-export const T_OTHER = 18
+// Character codes and token kinds (below) as module constants: V8 folds these into the compiled
+// code, while each read of an imported binding or of an imported object's property is a load and
+// a check (about a fifth of the tokenizer's instructions, measured with callgrind).
+const { AMP, AT, BACKSLASH, BACKTICK, BANG, CARET, CASE_BIT, COLON, COMMA, CR, D0, D1, D7, DOLLAR, DOT,
+  DQUOTE, HASH, LBRACKET, LF, LOWER_B, LOWER_E, LOWER_N, LOWER_O, LOWER_U, LOWER_X, LPAREN, MINUS, NON_ASCII,
+  PERCENT, PIPE, PLUS, QUESTION, RBRACKET, RPAREN, SEMI, SLASH, SPACE, SQUOTE, STAR, TILDE, UNDERSCORE } = CH
 
 /**
  * Token classes produced by {@link tokenize}.
@@ -43,41 +25,41 @@ export const T_OTHER = 18
  */
 export const Tok = {
   /** Unquoted identifier or keyword: `select`, `pet`, `a$b`, `日本`. */
-  Ident: T_IDENT,
+  Ident: 1,
   /** Quoted identifier: `"Pet"`, `U&"d\0061t"`. */
-  QIdent: T_QIDENT,
+  QIdent: 2,
   /** String literal of any form, including dollar-quoted: `'a'`, `E'\n'`, `$tag$..$tag$`. */
-  String: T_STRING,
+  String: 3,
   /** Numeric literal: `42`, `1.5e-3`, `0x1F`, `1_000`. */
-  Number: T_NUMBER,
+  Number: 4,
   /** Positional parameter: `$1`. */
-  Param: T_PARAM,
+  Param: 5,
   /** Placeholder `?` in operand position (as in shapes and in client-side SQL). */
-  QMark: T_QMARK,
+  QMark: 6,
   /** Operator, including jsonb `?`, `?|`, `?&` in operator position. */
-  Op: T_OP,
+  Op: 7,
   /** `::` */
-  Cast: T_CAST,
+  Cast: 8,
   /** `.` */
-  Dot: T_DOT,
+  Dot: 9,
   /** `,` */
-  Comma: T_COMMA,
+  Comma: 10,
   /** `(` */
-  LParen: T_LPAREN,
+  LParen: 11,
   /** `)` */
-  RParen: T_RPAREN,
+  RParen: 12,
   /** `[` */
-  LBracket: T_LBRACKET,
+  LBracket: 13,
   /** `]` */
-  RBracket: T_RBRACKET,
+  RBracket: 14,
   /** `;` */
-  Semi: T_SEMI,
+  Semi: 15,
   /** `:` (array slices) */
-  Colon: T_COLON,
+  Colon: 16,
   /** `...`, the collapsed list of a shape. */
-  Ellipsis: T_ELLIPSIS,
+  Ellipsis: 17,
   /** Any other character (a lone `$`, `\`, `{`). */
-  Other: T_OTHER,
+  Other: 18,
 } as const
 
 /**
@@ -87,6 +69,11 @@ export const Tok = {
  * const kind: TokKind = Tok.Ident
  */
 export type TokKind = (typeof Tok)[keyof typeof Tok]
+
+const { Cast: T_CAST, Colon: T_COLON, Comma: T_COMMA, Dot: T_DOT, Ellipsis: T_ELLIPSIS, Ident: T_IDENT,
+  LBracket: T_LBRACKET, LParen: T_LPAREN, Number: T_NUMBER, Op: T_OP, Other: T_OTHER, Param: T_PARAM,
+  QIdent: T_QIDENT, QMark: T_QMARK, RBracket: T_RBRACKET, RParen: T_RPAREN, Semi: T_SEMI, String: T_STRING,
+} = Tok
 
 const { uescape: K_UESCAPE } = KW
 
@@ -147,9 +134,10 @@ const A_COLON = 9
 const A_DOT = 10
 const ACTION = new Uint8Array(NON_ASCII)
 for (let c = 0; c < NON_ASCII; c++) {
-  const cls = CLASS[c]!
-  ACTION[c] = (cls & C_SPACE) !== 0 ? A_SPACE : PUNCT_KIND[c] !== 0 ? A_PUNCT : (cls & C_IDENT_START) !== 0 ? A_WORD
-    : (cls & C_DIGIT) !== 0 ? A_DIGIT : (cls & C_OP) !== 0 ? A_OPERATOR : A_OTHER
+  const cls = classOf(c)
+  ACTION[c] = (cls & CLASS_BITS.Space) !== 0 ? A_SPACE : PUNCT_KIND[c] !== 0 ? A_PUNCT
+    : (cls & CLASS_BITS.IdentStart) !== 0 ? A_WORD : (cls & CLASS_BITS.Digit) !== 0 ? A_DIGIT
+    : (cls & CLASS_BITS.Operator) !== 0 ? A_OPERATOR : A_OTHER
 }
 ACTION[DQUOTE] = A_DQUOTE
 ACTION[SQUOTE] = A_SQUOTE
@@ -195,7 +183,7 @@ class Lexer {
   pos = 0
   space = 0
   /** Token kind found by the last prefixedString(). */
-  scanned = 0
+  scanned: number = 0
 
   constructor(capacity: number, codeCapacity: number) {
     const buffer = codeBuffer(codeCapacity)
@@ -481,7 +469,7 @@ class Lexer {
     let space = this.space
     while (pos < n) {
       const c = codes[pos]!
-      let kind = T_OTHER
+      let kind: number = T_OTHER
       let end = pos + 1
       let keyword = 0
       switch (c < NON_ASCII ? ACTION[c]! : A_WORD) {
