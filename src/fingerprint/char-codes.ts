@@ -3,9 +3,9 @@
 // number: the passes read code units from a Uint16Array, so they compare numbers, not strings.
 //
 // The codes are exported as one object that each pass destructures into module constants
-// (`const { SQUOTE } = CH`): V8 folds those into the compiled code, whereas an exported binding
-// is read from its module cell at every use, even inside its own module (the tokenizer loop ran
-// several times slower on imported constants, measured with bench/fingerprint.ts).
+// (`const { SQUOTE } = CH`), the way the passes already read token kinds from Tok: V8 folds
+// module-local constants into the compiled code, while an imported binding is loaded from its
+// module cell at each use.
 
 /**
  * Character codes by name.
