@@ -687,7 +687,7 @@ export function punctuationIntroducesOperand(kind: number): boolean {
  * emits such a list with less work, and the statement reader skips it.
  *
  * @example
- * bareParametersEnd(tokenize('in ($1, $2)').kinds, 1) // 6
+ * bareParametersEnd(tokenize('in ($1, $2)').kinds, 1) // 5, the index of the `)`
  */
 export function bareParametersEnd(kinds: Uint8Array, open: number): number {
   const close = kinds[open] === T_LPAREN ? T_RPAREN : T_RBRACKET
