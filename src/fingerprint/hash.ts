@@ -4,7 +4,10 @@
 // seeds give the 64 bits of an id. Text is fed as ranges of UTF-16 code units (the tokenizer's
 // copy of the input) so callers need not slice.
 
-import { foldAscii } from './char-codes.js'
+import { CH } from './char-codes.js'
+
+// Character codes as module constants, which V8 folds into the compiled code.
+const { CASE_BIT, UPPER_A, UPPER_Z } = CH
 
 const MURMUR_C1 = 0xcc9e2d51
 const MURMUR_C2 = 0x1b873593
@@ -66,7 +69,8 @@ export class Hash64 {
     let h1 = murmurStep(this.#h1, len + LENGTH_MARK)
     let h2 = Math.imul(this.#h2 ^ (len + LENGTH_MARK), FNV_PRIME)
     for (let i = from; i < to; i++) {
-      const c = fold ? foldAscii(codes[i]!) : codes[i]!
+      let c = codes[i]!
+      if (fold && c >= UPPER_A && c <= UPPER_Z) c += CASE_BIT
       h1 = murmurStep(h1, c)
       h2 = Math.imul(h2 ^ c, FNV_PRIME)
     }

@@ -6,7 +6,7 @@
 import type { Buffer } from 'node:buffer'
 
 import { codeBuffer, decodeCodes, grown, Reuse } from './buffers.js'
-import { CH, foldAscii, isIdentCont, isOperatorChar } from './char-codes.js'
+import { CH, isIdentCont, isOperatorChar } from './char-codes.js'
 import { Hash32, Hash64 } from './hash.js'
 import { isOperandKeyword, KW } from './keywords.js'
 import { lastValue, mayStartTypedLiteral, parseValue } from './parse-value.js'
@@ -14,8 +14,8 @@ import { bareParametersEnd, punctuationIntroducesOperand, Tok, tokenize, type To
 
 // Character codes and token kinds as module constants: V8 folds these into the compiled code,
 // while each read of an imported binding or of an imported object's property is a load and a check.
-const { AT, COLON, DOLLAR, DOT, DQUOTE, D0, D9, EQ, LOWER_A, LOWER_Z, MINUS, NON_ASCII, QUESTION, SLASH,
-  SPACE, STAR, UNDERSCORE } = CH
+const { AT, CASE_BIT, COLON, DOLLAR, DOT, DQUOTE, D0, D9, EQ, LOWER_A, LOWER_Z, MINUS, NON_ASCII, QUESTION, SLASH,
+  SPACE, STAR, UNDERSCORE, UPPER_A, UPPER_Z } = CH
 const { Cast: T_CAST, Colon: T_COLON, Comma: T_COMMA, Dot: T_DOT, Ellipsis: T_ELLIPSIS, Ident: T_IDENT,
   LBracket: T_LBRACKET, LParen: T_LPAREN, Number: T_NUMBER, Op: T_OP, Other: T_OTHER, Param: T_PARAM,
   QIdent: T_QIDENT, QMark: T_QMARK, RBracket: T_RBRACKET, RParen: T_RPAREN, Semi: T_SEMI, String: T_STRING } = Tok
@@ -251,8 +251,10 @@ class Normalizer {
     const fb = this.canonFrom
     const foldB = this.canonFold
     for (let i = 0; i < len; i++) {
-      const ca = foldA ? foldAscii(sa[fa + i]!) : sa[fa + i]!
-      const cb = foldB ? foldAscii(sb[fb + i]!) : sb[fb + i]!
+      let ca = sa[fa + i]!
+      let cb = sb[fb + i]!
+      if (foldA && ca >= UPPER_A && ca <= UPPER_Z) ca += CASE_BIT
+      if (foldB && cb >= UPPER_A && cb <= UPPER_Z) cb += CASE_BIT
       if (ca !== cb) return false
     }
     return true
