@@ -4,7 +4,8 @@
 // application frame) vs the n1guard ORM helper (call site carried from the builder), in exact scopes
 // (capture(), tests) and in sampled production scopes (run() after the warm-up).
 //
-//   npm run build && node --import tsx bench/orm-carry.ts
+//   npm run build && node --import tsx bench/orm-carry.ts          in-process (stub client)
+//   E2E=1 node --import tsx bench/orm-carry.ts                     and on PostgreSQL
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { PrismaPg } from '@prisma/adapter-pg'
 import { eq } from 'drizzle-orm'
@@ -13,7 +14,7 @@ import { pgTable, serial, text } from 'drizzle-orm/pg-core'
 import pg from 'pg'
 import { createDetector } from 'n1guard'
 import { instrumentDrizzle } from 'n1guard/drizzle'
-import { instrumentPool } from 'n1guard/pg'
+import { instrumentClient, instrumentPool } from 'n1guard/pg'
 import { instrumentPrisma } from 'n1guard/prisma'
 import { PrismaClient } from '../.generated/prisma/client.js'
 import { startPostgres } from '../examples/support/postgres.js'
@@ -47,12 +48,63 @@ function microCarry(): string[][] {
 }
 
 const PER_SCOPE = 20
+const als = new AsyncLocalStorage<object>()
+type Lookup = (id: number) => Promise<unknown>
 const SCOPES = 50
 const ROUNDS = Number(process.env.ROUNDS ?? 12)
-const MICRO_ONLY = process.env.MICRO_ONLY === '1'
+const MICRO_ONLY = process.env.E2E !== '1'
 const author = pgTable('author', { id: serial('id').primaryKey(), name: text('name').notNull() })
 
 console.log(table(['in-process step', 'µs per ORM call'], microCarry()))
+
+// Drizzle on a stub client (no database): n1guard's and the carry's own CPU cost per query, which
+// the database's latency and a busy machine's noise would otherwise drown.
+async function stubbed(): Promise<string[][]> {
+  const stubClient = () => ({
+    query: (_config: unknown, _params?: unknown) => Promise.resolve({ rows: [{ id: 1, name: 'a' }], fields: [], rowCount: 1, command: 'SELECT' }),
+  })
+  const make = (mode: 'bare' | 'pool' | 'helper', detector: ReturnType<typeof createDetector>): Lookup => {
+    const client = stubClient()
+    if (mode === 'pool') instrumentClient(client, detector)
+    const plain = drizzle({ client: client as never })
+    const db = mode === 'helper' ? instrumentDrizzle(plain, detector) : plain
+    return (id) => db.select().from(author).where(eq(author.id, id))
+  }
+  const exact = createDetector({ mode: 'silent' })
+  const sampled = createDetector({ mode: 'silent' })
+  for (let s = 0; s < 1100; s++) await sampled.run('warm', async () => {})
+  const lookups = {
+    bare: make('bare', exact),
+    poolExact: make('pool', exact),
+    helperExact: make('helper', exact),
+    poolSampled: make('pool', sampled),
+    helperSampled: make('helper', sampled),
+  }
+  const scopes = (wrap: (fn: () => Promise<void>) => Promise<unknown>, lookup: Lookup) => async () => {
+    for (let s = 0; s < SCOPES; s++) {
+      await wrap(async () => {
+        for (let i = 1; i <= PER_SCOPE; i++) await lookup(i)
+      })
+    }
+    return SCOPES * PER_SCOPE
+  }
+  const result = await alternate(
+    {
+      'scope only': scopes((fn) => als.run({}, fn), lookups.bare),
+      'pool only, capture()': scopes((fn) => exact.capture(fn), lookups.poolExact),
+      'helper, capture()': scopes((fn) => exact.capture(fn), lookups.helperExact),
+      'pool only, run()': scopes((fn) => sampled.run('r', fn), lookups.poolSampled),
+      'helper, run()': scopes((fn) => sampled.run('r', fn), lookups.helperSampled),
+    },
+    ROUNDS * 2,
+  )
+  const base = result.perOp['scope only']!.slice().sort((a, b) => a - b)[result.perOp['scope only']!.length >> 1]! / 1000
+  return Object.keys(result.perOp)
+    .filter((v) => v !== 'scope only')
+    .map((v) => ['Drizzle, stub client', v, fmt(base, 1), fmt(difference(result, v, 'scope only').median / 1000, 1), fmt(ratio(result, v, 'scope only').median, 3)])
+}
+const stubRows = await stubbed()
+console.log(table(['ORM', 'variant', 'scope-only µs/query', 'added µs/query', 'ratio'], stubRows))
 if (MICRO_ONLY) process.exit(0)
 
 const server = await startPostgres()
@@ -64,8 +116,6 @@ await setup.query(`insert into author (name) select 'a' || i from generate_serie
 await setup.end()
 
 const pool = (): pg.Pool => new pg.Pool({ connectionString: server.url, max: 1 }).on('error', () => {})
-const als = new AsyncLocalStorage<object>()
-type Lookup = (id: number) => Promise<unknown>
 
 function variants(make: (p: pg.Pool, mode: 'bare' | 'pool' | 'helper', detector: ReturnType<typeof createDetector>) => Lookup) {
   const exact = createDetector({ mode: 'silent' })
