@@ -62,6 +62,15 @@ ormMatrix({
     return { handle: prisma, instrumented: cases(prisma), bare: cases(bare), close: async () => void (await Promise.all(clients.map((c) => c.$disconnect()))) }
   },
   more: {
+    async 'a client extended with $extends keeps the carried lines'(prisma, detector) {
+      const extended = prisma.$extends({ query: { $allModels: { $allOperations: ({ args, query }) => query(args) } } })
+      const { findings, queries } = await detector.capture(async () => {
+        await extended.author.findUnique({ where: { id: 1 } }) // @site:ext1
+        await extended.author.findUnique({ where: { id: 2 } }) // @site:ext2
+      })
+      expect(findings).toEqual([])
+      expect(queries.map((q) => q.callSite?.line)).toEqual([siteOf(import.meta.url, 'ext1').line, siteOf(import.meta.url, 'ext2').line])
+    },
     async 'findUnique under Promise.all is batched by Prisma into one query: clean, at its line'(prisma, detector) {
       const { result, findings, queries } = await detector.capture(() =>
         Promise.all([1, 2, 3, 4].map((id) => prisma.author.findUnique({ where: { id } }))), // @site:batched
