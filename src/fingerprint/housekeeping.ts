@@ -1,15 +1,16 @@
 // Statements an ORM or driver runs for itself, not for the application: connection setup
 // (Sequelize's `SET client_min_messages …; SET TIME ZONE …`, Knex's `SET search_path`), version and
-// liveness probes (Knex's `select version()`, MikroORM's `select 1`) and catalog lookups (Sequelize's
-// pg_type scan, MikroORM's pg_database check, TypeORM's information_schema reads).
+// schema probes (Knex's `select version()`, TypeORM's `SELECT * FROM current_schema()`) and catalog
+// lookups (Sequelize's pg_type scan, MikroORM's pg_database check, TypeORM's information_schema reads).
 
 import type { StatementKind } from './types.js'
 
 // Connection-level settings and the server's own facts.
 const SETUP = /^(?:set|show|reset|discard)\s/i
-// `select 1`, `select version()`, `select current_schema()`, `select * from current_schema()` …
-const PROBE =
-  /^select\s+(?:(?:\?|version\(\)|current_(?:schema|database|user|catalog|setting\(\?\))(?:\(\))?|pg_backend_pid\(\)|session_user)(?:\s+as\s+"?\w+"?)?\s*,\s*)*(?:\?|version\(\)|current_(?:schema|database|user|catalog|setting\(\?\))(?:\(\))?|pg_backend_pid\(\)|session_user)(?:\s+as\s+"?\w+"?)?(?:\s+from\s+current_schema\(\))?\s*;?$/i
+// `select version()`, `select current_schema()`, `select current_database(), current_user` …
+// (`select 1` stays the application's: tests and health checks use it as "a query").
+const PROBE_ITEM = String.raw`(?:version\(\)|current_(?:schema|database|catalog)\(\)|current_(?:schema|user|catalog)|current_setting\(\?\)|pg_backend_pid\(\)|session_user)(?:\s+as\s+"?\w+"?)?`
+const PROBE = new RegExp(String.raw`^select\s+${PROBE_ITEM}(?:\s*,\s*${PROBE_ITEM})*\s*;?$`, 'i')
 const STAR_PROBE = /^select\s+\*\s+from\s+(?:current_schema|version)\(\)\s*;?$/i
 
 function isCatalog(table: string): boolean {
@@ -19,8 +20,8 @@ function isCatalog(table: string): boolean {
 
 /**
  * True for a statement an ORM or driver runs for itself: session setup (`SET …`, `SHOW …`),
- * version and liveness probes (`select version()`, `select 1`), and reads of the system catalogs
- * only (`pg_*`, `information_schema.*`). Such statements never make a finding and are left out
+ * version and schema probes (`select version()`, `select current_schema()`), and reads of the
+ * system catalogs only (`pg_*`, `information_schema.*`). Such statements never make a finding and are left out
  * of query counts; `capture()` still lists them, marked `housekeeping: true`.
  *
  * @example

@@ -23,7 +23,7 @@ function instrumentConnection(connection: unknown, detector: Detector): boolean 
  * Instruments an initialised MikroORM 6 on PostgreSQL (`@mikro-orm/postgresql`, which runs on Knex
  * and node-postgres) in place and returns it: every connection its write connection and read
  * replicas take from their pools reports to `detector`, `em.transactional` included. MikroORM's
- * connection checks (`select 1`, the pg_database lookup) are housekeeping; fix hints speak
+ * pg_database lookup is housekeeping (its `select 1` check counts as a query); fix hints speak
  * MikroORM (`populate`).
  *
  * @example
