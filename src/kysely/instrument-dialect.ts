@@ -199,7 +199,7 @@ export function instrumentDialect<D extends Dialect>(dialect: D, detector: Detec
     watch(existing, core)
     return dialect
   }
-  const w: Watchers = { cores: [core] }
+  const { watchers: w } = watch(undefined, core)
   const methods = new Map<PropertyKey, Fn>()
   const proxy = new Proxy(dialect, {
     get(target, property, receiver) {

@@ -242,5 +242,5 @@ export function instrumentClient<C extends PgQueryable>(client: C, detector: Det
   if (client === null || typeof client !== 'object' || typeof (client as { query?: unknown }).query !== 'function') {
     throw new TypeError(`n1guard: instrumentClient needs a pg Client with a query() method, got ${describeValue(client)}`)
   }
-  return instrumentClientWith(client, { cores: [core] })
+  return instrumentClientWith(client, watch(undefined, core).watchers)
 }
