@@ -149,6 +149,14 @@ async function run(file: string, args: readonly string[], ids: { uid?: number; g
   })
 }
 
+/** initdb's password file: mode 600, owned by the user initdb runs as; the caller removes it. */
+export function writePasswordFile(dir: string, password: string, ids: { uid?: number; gid?: number }): string {
+  const passwordFile = join(dir, 'pwfile')
+  writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 })
+  if (ids.uid !== undefined && ids.gid !== undefined) chownSync(passwordFile, ids.uid, ids.gid)
+  return passwordFile
+}
+
 export async function startEmbeddedPostgres(options: { port?: number } = {}): Promise<EmbeddedServer> {
   const binaries = await embeddedBinaries()
   const port = options.port ?? (await freePort())
@@ -167,9 +175,7 @@ export async function startEmbeddedPostgres(options: { port?: number } = {}): Pr
       linkTree(binaries.root, join(dir, 'pg'))
       bin = { root: join(dir, 'pg'), initdb: join(dir, 'pg', 'bin', 'initdb'), postgres: join(dir, 'pg', 'bin', 'postgres') }
     }
-    const passwordFile = join(dir, 'pwfile')
-    writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 })
-    if (root) chownSync(passwordFile, (ids as { uid: number }).uid, (ids as { gid: number }).gid)
+    const passwordFile = writePasswordFile(dir, password, ids)
     try {
       await run(bin.initdb, [`--pgdata=${dataDir}`, '--auth=password', '--username=postgres', `--pwfile=${passwordFile}`, '--encoding=UTF8', '--locale=C', '--lc-messages=C'], ids)
     } finally {

@@ -1,13 +1,13 @@
 // The PostgreSQL harness of the tests, the demo and the examples (examples/support/postgres.ts), as a
 // new user meets it: as root in a clone the `postgres` user cannot read, and with a wrong DATABASE_URL.
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { createServer as createHttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
-import { checkDatabaseUrl, freePort, redactUrl, startEmbeddedPostgres, type EmbeddedServer } from '../../examples/support/postgres.js'
+import { checkDatabaseUrl, freePort, redactUrl, startEmbeddedPostgres, writePasswordFile, type EmbeddedServer } from '../../examples/support/postgres.js'
 
 const SECRET = 'hunter2-secret'
 const asRoot = typeof process.getuid === 'function' && process.getuid() === 0
@@ -63,7 +63,6 @@ describe('a wrong DATABASE_URL gets one clear message, fast, without its passwor
 
 describe('the embedded server', () => {
   let server: EmbeddedServer
-  const before = new Set(readdirSync(tmpdir()))
   beforeAll(async () => {
     server = await startEmbeddedPostgres()
   })
@@ -78,15 +77,29 @@ describe('the embedded server', () => {
       await client.end()
     }
     expect(statSync(server.dir).mode & 0o777).toBe(0o700)
+    // initdb's password file is written inside the private directory (mode 600) and removed at once.
     expect(readdirSync(server.dir)).not.toContain('pwfile')
-    const added = readdirSync(tmpdir()).filter((n) => !before.has(n))
-    expect(added.filter((n) => /password|pwfile/i.test(n))).toEqual([])
   })
 
   test.runIf(asRoot)('as root, runs as `postgres` from binaries inside its private directory (the clone may be unreadable to it)', () => {
     const stat = statSync(server.dir)
     expect(stat.uid).not.toBe(0)
     expect(existsSync(join(server.dir, 'pg', 'bin', 'postgres'))).toBe(true)
+  })
+
+  test('the password file is mode 600 and owned by the user initdb runs as', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'n1guard-pw-'))
+    try {
+      const file = writePasswordFile(dir, 'secret', {})
+      expect(statSync(file).mode & 0o777).toBe(0o600)
+      expect(readFileSync(file, 'utf8')).toBe('secret\n')
+      if (asRoot) {
+        const owned = writePasswordFile(dir, 'secret', { uid: 1, gid: 1 })
+        expect([statSync(owned).uid, statSync(owned).gid]).toEqual([1, 1])
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   test('stop removes the private directory', async () => {
