@@ -64,6 +64,19 @@ export interface EmbeddedServer extends RunningPostgres {
   restart(): Promise<void>
 }
 
+/**
+ * PostgreSQL cannot be had (a wrong DATABASE_URL, an embedded server that cannot start): one
+ * sentence that says why and what to do. Its stack is that sentence alone, so whatever prints it
+ * (a demo's catch, Vitest's globalSetup) prints one clear message.
+ */
+export class PostgresUnavailableError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'PostgresUnavailableError'
+    this.stack = `${this.name}: ${message}`
+  }
+}
+
 /** `postgres://user:***@host/db`: a connection string safe to print. */
 export function redactUrl(url: string): string {
   try {
@@ -87,7 +100,7 @@ async function embeddedBinaries(): Promise<Binaries> {
   try {
     mod = (await import(name)) as { initdb: string; postgres: string }
   } catch {
-    throw new Error(`No embedded PostgreSQL for ${platform()}-${arch()} (npm package ${name} is not installed): set DATABASE_URL to a PostgreSQL server instead.`)
+    throw new PostgresUnavailableError(`No embedded PostgreSQL for ${platform()}-${arch()} (npm package ${name} is not installed): set DATABASE_URL to a PostgreSQL server instead.`)
   }
   return { root: dirname(dirname(mod.initdb)), initdb: mod.initdb, postgres: mod.postgres }
 }
@@ -108,7 +121,7 @@ function postgresUser(): { uid: number; gid: number } {
       execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres'], { stdio: 'ignore' })
       return lookup()
     } catch {
-      throw new Error(
+      throw new PostgresUnavailableError(
         'Running as root, PostgreSQL must run as the user `postgres`, which does not exist and could not be created: create it (useradd postgres), run as a non-root user, or set DATABASE_URL.',
       )
     }
@@ -183,7 +196,7 @@ export async function startEmbeddedPostgres(options: { port?: number } = {}): Pr
     }
   } catch (error) {
     cleanup()
-    throw new Error(`Embedded PostgreSQL could not be initialised (${(error as Error).message}); set DATABASE_URL to use another PostgreSQL.`)
+    throw new PostgresUnavailableError(`Embedded PostgreSQL could not be initialised (${(error as Error).message}); set DATABASE_URL to use another PostgreSQL.`)
   }
 
   let child: ChildProcess | undefined
@@ -225,7 +238,7 @@ export async function startEmbeddedPostgres(options: { port?: number } = {}): Pr
     await halt()
     process.off('exit', killOnExit)
     cleanup()
-    throw new Error(`Embedded PostgreSQL failed to start on port ${port}: ${(error as Error).message}`)
+    throw new PostgresUnavailableError(`Embedded PostgreSQL failed to start on port ${port}: ${(error as Error).message}`)
   }
   let running = true
   return {
@@ -265,7 +278,7 @@ export async function checkDatabaseUrl(url: string, timeoutMs = 5000): Promise<v
   try {
     new URL(url)
   } catch {
-    throw new Error('DATABASE_URL is not a valid URL (expected postgres://user:password@host:port/database).')
+    throw new PostgresUnavailableError('DATABASE_URL is not a valid URL (expected postgres://user:password@host:port/database).')
   }
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs })
   // A socket error after connect() settled must not become an unhandled `error` event.
@@ -276,7 +289,7 @@ export async function checkDatabaseUrl(url: string, timeoutMs = 5000): Promise<v
   } catch (error) {
     const e = error as { code?: string; message?: string }
     const reason = [e.code, e.message].filter((s) => s !== undefined && s !== '').join(' ') || String(error)
-    throw new Error(`Cannot use DATABASE_URL=${safe}: ${reason.replaceAll(url, safe)}. Fix DATABASE_URL, or unset it to start an embedded PostgreSQL.`)
+    throw new PostgresUnavailableError(`Cannot use DATABASE_URL=${safe}: ${reason.replaceAll(url, safe)}. Fix DATABASE_URL, or unset it to start an embedded PostgreSQL.`)
   } finally {
     await client.end().catch(() => {})
   }
