@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { ScopeAggregate } from '../analyze/index.js'
 import type { RawSite } from '../callsite/capture-site.js'
-import type { DetectorCore } from './detector-core.js'
+import type { SiteSamples } from './site-sampler.js'
 import type { QueryTrace } from './query-trace.js'
 import type { Finding, ScopeInfo } from './types.js'
 
@@ -49,12 +49,12 @@ export class Scope implements ScopeInfo {
   traceContext: unknown = undefined
   /** The trace context was looked for at the first query already. */
   probed = false
+  /** Where each shape's repeats come from, for the site sampler (made on first query). */
+  samples: SiteSamples | undefined = undefined
 
   // Everything a scope that runs one query never needs is made on first use: a request scope is
   // opened and closed on every request, and AsyncLocalStorage itself costs only ~0.3 µs.
   constructor(
-    /** The detector the scope belongs to. */
-    readonly core: DetectorCore,
     id: string | undefined,
     /** The detector's scope counter, from which an id is made when someone asks for it. */
     private readonly seq: number,
@@ -97,6 +97,7 @@ export class Scope implements ScopeInfo {
   release(): void {
     this.agg = undefined
     this.sites = undefined
+    this.samples = undefined
     this.records = NO_RECORDS
     this.childRecords = undefined
     this.childFindings = undefined

@@ -1,0 +1,88 @@
+import { captureSite, type DepthHint, type RawSite } from '../callsite/capture-site.js'
+
+// Repeats from one stable call site are sampled at doubling intervals up to this gap.
+const MAX_SAMPLE_GAP = 64
+
+/** Issue-time bookkeeping of one shape in one scope: how often it was issued, where from. */
+class ShapeSample {
+  issued = 0
+  /** The call site the repeats come from, once two captures in a row agree. */
+  stableKey: string | undefined = undefined
+  /** The key of the last capture. */
+  lastKey: string | undefined = undefined
+  /** `issued` count at which the stable site is checked again. */
+  nextSample = 0
+  gap = 2
+  constructor(readonly fingerprint: string) {}
+}
+
+/**
+ * The sampling state of one scope, by shape. A scope that runs one shape (most requests run a
+ * handful) never makes the Map.
+ */
+export class SiteSamples {
+  private first: ShapeSample | undefined
+  private more: Map<string, ShapeSample> | undefined
+
+  of(fingerprint: string): ShapeSample {
+    const first = this.first
+    if (first === undefined) return (this.first = new ShapeSample(fingerprint))
+    if (first.fingerprint === fingerprint) return first
+    const more = (this.more ??= new Map())
+    let entry = more.get(fingerprint)
+    if (entry === undefined) {
+      entry = new ShapeSample(fingerprint)
+      more.set(fingerprint, entry)
+    }
+    return entry
+  }
+}
+
+/** What the sampler decided for one statement: the captured frame (if a stack was taken) and its site key. */
+export interface SampledSite {
+  readonly site: RawSite | undefined
+  readonly siteKey: string | undefined
+}
+
+const NO_SITE: SampledSite = Object.freeze({ site: undefined, siteKey: undefined })
+
+/**
+ * Decides which statements pay for a stack (about 5–10 µs each). A shape's first run in a scope
+ * takes none unless the scope is exact (tests, warm-up, one scope in 256); repeats are captured
+ * until two captures in a row agree on a call site, then sampled at doubling intervals; a
+ * different site goes back to capturing every repeat. See docs/how-it-works.md.
+ *
+ * @example
+ * const { site, siteKey } = sampleSite(scope.samples ??= new SiteSamples(), info.id, scope.kind.exact, entry, hint)
+ */
+export function sampleSite(samples: SiteSamples, fingerprint: string, exact: boolean, entry: Function, hint: DepthHint): SampledSite {
+  const state = samples.of(fingerprint)
+  if (++state.issued === 1) {
+    if (!exact) return NO_SITE
+    const site = captureSite(entry, hint)
+    return site === undefined ? NO_SITE : { site, siteKey: site.key }
+  }
+  if (exact || state.stableKey === undefined || state.issued >= state.nextSample) {
+    const site = captureSite(entry, hint)
+    if (site === undefined) return NO_SITE
+    learn(state, site.key)
+    return { site, siteKey: site.key }
+  }
+  return { site: undefined, siteKey: state.stableKey }
+}
+
+// Two captures in a row from one site make it stable; the stable site is checked again after
+// 2, 4, 8 ... 64 repeats, and a different site goes back to capturing every repeat.
+function learn(state: ShapeSample, key: string): void {
+  if (key === state.stableKey) {
+    state.gap = Math.min(state.gap * 2, MAX_SAMPLE_GAP)
+    state.nextSample = state.issued + state.gap
+  } else if (key === state.lastKey) {
+    state.stableKey = key
+    state.gap = 2
+    state.nextSample = state.issued + 2
+  } else {
+    state.stableKey = undefined
+  }
+  state.lastKey = key
+}
