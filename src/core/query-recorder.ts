@@ -48,7 +48,7 @@ export class QueryRecorder implements TraceSink {
     entry: Function,
     hint: DepthHint,
     issuedAt?: number,
-  ): QueryTrace | undefined {
+  ): QueryTrace<Scope> | undefined {
     if (typeof sql !== 'string') return undefined
     try {
       // A job whose span starts inside its scope: look for the trace context again at the first query.
@@ -77,7 +77,7 @@ export class QueryRecorder implements TraceSink {
    * The statement settled, before the caller sees the outcome. `rows` is the result's row array,
    * by reference (kept, bounded, to find the query that fed a loop).
    */
-  end(trace: QueryTrace, rowCount: number | undefined, error?: unknown, rows?: readonly unknown[]): void {
+  end(trace: QueryTrace<Scope>, rowCount: number | undefined, error?: unknown, rows?: readonly unknown[]): void {
     try {
       trace.endedAt = performance.now()
       trace.rowCount = rowCount
@@ -104,7 +104,7 @@ export class QueryRecorder implements TraceSink {
   }
 
   /** `sql` with the sqlcommenter tag of the trace's scope, or unchanged when tagging is off. */
-  tag(sql: string, trace: QueryTrace): string {
+  tag(sql: string, trace: QueryTrace<Scope>): string {
     return this.options.sqlcommenter === undefined ? sql : tagSql(sql, trace.scope, this.options)
   }
 }

@@ -2,8 +2,17 @@ import type { AnalyzedQuery } from '../analyze/index.js'
 import type { RawSite } from '../callsite/capture-site.js'
 import type { ColumnFilter, SqlInfo, StatementKind } from '../fingerprint/index.js'
 import { paramKey } from '../analyze/index.js'
-import type { Scope } from './scope.js'
 import type { QueryError } from './types.js'
+
+/**
+ * What a trace knows of its scope. `Scope` satisfies it; a trace is typed by its scope (`QueryTrace<Scope>`
+ * in the recorder) so that scope.ts and query-trace.ts need not import each other.
+ */
+export interface TraceScope {
+  readonly id: string
+  readonly name: string | undefined
+  readonly ended: boolean
+}
 
 /**
  * Where a trace goes back to when it settles: the query recorder that began it. An interface here,
@@ -11,9 +20,9 @@ import type { QueryError } from './types.js'
  * and a trace begun by one copy of n1guard can be finished by another's adapter.
  */
 export interface TraceSink {
-  end(trace: QueryTrace, rowCount: number | undefined, error?: unknown, rows?: readonly unknown[]): void
+  end(trace: QueryTrace<any>, rowCount: number | undefined, error?: unknown, rows?: readonly unknown[]): void
   /** The statement text with the scope's sqlcommenter tag, or `sql` unchanged. */
-  tag(sql: string, trace: QueryTrace): string
+  tag(sql: string, trace: QueryTrace<any>): string
 }
 
 /**
@@ -21,7 +30,7 @@ export interface TraceSink {
  * settles. It is both the detector's record and the analyzer's input, so a query costs a single
  * allocation.
  */
-export class QueryTrace implements AnalyzedQuery {
+export class QueryTrace<S extends TraceScope = TraceScope> implements AnalyzedQuery {
   readonly siteKey: string | undefined
   readonly paramKey: number
   /** When the statement went to the database; `endedAt - startedAt` is its duration. */
@@ -39,7 +48,7 @@ export class QueryTrace implements AnalyzedQuery {
   constructor(
     /** The recorder that began it, which the capture port's `finish` hands it back to. */
     readonly sink: TraceSink,
-    readonly scope: Scope,
+    readonly scope: S,
     /** The statement's fingerprint; its shape, tables and filters are read only when needed. */
     readonly info: SqlInfo,
     params: readonly unknown[] | undefined,

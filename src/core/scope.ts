@@ -27,7 +27,7 @@ export interface ScopeKind {
 // Scope ids: a random prefix per process (ids stay unique across a fleet's logs) and a counter.
 const SCOPE_PREFIX = `${randomBytes(3).toString('hex')}-`
 const NO_FINDINGS: readonly Finding[] = Object.freeze([])
-const NO_RECORDS: readonly QueryTrace[] = Object.freeze([])
+const NO_RECORDS: readonly QueryTrace<Scope>[] = Object.freeze([])
 
 export class Scope implements ScopeInfo {
   private agg: ScopeAggregate | undefined
@@ -35,12 +35,12 @@ export class Scope implements ScopeInfo {
   /** The first captured frame of each call site, resolved for display only when it makes a finding. */
   sites: Map<string, RawSite> | undefined
   /** Query records for capture(), made on first use. */
-  records: readonly QueryTrace[] = NO_RECORDS
+  records: readonly QueryTrace<Scope>[] = NO_RECORDS
   truncated = 0
   ended = false
   /** Findings of scopes opened inside this one, which report on their own but also belong here. */
   childFindings: Finding[] | undefined
-  childRecords: QueryTrace[] | undefined
+  childRecords: QueryTrace<Scope>[] | undefined
   /** Set when the scope ends: its own findings, and those plus its children's. */
   ownFindings: readonly Finding[] = NO_FINDINGS
   findings: readonly Finding[] = NO_FINDINGS
@@ -82,9 +82,9 @@ export class Scope implements ScopeInfo {
   }
 
   /** Keeps a record for capture(), up to `max`; counts the rest as truncated. */
-  keep(trace: QueryTrace, max: number): void {
+  keep(trace: QueryTrace<Scope>, max: number): void {
     if (this.records === NO_RECORDS) this.records = []
-    if (this.records.length < max) (this.records as QueryTrace[]).push(trace)
+    if (this.records.length < max) (this.records as QueryTrace<Scope>[]).push(trace)
     else this.truncated++
   }
 
