@@ -50,6 +50,11 @@ function ownMethod(self: object, name: string): Fn | undefined {
   return d !== undefined && typeof d.value === 'function' ? (d.value as Fn) : undefined
 }
 
+// An own method that stays out of Object.keys and spreads, as the prototype's method was.
+function hide(self: object, name: string, fn: Fn): void {
+  Object.defineProperty(self, name, { value: fn, writable: true, configurable: true, enumerable: false })
+}
+
 function takeAskedAt(connection: Asked): number | undefined {
   const issuedAt = connection[ASKED_AT]
   if (issuedAt !== undefined) connection[ASKED_AT] = undefined
@@ -92,7 +97,7 @@ function patchConnection(connection: DatabaseConnection & Asked, port: CapturePo
       },
     )
   }
-  connection.executeQuery = executeQuery as DatabaseConnection['executeQuery']
+  hide(connection, 'executeQuery', executeQuery)
 
   if (hasStream) {
     async function* streamQuery(this: unknown, ...args: unknown[]): AsyncIterableIterator<QueryResult<unknown>> {
@@ -128,7 +133,7 @@ function patchConnection(connection: DatabaseConnection & Asked, port: CapturePo
         }
       }
     }
-    connection.streamQuery = streamQuery as DatabaseConnection['streamQuery']
+    hide(connection, 'streamQuery', streamQuery)
   }
   return connection
 }
@@ -155,7 +160,7 @@ function instrumentDriver(driver: Driver, port: CapturePort): Driver {
       }
     })
   }
-  Object.defineProperty(driver, 'acquireConnection', { value: acquireConnection, writable: true, configurable: true, enumerable: false })
+  hide(driver, 'acquireConnection', acquireConnection)
   return driver
 }
 
