@@ -3,8 +3,20 @@ import { captureSite, type DepthHint, type RawSite } from '../callsite/capture-s
 // Repeats from one stable call site are sampled at doubling intervals up to this gap.
 const MAX_SAMPLE_GAP = 64
 
-/** Issue-time bookkeeping of one shape in one scope: how often it was issued, where from. */
-class ShapeSample {
+/** What the sampler decided for one statement: the captured frame (if a stack was taken) and its site key. */
+export interface SampledSite {
+  readonly site: RawSite | undefined
+  readonly siteKey: string | undefined
+}
+
+/**
+ * Issue-time bookkeeping of one shape in one scope: how often it was issued, where from. It also
+ * carries the decision for the statement just sampled (`site`, `siteKey`), read at once by the
+ * caller, so a sampled repeat allocates nothing.
+ */
+class ShapeSample implements SampledSite {
+  site: RawSite | undefined = undefined
+  siteKey: string | undefined = undefined
   issued = 0
   /** The call site the repeats come from, once two captures in a row agree. */
   stableKey: string | undefined = undefined
@@ -38,13 +50,6 @@ export class SiteSamples {
   }
 }
 
-/** What the sampler decided for one statement: the captured frame (if a stack was taken) and its site key. */
-export interface SampledSite {
-  readonly site: RawSite | undefined
-  readonly siteKey: string | undefined
-}
-
-const NO_SITE: SampledSite = Object.freeze({ site: undefined, siteKey: undefined })
 
 /**
  * Decides which statements pay for a stack (about 5–10 µs each). A shape's first run in a scope
@@ -52,23 +57,28 @@ const NO_SITE: SampledSite = Object.freeze({ site: undefined, siteKey: undefined
  * until two captures in a row agree on a call site, then sampled at doubling intervals; a
  * different site goes back to capturing every repeat. See docs/how-it-works.md.
  *
+ * The returned decision is valid until the next call for the same shape.
+ *
  * @example
  * const { site, siteKey } = sampleSite(scope.samples ??= new SiteSamples(), info.id, scope.kind.exact, entry, hint)
  */
 export function sampleSite(samples: SiteSamples, fingerprint: string, exact: boolean, entry: Function, hint: DepthHint): SampledSite {
   const state = samples.of(fingerprint)
+  let site: RawSite | undefined
+  let siteKey: string | undefined
   if (++state.issued === 1) {
-    if (!exact) return NO_SITE
-    const site = captureSite(entry, hint)
-    return site === undefined ? NO_SITE : { site, siteKey: site.key }
+    if (exact) site = captureSite(entry, hint)
+    siteKey = site?.key
+  } else if (exact || state.stableKey === undefined || state.issued >= state.nextSample) {
+    site = captureSite(entry, hint)
+    siteKey = site?.key
+    if (siteKey !== undefined) learn(state, siteKey)
+  } else {
+    siteKey = state.stableKey
   }
-  if (exact || state.stableKey === undefined || state.issued >= state.nextSample) {
-    const site = captureSite(entry, hint)
-    if (site === undefined) return NO_SITE
-    learn(state, site.key)
-    return { site, siteKey: site.key }
-  }
-  return { site: undefined, siteKey: state.stableKey }
+  state.site = site
+  state.siteKey = siteKey
+  return state
 }
 
 // Two captures in a row from one site make it stable; the stable site is checked again after

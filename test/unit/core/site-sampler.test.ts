@@ -18,7 +18,7 @@ function fromOneLine(samples: SiteSamples, exact: boolean): boolean {
 describe('site sampler', () => {
   test('a shape issued once in a scope that is not exact takes no stack', () => {
     const samples = new SiteSamples()
-    expect(sampleSite(samples, 'a', false, entry, HINT)).toEqual({ site: undefined, siteKey: undefined })
+    expect(sampleSite(samples, "a", false, entry, HINT)).toMatchObject({ site: undefined, siteKey: undefined })
   })
 
   test('an exact scope takes a stack for every statement', () => {
