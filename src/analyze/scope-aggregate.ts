@@ -158,6 +158,8 @@ class ShapeEntry implements RetainedShape {
   /** The first finished query of the shape (undefined until one finishes). */
   first: AnalyzedQuery = undefined as never
   count = 0
+  /** Statements of the shape issued so far (finished or not). */
+  issued = 0
   /** Result rows kept by reference, in completion order, with when each result ended. */
   results: Array<{ readonly rows: readonly unknown[]; readonly endedAt: number }> = NO_RESULTS as never
   firstEnded = Number.POSITIVE_INFINITY
@@ -255,10 +257,11 @@ export class ScopeAggregate {
 
   /**
    * Notes a shape when it is issued (before it finishes), so shapes keep the order they were
-   * first issued in even when their queries finish out of order.
+   * first issued in even when their queries finish out of order. Returns how many times the shape
+   * has been issued in the scope, this one included.
    */
-  issued(fingerprint: string): void {
-    this.entry(fingerprint)
+  issued(fingerprint: string): number {
+    return ++this.entry(fingerprint).issued
   }
 
   private entry(fingerprint: string): ShapeEntry {

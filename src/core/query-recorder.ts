@@ -6,7 +6,7 @@ import { internalError } from './internal-error.js'
 import type { ResolvedOptions } from './options.js'
 import { QueryTrace, type TraceSink } from './query-trace.js'
 import type { Scope } from './scope.js'
-import { sampleSite, SiteSamples } from './site-sampler.js'
+import { sampleSite } from './site-sampler.js'
 import { tagSql } from './sqlcommenter.js'
 import { probeTraceContext } from './trace-context.js'
 import type { QueryError } from './types.js'
@@ -60,8 +60,7 @@ export class QueryRecorder implements TraceSink {
       let site: RawSite | undefined
       let siteKey: string | undefined
       if (info.kind !== 'transaction') {
-        scope.aggregate.issued(info.id)
-        const sampled = sampleSite((scope.samples ??= new SiteSamples()), info.id, scope.kind.exact, entry, hint)
+        const sampled = sampleSite(scope, info.id, scope.aggregate.issued(info.id), scope.kind.exact, entry, hint)
         site = sampled.site
         siteKey = sampled.siteKey
       }

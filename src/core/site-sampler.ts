@@ -17,12 +17,11 @@ export interface SampledSite {
 class ShapeSample implements SampledSite {
   site: RawSite | undefined = undefined
   siteKey: string | undefined = undefined
-  issued = 0
   /** The call site the repeats come from, once two captures in a row agree. */
   stableKey: string | undefined = undefined
   /** The key of the last capture. */
   lastKey: string | undefined = undefined
-  /** `issued` count at which the stable site is checked again. */
+  /** Issue count at which the stable site is checked again. */
   nextSample = 0
   gap = 2
   constructor(readonly fingerprint: string) {}
@@ -51,6 +50,9 @@ export class SiteSamples {
 }
 
 
+// The decision for a shape's first run, which keeps no state: valid until the next call.
+const FIRST: { site: RawSite | undefined; siteKey: string | undefined } = { site: undefined, siteKey: undefined }
+
 /**
  * Decides which statements pay for a stack (about 5–10 µs each). A shape's first run in a scope
  * takes none unless the scope is exact (tests, warm-up, one scope in 256); repeats are captured
@@ -60,19 +62,30 @@ export class SiteSamples {
  * The returned decision is valid until the next call for the same shape.
  *
  * @example
- * const { site, siteKey } = sampleSite(scope.samples ??= new SiteSamples(), info.id, scope.kind.exact, entry, hint)
+ * const { site, siteKey } = sampleSite(scope, info.id, scope.aggregate.issued(info.id), scope.kind.exact, entry, hint)
  */
-export function sampleSite(samples: SiteSamples, fingerprint: string, exact: boolean, entry: Function, hint: DepthHint): SampledSite {
-  const state = samples.of(fingerprint)
+export function sampleSite(
+  owner: { samples: SiteSamples | undefined },
+  fingerprint: string,
+  issued: number,
+  exact: boolean,
+  entry: Function,
+  hint: DepthHint,
+): SampledSite {
+  if (issued === 1) {
+    // No state for a shape until it repeats: most shapes run once per scope.
+    const site = exact ? captureSite(entry, hint) : undefined
+    FIRST.site = site
+    FIRST.siteKey = site?.key
+    return FIRST
+  }
+  const state = (owner.samples ??= new SiteSamples()).of(fingerprint)
   let site: RawSite | undefined
   let siteKey: string | undefined
-  if (++state.issued === 1) {
-    if (exact) site = captureSite(entry, hint)
-    siteKey = site?.key
-  } else if (exact || state.stableKey === undefined || state.issued >= state.nextSample) {
+  if (exact || state.stableKey === undefined || issued >= state.nextSample) {
     site = captureSite(entry, hint)
     siteKey = site?.key
-    if (siteKey !== undefined) learn(state, siteKey)
+    if (siteKey !== undefined) learn(state, siteKey, issued)
   } else {
     siteKey = state.stableKey
   }
@@ -83,14 +96,14 @@ export function sampleSite(samples: SiteSamples, fingerprint: string, exact: boo
 
 // Two captures in a row from one site make it stable; the stable site is checked again after
 // 2, 4, 8 ... 64 repeats, and a different site goes back to capturing every repeat.
-function learn(state: ShapeSample, key: string): void {
+function learn(state: ShapeSample, key: string, issued: number): void {
   if (key === state.stableKey) {
     state.gap = Math.min(state.gap * 2, MAX_SAMPLE_GAP)
-    state.nextSample = state.issued + state.gap
+    state.nextSample = issued + state.gap
   } else if (key === state.lastKey) {
     state.stableKey = key
     state.gap = 2
-    state.nextSample = state.issued + 2
+    state.nextSample = issued + 2
   } else {
     state.stableKey = undefined
   }
