@@ -1,5 +1,6 @@
 import type { Candidate, CandidateBase, PatternMember } from '../analyze/index.js'
 import { resolveSite } from '../callsite/resolve-site.js'
+import { bareTable } from './bare-table.js'
 import { internalError } from './internal-error.js'
 import { describeValue, type ResolvedOptions } from './options.js'
 import type { Scope } from './scope.js'
@@ -9,12 +10,6 @@ import type { CallSite, Finding, FindingShape, FindingSource, ScopeInfo, Severit
 
 const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2 }
 const NO_FINDINGS: readonly Finding[] = Object.freeze([])
-
-function bareTable(name: string | undefined): string | undefined {
-  if (name === undefined) return undefined
-  const dot = name.lastIndexOf('.')
-  return dot >= 0 ? name.slice(dot + 1) : name
-}
 
 function siteOf(scope: Scope, key: string | undefined): CallSite | undefined {
   const raw = key === undefined ? undefined : scope.sites?.get(key)
