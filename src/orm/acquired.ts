@@ -1,14 +1,15 @@
 import type { OrmName } from '../analyze/index.js'
-import { detectorCore, type Detector } from '../core/detector.js'
+import { adoptPort, capturePort, type CapturePort } from '../core/capture-port.js'
+import type { Detector } from '../core/detector.js'
 import { internalError } from '../core/internal-error.js'
-import { adopt, instrumentClientWith, type PgQueryable } from '../pg/instrument-client.js'
+import { instrumentClientWith, type PgQueryable } from '../pg/instrument-client.js'
 
 type Fn = (...args: any[]) => any
 
-function instrumentConnection(connection: unknown, w: Parameters<typeof instrumentClientWith>[1]): void {
+function instrumentConnection(connection: unknown, port: CapturePort): void {
   try {
     if (connection !== null && typeof connection === 'object' && typeof (connection as { query?: unknown }).query === 'function') {
-      instrumentClientWith(connection as PgQueryable, w)
+      instrumentClientWith(connection as PgQueryable, port)
     }
   } catch (error) {
     internalError('instrumenting a pooled ORM connection', error)
@@ -23,20 +24,19 @@ function instrumentConnection(connection: unknown, w: Parameters<typeof instrume
  * Instrumenting again with another detector adds that detector. @internal
  */
 export function instrumentAcquired(owner: object, method: string, detector: Detector, orm: OrmName, what: string): void {
-  const core = detectorCore(detector, what)
-  const { watchers: w, fresh } = adopt(owner, core)
-  w.orm ??= orm
+  const { port, fresh } = adoptPort(owner, capturePort(detector, what).attached())
+  port.orm ??= orm
   if (!fresh) return
   const original = (owner as Record<string, unknown>)[method] as Fn
   Object.defineProperty(owner, method, {
     value: function (this: unknown, ...args: unknown[]): unknown {
       const acquired = original.apply(this, args) as unknown
       if (acquired === null || typeof acquired !== 'object' || typeof (acquired as PromiseLike<unknown>).then !== 'function') {
-        instrumentConnection(acquired, w)
+        instrumentConnection(acquired, port)
         return acquired
       }
       return (acquired as Promise<unknown>).then((connection) => {
-        instrumentConnection(connection, w)
+        instrumentConnection(connection, port)
         return connection
       })
     },

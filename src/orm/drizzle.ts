@@ -1,8 +1,8 @@
 import { createDepthHint, carrySite, siteToCarry, type RawSite } from '../core/carry.js'
 import { detectorCore, type Detector } from '../core/detector.js'
 import { describeValue } from '../core/options.js'
-import type { Watchers } from '../core/watchers.js'
-import { instrumentClient, watchersOf } from '../pg/instrument-client.js'
+import { portOf, type CapturePort } from '../core/capture-port.js'
+import { instrumentClient, looksLikePgPool } from '../pg/instrument-client.js'
 import { instrumentPool } from '../pg/instrument-pool.js'
 import { tagOrm } from '../pg/tag-orm.js'
 
@@ -51,7 +51,7 @@ function carryingPrepared(prepared: unknown, site: RawSite): unknown {
 
 // The session a builder made now gets: the real one, seen through an object that remembers the
 // application frame that asked for it (db.select, db.query.x.findMany, db.execute, db.$count ...).
-function sessionFor(real: SessionLike, w: Watchers | undefined, entry: Function): SessionLike {
+function sessionFor(real: SessionLike, w: CapturePort | undefined, entry: Function): SessionLike {
   const site = siteToCarry(w, entry, HINT)
   if (site === undefined) return real
   const view = Object.create(real) as SessionLike
@@ -63,7 +63,7 @@ function sessionFor(real: SessionLike, w: Watchers | undefined, entry: Function)
   return view
 }
 
-function carrySessions(holder: object, w: Watchers | undefined): void {
+function carrySessions(holder: object, w: CapturePort | undefined): void {
   const real = (holder as { session?: unknown }).session
   if (!isSession(real)) return
   let current: SessionLike = real
@@ -80,7 +80,7 @@ function carrySessions(holder: object, w: Watchers | undefined): void {
   })
 }
 
-function carry(db: DrizzleDatabaseLike, w: Watchers | undefined): void {
+function carry(db: DrizzleDatabaseLike, w: CapturePort | undefined): void {
   if ((db as { [MARK]?: true })[MARK] === true) return
   Object.defineProperty(db, MARK, { value: true, enumerable: false, configurable: true })
   carrySessions(db, w)
@@ -108,10 +108,6 @@ function carry(db: DrizzleDatabaseLike, w: Watchers | undefined): void {
   }
 }
 
-function isPool(client: object): boolean {
-  return typeof (client as { connect?: unknown }).connect === 'function' && typeof (client as { totalCount?: unknown }).totalCount === 'number'
-}
-
 /**
  * Instruments a Drizzle database on node-postgres in place and returns it: its pool (or client)
  * reports to `detector`, and every builder (`db.select()…`, `db.query.authors.findMany()`,
@@ -130,9 +126,9 @@ export function instrumentDrizzle<D extends DrizzleDatabaseLike>(db: D, detector
   if (db === null || typeof db !== 'object' || client === null || typeof client !== 'object' || typeof (client as { query?: unknown }).query !== 'function') {
     throw new TypeError(`n1guard: instrumentDrizzle needs a database from drizzle-orm/node-postgres (with a pg Pool or Client in $client), got ${describeValue(db)}`)
   }
-  if (isPool(client)) instrumentPool(client as { query: Fn; connect: Fn }, detector)
+  if (looksLikePgPool(client)) instrumentPool(client as { query: Fn; connect: Fn }, detector)
   else instrumentClient(client as { query: Fn }, detector)
   tagOrm(client, 'drizzle')
-  carry(db, watchersOf(client))
+  carry(db, portOf(client))
   return db
 }

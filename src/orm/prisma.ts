@@ -1,8 +1,7 @@
 import { createDepthHint, carrySite, siteToCarry, type RawSite } from '../core/carry.js'
 import { detectorCore, type Detector } from '../core/detector.js'
 import { describeValue } from '../core/options.js'
-import type { Watchers } from '../core/watchers.js'
-import { watchersOf } from '../pg/instrument-client.js'
+import { portOf, type CapturePort } from '../core/capture-port.js'
 import { instrumentPool, type PgPoolLike } from '../pg/instrument-pool.js'
 import { tagOrm } from '../pg/tag-orm.js'
 
@@ -29,9 +28,9 @@ function isPool(value: unknown): value is PgPoolLike {
 // findUnique().books(), $queryRaw) through the client's _createPrismaPromise, synchronously from
 // the user's call; its SQL runs later, behind then() and a process.nextTick batch. The line taken
 // here is carried to that SQL.
-function carryingFactory(factory: Fn, getWatchers: () => Watchers | undefined): Fn {
+function carryingFactory(factory: Fn, getCapturePort: () => CapturePort | undefined): Fn {
   const wrapped = function (this: unknown, callback: unknown, ...rest: unknown[]): unknown {
-    const site = typeof callback === 'function' ? siteToCarry(getWatchers(), wrapped, HINT) : undefined
+    const site = typeof callback === 'function' ? siteToCarry(getCapturePort(), wrapped, HINT) : undefined
     if (site === undefined) return factory.call(this, callback, ...rest)
     return factory.call(this, (...args: unknown[]) => carrySite(site, () => (callback as Fn)(...args)), ...rest)
   }
@@ -57,7 +56,7 @@ function carryPromise(promise: unknown, site: RawSite): unknown {
   return promise
 }
 
-function carryingCalls(target: object, getWatchers: () => Watchers | undefined, nested: boolean): object {
+function carryingCalls(target: object, getCapturePort: () => CapturePort | undefined, nested: boolean): object {
   const cache = new Map<string, { readonly value: unknown; readonly made: unknown }>()
   return new Proxy(target, {
     get(t, key, receiver) {
@@ -68,13 +67,13 @@ function carryingCalls(target: object, getWatchers: () => Watchers | undefined, 
       let made: unknown = value
       if (typeof value === 'function' && (nested || key.startsWith('$query') || key.startsWith('$execute'))) {
         const call = function (this: unknown, ...args: unknown[]): unknown {
-          const site = siteToCarry(getWatchers(), call, HINT)
+          const site = siteToCarry(getCapturePort(), call, HINT)
           const result: unknown = (value as Fn).apply(this === receiver ? t : this, args)
           return site === undefined ? result : carryPromise(result, site)
         }
         made = call
       } else if (!nested && value !== null && typeof value === 'object' && !key.startsWith('$')) {
-        made = carryingCalls(value, getWatchers, true)
+        made = carryingCalls(value, getCapturePort, true)
       } else {
         return value
       }
@@ -84,8 +83,8 @@ function carryingCalls(target: object, getWatchers: () => Watchers | undefined, 
   })
 }
 
-function carryingTx(tx: unknown, getWatchers: () => Watchers | undefined): unknown {
-  return tx !== null && typeof tx === 'object' ? carryingCalls(tx, getWatchers, false) : tx
+function carryingTx(tx: unknown, getCapturePort: () => CapturePort | undefined): unknown {
+  return tx !== null && typeof tx === 'object' ? carryingCalls(tx, getCapturePort, false) : tx
 }
 
 /**
@@ -110,12 +109,12 @@ export function instrumentPrisma<P extends PrismaClientLike>(prisma: P, detector
       `n1guard: instrumentPrisma needs a Prisma 7 client made with a driver adapter (adapter: new PrismaPg(pool) from @prisma/adapter-pg), got ${describeValue(prisma)}`,
     )
   }
-  let w: Watchers | undefined
+  let w: CapturePort | undefined
   const adopt = (pool: unknown): void => {
     if (!isPool(pool)) return
     instrumentPool(pool, detector)
     tagOrm(pool, 'prisma')
-    w ??= watchersOf(pool)
+    w ??= portOf(pool)
   }
   adopt(adapter.externalPool)
   if ((client as { [MARK]?: true })[MARK] === true) return prisma
@@ -129,9 +128,9 @@ export function instrumentPrisma<P extends PrismaClientLike>(prisma: P, detector
       return connected
     }
   }
-  const watchers = (): Watchers | undefined => w
+  const port = (): CapturePort | undefined => w
   Object.defineProperty(client, '_createPrismaPromise', {
-    value: carryingFactory(client._createPrismaPromise, watchers),
+    value: carryingFactory(client._createPrismaPromise, port),
     writable: true,
     configurable: true,
   })
@@ -141,7 +140,7 @@ export function instrumentPrisma<P extends PrismaClientLike>(prisma: P, detector
     // out of reach: its model and raw-query calls are seen through proxies that take the line.
     Object.defineProperty(client, '_createItxClient', {
       value: function (this: unknown, ...args: unknown[]): unknown {
-        return carryingTx(createItx.apply(this, args), watchers)
+        return carryingTx(createItx.apply(this, args), port)
       },
       writable: true,
       configurable: true,

@@ -1,8 +1,7 @@
 import { createDepthHint, carrySite, siteToCarry } from '../core/carry.js'
 import { detectorCore, type Detector } from '../core/detector.js'
 import { describeValue } from '../core/options.js'
-import type { Watchers } from '../core/watchers.js'
-import { watchersOf } from '../pg/instrument-client.js'
+import { portOf, type CapturePort } from '../core/capture-port.js'
 import { instrumentPool, type PgPoolLike } from '../pg/instrument-pool.js'
 import { tagOrm } from '../pg/tag-orm.js'
 
@@ -27,14 +26,14 @@ function isPool(value: unknown): value is PgPoolLike {
 }
 
 // The pools TypeORM made in driver.connect(): the primary, and replicas under `replication`.
-function instrumentPools(driver: PostgresDriverLike, detector: Detector): Watchers | undefined {
-  let w: Watchers | undefined
+function instrumentPools(driver: PostgresDriverLike, detector: Detector): CapturePort | undefined {
+  let w: CapturePort | undefined
   const pools = [driver.master, ...(Array.isArray(driver.slaves) ? driver.slaves : [])]
   for (const pool of pools) {
     if (!isPool(pool)) continue
     instrumentPool(pool, detector)
     tagOrm(pool, 'typeorm')
-    w ??= watchersOf(pool)
+    w ??= portOf(pool)
   }
   return w
 }
@@ -58,7 +57,7 @@ export function instrumentTypeORM<S extends TypeORMDataSourceLike>(dataSource: S
   if (driver === null || typeof driver !== 'object' || typeof driver.connect !== 'function') {
     throw new TypeError(`n1guard: instrumentTypeORM needs a TypeORM DataSource of type 'postgres', got ${describeValue(dataSource)}`)
   }
-  // Watchers of the primary pool, once it exists: lazy relations carry a site only in its scopes.
+  // CapturePort of the primary pool, once it exists: lazy relations carry a site only in its scopes.
   let w = instrumentPools(driver, detector)
   if ((driver as { [MARK]?: true })[MARK] === true) return dataSource
   Object.defineProperty(driver, MARK, { value: true, enumerable: false, configurable: true })

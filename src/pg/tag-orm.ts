@@ -1,11 +1,11 @@
 import type { OrmName } from '../analyze/index.js'
-import { watchersOf } from './instrument-client.js'
+import { portOf } from '../core/capture-port.js'
 
 /**
  * Names the ORM an instrumented pool or client serves, so its findings' fix hints speak that ORM's
  * API. The first ORM named wins. @internal
  */
 export function tagOrm(target: object, orm: OrmName): void {
-  const w = watchersOf(target)
-  if (w !== undefined) w.orm ??= orm
+  const port = portOf(target)
+  if (port !== undefined) port.orm ??= orm
 }
