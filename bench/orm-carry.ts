@@ -19,14 +19,14 @@ import { instrumentPrisma } from 'n1guard/prisma'
 import { PrismaClient } from '../.generated/prisma/client.js'
 import { startPostgres } from '../examples/support/postgres.js'
 import { carrySite, createDepthHint, siteToCarry } from '../dist/core/carry.js'
-import { detectorCore } from '../dist/core/detector.js'
+import { capturePort } from '../dist/core/capture-port.js'
 import { alternate, difference, fmt, ratio, table } from './lib/stats.js'
 
 // The carry by itself, in-process: taking the user's frame where the builder is made (the frame
 // sits right above the helper) and running the ORM's execution inside AsyncLocalStorage.
 function microCarry(): string[][] {
   const detector = createDetector({ mode: 'silent' })
-  const w = { cores: [detectorCore(detector, 'bench')] }
+  const port = capturePort(detector, 'bench')
   const hint = createDepthHint()
   const N = 200_000
   const out: string[][] = []
@@ -38,7 +38,7 @@ function microCarry(): string[][] {
   }
   detector.run('micro', () => {
     const entry = function helper(): unknown {
-      return siteToCarry(w, entry, hint)
+      return siteToCarry(port, entry, hint)
     }
     const site = entry() as NonNullable<ReturnType<typeof siteToCarry>>
     time('take the user frame (siteToCarry, inside a scope)', () => void entry())
