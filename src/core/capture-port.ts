@@ -6,6 +6,7 @@ import { processState } from './process-state.js'
 import type { QueryTrace } from './query-trace.js'
 
 export type { DepthHint } from '../callsite/capture-site.js'
+export type { OrmName } from '../analyze/index.js'
 /** An adapter's handle on one statement in flight: opaque, handed back to `finish` / `tag` / `restart`. */
 export type Capture = QueryTrace
 

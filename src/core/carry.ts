@@ -1,5 +1,4 @@
-import { captureLiveSite, createDepthHint, type DepthHint, type RawSite } from '../callsite/capture-site.js'
-import { carriedSite, carrySite } from '../callsite/carried-site.js'
+import { captureLiveSite, carriedSite, carrySite, createDepthHint, type DepthHint, type RawSite } from '../callsite/capture-site.js'
 import { internalError } from './internal-error.js'
 import type { CapturePort } from './capture-port.js'
 

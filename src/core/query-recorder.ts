@@ -1,6 +1,5 @@
 import { performance } from 'node:perf_hooks'
-import { carriedSite } from '../callsite/carried-site.js'
-import type { DepthHint, RawSite } from '../callsite/capture-site.js'
+import { carriedSite, type DepthHint, type RawSite } from '../callsite/capture-site.js'
 import { sqlInfo } from '../fingerprint/index.js'
 import type { ContextDiagnostics } from './context-diagnostics.js'
 import { internalError } from './internal-error.js'

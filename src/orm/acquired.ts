@@ -1,5 +1,4 @@
-import type { OrmName } from '../analyze/index.js'
-import { adoptPort, capturePort, type CapturePort } from '../core/capture-port.js'
+import { adoptPort, capturePort, type CapturePort, type OrmName } from '../core/capture-port.js'
 import type { Detector } from '../core/detector.js'
 import { internalError } from '../core/internal-error.js'
 import { instrumentClientWith, type PgQueryable } from '../pg/instrument-client.js'

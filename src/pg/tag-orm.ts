@@ -1,5 +1,4 @@
-import type { OrmName } from '../analyze/index.js'
-import { portOf } from '../core/capture-port.js'
+import { portOf, type OrmName } from '../core/capture-port.js'
 
 /**
  * Names the ORM an instrumented pool or client serves, so its findings' fix hints speak that ORM's
