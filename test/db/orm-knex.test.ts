@@ -66,6 +66,7 @@ let all: Knex[] = []
 ormMatrix({
   name: 'knex',
   file: import.meta.url,
+  ownPool: true,
   hint: [".whereIn('author_id', ids)"],
   async setup(odb, detector) {
     const db = instrumentKnex(connect(odb), detector)

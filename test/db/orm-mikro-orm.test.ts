@@ -96,6 +96,7 @@ let orms: MikroORM[] = []
 ormMatrix({
   name: 'mikro-orm',
   file: import.meta.url,
+  ownPool: true,
   hint: ['populate:', '$in'],
   async setup(odb, detector) {
     const orm = instrumentMikroORM(await init(odb), detector)

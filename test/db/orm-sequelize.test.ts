@@ -77,6 +77,7 @@ let all: Sequelize[] = []
 ormMatrix({
   name: 'sequelize',
   file: import.meta.url,
+  ownPool: true,
   hint: ['include:'],
   async setup(odb, detector) {
     const instrumented = models(odb)
