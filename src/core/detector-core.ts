@@ -4,6 +4,7 @@ import type { Candidate, CandidateBase, PatternMember, ShapeIssue } from '../ana
 import { captureSite, type DepthHint, type RawSite } from '../callsite/capture-site.js'
 import { resolveSite } from '../callsite/resolve-site.js'
 import { sqlInfo } from '../fingerprint/index.js'
+import type { AdvisorFactory, AdvisorPort } from './advisor-port.js'
 import { Baseline } from './baseline.js'
 import { hasScopeEndListeners, publishScopeEnd } from './hub.js'
 import { matchesIgnoreRule } from './ignore.js'
@@ -46,6 +47,8 @@ const NO_FINDINGS: readonly Finding[] = Object.freeze([])
 /** Defaults the composition root (`src/index.ts`) supplies, so core never imports the reporters. */
 export interface CoreDefaults {
   readonly consoleReporter: () => Reporter
+  /** Makes the query advisor (src/advisor/) when the options turn it on. */
+  readonly advisor?: AdvisorFactory
 }
 
 function errorOf(error: unknown, withMessage: boolean): QueryError {
@@ -85,11 +88,14 @@ export class DetectorCore {
   private lostWarnings = 0
   private readonly lostSites = new Set<string>()
   private readonly startedAt = Date.now()
+  /** The query advisor; undefined when it is off, so a query pays one field read for it. */
+  readonly advisor: AdvisorPort | undefined
 
   constructor(
     readonly options: ResolvedOptions,
     private readonly defaults: CoreDefaults,
   ) {
+    this.advisor = options.advisor === undefined ? undefined : defaults.advisor?.(options.advisor)
     this.ignoreHits = options.ignore.map(() => 0)
     this.baseline = options.baseline === undefined ? undefined : new Baseline(options.baseline)
     if (this.baseline !== undefined || (options.ignore.length > 0 && options.mode === 'warn')) {
@@ -108,7 +114,8 @@ export class DetectorCore {
    * Called by an adapter for a statement issued with no open scope (`activeScope()` was
    * undefined): the query passes through, and n1guard may say once that its context looks lost.
    */
-  outside(entry: Function, hint: DepthHint): void {
+  outside(entry: Function, hint: DepthHint, sql?: unknown): void {
+    if (this.advisor !== undefined && sql !== undefined) this.advisor.outside(sql)
     if (this.openScopes > 0 && this.lostWarnings < MAX_LOST_CONTEXT_WARNINGS) this.lostContext(entry, hint)
   }
 
@@ -155,7 +162,9 @@ export class DetectorCore {
         }
       }
       const now = performance.now()
-      return new QueryTrace(this, scope, info, params, site, siteKey, adapter, issuedAt ?? now, now, this.options.captureParams)
+      const trace = new QueryTrace(this, scope, info, params, site, siteKey, adapter, issuedAt ?? now, now, this.options.captureParams)
+      if (this.advisor !== undefined) this.advisor.issued(scope, trace, sql, params)
+      return trace
     } catch (error) {
       internalError('recording the start of a query', error)
       return undefined
@@ -195,6 +204,7 @@ export class DetectorCore {
         return
       }
       scope.aggregate.add(trace)
+      if (this.advisor !== undefined) this.advisor.ended(scope, trace)
       const site = trace.site
       if (site !== undefined) {
         const sites = (scope.sites ??= new Map())
@@ -306,12 +316,16 @@ export class DetectorCore {
     if (!scope.kind.paused) this.openScopes--
     let own: readonly Finding[] = NO_FINDINGS
     try {
-      const candidates = scope.queryCount === 0 ? [] : scope.aggregate.candidates({
+      let candidates = scope.queryCount === 0 ? [] : scope.aggregate.candidates({
         threshold: this.options.threshold,
         maxQueries: this.budgetOf(scope),
         requireMultiRowSource: this.options.requireMultiRowSource,
         minTotalDurationMs: this.options.minTotalDurationMs,
       })
+      if (this.advisor !== undefined && scope.queryCount > 0) {
+        const advice = this.advisor.advise(scope, !scope.kind.report || insideCapture(scope), candidates)
+        if (advice.length > 0) candidates = [...candidates, ...advice]
+      }
       if (candidates.length > 0) {
         const info = scope.info()
         const min = SEVERITY_RANK[this.options.minSeverity]
@@ -408,6 +422,8 @@ export class DetectorCore {
       ...(c.pattern === undefined ? {} : { pattern: c.pattern.map((m) => this.shape(scope, m)) }),
       ...(c.budget === undefined ? {} : { budget: c.budget }),
       ...(c.topShapes === undefined ? {} : { topShapes: c.topShapes.map((m) => this.shape(scope, m)) }),
+      ...(c.index === undefined ? {} : { index: c.index }),
+      ...(c.rowCount === undefined ? {} : { rowCount: c.rowCount }),
     }
     if (c.sampleParams !== undefined) finding = { ...finding, sampleParams: c.sampleParams }
     if (this.baseline?.check(finding) === true) finding = { ...finding, baselined: true }

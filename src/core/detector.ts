@@ -1,4 +1,6 @@
 import { DetectorCore, failsOn, type CoreDefaults } from './detector-core.js'
+import { resolveAdvisorOptions, type AdvisorDatabase, type UnindexedForeignKey } from './advisor-options.js'
+import type { AdvisorPort } from './advisor-port.js'
 import type { BaselineEntry } from './baseline.js'
 import { NPlusOneError } from './errors.js'
 import { internalError } from './internal-error.js'
@@ -41,6 +43,12 @@ export interface ScopeHandle extends ScopeInfo {
    */
   end(): readonly Finding[]
   readonly ended: boolean
+  /**
+   * Waits for the query advisor's catalog lookups and EXPLAINs for this scope's repeated queries,
+   * so that `end()` can report a missing index on the first run (test hooks call it before `end`).
+   * Never rejects.
+   */
+  settle(): Promise<void>
 }
 
 /**
@@ -96,6 +104,17 @@ export interface Detector {
   staleIgnoreRules(): IgnoreRule[]
   /** Baseline entries no finding of this process matched (fixed, or not exercised by this run). */
   staleBaselineEntries(): BaselineEntry[]
+  /**
+   * Lists the foreign keys of the schemas on the search path that no index leads with, each with
+   * the `create index concurrently` statement that fixes it. Reads the catalog on a client of its
+   * own made from the pool's `Client` and `options` (never one of the pool's connections). Without
+   * `pool`, uses the one the detector knows (`instrumentPool`, `advisor.database`).
+   *
+   * @example
+   * for (const fk of await detector.checkSchema(pool)) console.log(fk.createIndex)
+   * // create index concurrently pet_owner_id_idx on pet (owner_id);
+   */
+  checkSchema(pool?: AdvisorDatabase): Promise<UnindexedForeignKey[]>
 }
 
 const RUN: ScopeKind = { exact: false, keepRecords: false, report: true, canThrow: true }
@@ -126,6 +145,7 @@ type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown }
 export function createDetectorWith(options: DetectorOptions | undefined, defaults: CoreDefaults): Detector {
   const resolved = resolveOptions(options)
   const core = new DetectorCore(Object.freeze(resolved), defaults)
+  let schemaAdvisor: AdvisorPort | undefined
 
   async function runIn<T>(scope: Scope, fn: () => T | PromiseLike<T>): Promise<Outcome<Awaited<T>>> {
     try {
@@ -191,6 +211,7 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
       checkFn(fn, 'detector.capture')
       const scope = core.open({ name: 'capture' }, CAPTURE, 'detector.capture')
       const outcome = await runIn(scope, fn)
+      if (core.advisor !== undefined) await core.advisor.settle(scope)
       const findings = core.close(scope)
       const queries = outcome.ok ? core.records(scope) : []
       scope.release()
@@ -205,6 +226,7 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
       checkFn(fn, 'detector.assertNoNPlusOne')
       const scope = core.open({ name: 'assertNoNPlusOne' }, CAPTURE, 'detector.assertNoNPlusOne')
       const outcome = await runIn(scope, fn)
+      if (core.advisor !== undefined) await core.advisor.settle(scope)
       const findings = core.close(scope)
       scope.release()
       if (!outcome.ok) throw outcome.error
@@ -231,6 +253,9 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
         },
         get ended() {
           return scope.ended
+        },
+        settle(): Promise<void> {
+          return core.advisor === undefined || scope.ended ? Promise.resolve() : core.advisor.settle(scope)
         },
         run<R>(fn: () => R): R {
           checkFn(fn, 'scope.run')
@@ -283,6 +308,15 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
 
     staleBaselineEntries(): BaselineEntry[] {
       return core.staleBaselineEntries()
+    },
+
+    checkSchema(pool?: AdvisorDatabase): Promise<UnindexedForeignKey[]> {
+      if (pool !== undefined && (typeof pool !== 'object' || pool === null || typeof (pool as { Client?: unknown }).Client !== 'function')) {
+        return Promise.reject(new TypeError(`n1guard: checkSchema needs a pg Pool (with its Client constructor), got ${describeValue(pool)}`))
+      }
+      const advisor = core.advisor ?? (schemaAdvisor ??= defaults.advisor?.(resolveAdvisorOptions({}, resolved.threshold, describeValue)!))
+      if (advisor === undefined) return Promise.reject(new Error('n1guard: checkSchema is not available in this build (no advisor)'))
+      return advisor.checkSchema(pool)
     },
   }
   cores.set(detector, core)

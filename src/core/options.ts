@@ -1,3 +1,4 @@
+import { resolveAdvisorOptions, type AdvisorOptions, type ResolvedAdvisorOptions } from './advisor-options.js'
 import type { CallSite, Finding, Reporter, ScopeInfo, Severity } from './types.js'
 
 /** What the detector does when a scope ends with findings. */
@@ -128,6 +129,13 @@ export interface DetectorOptions {
    * @default false
    */
   readonly sqlcommenter?: boolean | SqlcommenterOptions
+  /**
+   * The query advisor: `missing-index`, `deep-offset` and `unbounded-select` findings (see
+   * docs/advisor.md). `false` turns it off (no per-query work at all); an object sets each rule.
+   * @default true
+   * @example advisor: { deepOffset: 5000, database: pool }
+   */
+  readonly advisor?: boolean | AdvisorOptions
 }
 
 /**
@@ -163,6 +171,8 @@ export interface ResolvedOptions {
   readonly warnOnLostContext: boolean
   /** Undefined when statements are not tagged. */
   readonly sqlcommenter: Required<SqlcommenterOptions> | undefined
+  /** Undefined when every advisor rule is off. */
+  readonly advisor: ResolvedAdvisorOptions | undefined
 }
 
 const KNOWN = new Set([
@@ -180,6 +190,7 @@ const KNOWN = new Set([
   'baseline',
   'warnOnLostContext',
   'sqlcommenter',
+  'advisor',
 ])
 const SEVERITIES = new Set(['low', 'medium', 'high'])
 const SQLCOMMENTER_KEYS = ['route', 'scopeId', 'traceparent'] as const
@@ -333,5 +344,6 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     baseline: o.baseline as string | undefined,
     warnOnLostContext: bool('warnOnLostContext', true),
     sqlcommenter: resolveSqlcommenter(o.sqlcommenter),
+    advisor: resolveAdvisorOptions(o.advisor, threshold, describeValue),
   }
 }

@@ -1,6 +1,8 @@
 // Public data shapes. Other code, docs and tests depend on these names: add fields freely, never
 // rename or remove one without an issue that asks for it (see DESIGN.md, "Public API contract").
 
+import type { IndexAdvice } from '../analyze/index.js'
+
 /**
  * Where in the application a query was issued: the first stack frame outside `node_modules`,
  * outside n1guard and outside `node:` internals.
@@ -69,9 +71,14 @@ export type StatementKindName = 'select' | 'insert' | 'update' | 'delete' | 'mer
 
 /**
  * What a finding is about: `n-plus-one` (a loop over rows), `duplicate` (the same query with the
- * same parameters repeated), `query-budget` (a scope ran more queries than `maxQueries`).
+ * same parameters repeated), `query-budget` (a scope ran more queries than `maxQueries`), and the
+ * advisor's notes (see docs/advisor.md): `missing-index` (a repeated query filters on a column no
+ * index leads with), `deep-offset` (an OFFSET page at or past `advisor.deepOffset`),
+ * `unbounded-select` (a SELECT without LIMIT returned more than `advisor.unboundedSelect` rows).
  */
-export type FindingKind = 'n-plus-one' | 'duplicate' | 'query-budget'
+export type FindingKind = 'n-plus-one' | 'duplicate' | 'query-budget' | 'missing-index' | 'deep-offset' | 'unbounded-select'
+
+export type { IndexAdvice } from '../analyze/index.js'
 
 /**
  * How much a finding matters: `high` when n1guard proved which query fed the loop or the loop ran
@@ -157,6 +164,13 @@ export interface Finding {
   readonly topShapes?: readonly FindingShape[]
   /** True when the baseline file lists this finding as known: it warns but never fails. */
   readonly baselined?: boolean
+  /**
+   * For `missing-index`: table, columns, the plan node EXPLAIN showed and the `create index`
+   * statement; the finding's `callSite` and `count` are those of the loop the index would speed up.
+   */
+  readonly index?: IndexAdvice
+  /** For `unbounded-select`: the most rows one execution returned. */
+  readonly rowCount?: number
 }
 
 /** Everything a reporter learns when a scope ends. */

@@ -29,8 +29,8 @@ export function activeScopeOf(w: Watchers): Scope | undefined {
 }
 
 /** Tells every watcher a statement ran with no scope (each may say its context looks lost). */
-export function noteOutside(w: Watchers, entry: Function, hint: DepthHint): void {
-  for (const core of w.cores) core.outside(entry, hint)
+export function noteOutside(w: Watchers, entry: Function, hint: DepthHint, sql?: unknown): void {
+  for (const core of w.cores) core.outside(entry, hint, sql)
 }
 
 type Fn = (...args: any[]) => any

@@ -65,7 +65,7 @@ function patchConnection(connection: DatabaseConnection & Patched, w: Watchers):
   function instrumentedExecuteQuery(this: unknown, compiledQuery: CompiledQuery): Promise<QueryResult<unknown>> {
     const scope = activeScopeOf(w)
     if (scope === undefined) {
-      noteOutside(w, instrumentedExecuteQuery, KYSELY_HINT)
+      noteOutside(w, instrumentedExecuteQuery, KYSELY_HINT, compiledQuery?.sql)
       return below(executeQuery, connection, compiledQuery)
     }
     const issuedAt = connection[ASKED_AT]
@@ -100,7 +100,7 @@ function patchConnection(connection: DatabaseConnection & Patched, w: Watchers):
       chunkSize?: number,
     ): AsyncIterableIterator<QueryResult<unknown>> {
       const scope = activeScopeOf(w)
-      if (scope === undefined) noteOutside(w, instrumentedStreamQuery, KYSELY_HINT)
+      if (scope === undefined) noteOutside(w, instrumentedStreamQuery, KYSELY_HINT, compiledQuery?.sql)
       const issuedAt = connection[ASKED_AT]
       if (issuedAt !== undefined) connection[ASKED_AT] = undefined
       const trace: QueryTrace | undefined = scope === undefined ? undefined : scope.core.begin(

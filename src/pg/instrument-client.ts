@@ -205,7 +205,7 @@ export function instrumentClientWith<C extends PgQueryable>(client: C, watchers:
     if (trace === undefined) {
       const scope = activeScopeOf(w)
       if (scope === undefined) {
-        noteOutside(w, query, CLIENT_HINT)
+        noteOutside(w, query, CLIENT_HINT, args[0])
         // Outside any scope: still keep the caller's (empty) scopes for its callback.
         if (typeof args[1] === 'function') args[1] = bindToCaller(w, args[1] as Fn)
         else if (typeof args[2] === 'function') args[2] = bindToCaller(w, args[2] as Fn)

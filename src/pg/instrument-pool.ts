@@ -50,6 +50,8 @@ export function instrumentPool<P extends PgPoolLike>(pool: P, detector: Detector
   ) {
     throw new TypeError(`n1guard: instrumentPool needs a pg Pool with query() and connect(), got ${describeValue(pool)}`)
   }
+  // The query advisor opens clients of its own from the pool's Client and options, never a checkout.
+  if (core.advisor !== undefined) core.advisor.addDatabase(pool)
   const { watchers: w, fresh } = adopt(pool, core)
   if (!fresh) return pool
 
@@ -95,7 +97,7 @@ export function instrumentPool<P extends PgPoolLike>(pool: P, detector: Detector
   function query(this: unknown, ...args: unknown[]): unknown {
     if (nesting.depth > 0) return originalQuery.apply(this, args)
     const scope = activeScopeOf(w)
-    if (scope === undefined) noteOutside(w, query, POOL_HINT)
+    if (scope === undefined) noteOutside(w, query, POOL_HINT, args[0])
     const trace = scope === undefined ? undefined : scope.core.begin(scope, sqlOf(args[0]), paramsOf(args[0], args[1]), 'pg', query, POOL_HINT)
     if (typeof args[1] === 'function') args[1] = bindToCaller(w, args[1] as Fn)
     else if (typeof args[2] === 'function') args[2] = bindToCaller(w, args[2] as Fn)

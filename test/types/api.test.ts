@@ -64,7 +64,7 @@ describe('n1guard', () => {
   })
 
   test('findings and records', () => {
-    expectTypeOf<Finding['kind']>().toEqualTypeOf<'n-plus-one' | 'duplicate' | 'query-budget'>()
+    expectTypeOf<Finding['kind']>().toEqualTypeOf<'n-plus-one' | 'duplicate' | 'query-budget' | 'missing-index' | 'deep-offset' | 'unbounded-select'>()
     expectTypeOf<Finding['sql']>().toEqualTypeOf<string>()
     expectTypeOf<Finding['callSite']>().toEqualTypeOf<{ readonly file: string; readonly line: number; readonly column: number; readonly function?: string } | undefined>()
     expectTypeOf<Finding['scope']>().toMatchTypeOf<{ id: string; name?: string }>()
