@@ -61,7 +61,9 @@ const MAX_PICKED = 64
 const MAX_VALUES = 100
 const INDEXABLE = new Set(['=', 'in', 'any', '<', '<=', '>', '>=', 'between', 'is'])
 const DDL = /^\s*(?:create|alter|drop|reindex|comment)\b/i
-const ENV_ON = process.env.NODE_ENV === 'development' || process.env.NODE_ENV === 'test'
+
+// What the advisor said on stderr, once per process however many detectors there are.
+const said = new Set<string>()
 
 type Plan = { readonly node: string; readonly sequential: boolean } | 'none' | 'failed'
 
@@ -93,7 +95,8 @@ export class Advisor {
   /** Bumped by DDL: lookups started before it do not fill the cache. */
   private generation = 0
   private databaseFailed = false
-  private readonly said = new Set<string>()
+  /** NODE_ENV said development or test when the detector was made. */
+  private readonly envOn = process.env.NODE_ENV === 'development' || process.env.NODE_ENV === 'test'
 
   constructor(readonly settings: AdvisorSettings) {
     if (isPoolSource(settings.database)) this.connection = new OwnConnection(settings.database)
@@ -137,8 +140,11 @@ export class Advisor {
         const notes = this.notes(scope)
         const shapes = (notes.shapes ??= new Map())
         const note = shapes.get(info.id)
-        if (note !== undefined) note.count++
-        else if (shapes.size < MAX_SHAPES) {
+        if (note !== undefined) {
+          // The shape just became a loop: start reading the catalog now, on the advisor's own
+          // client, so the facts are often known by the time the scope ends.
+          if (++note.count === missingIndex && this.catalogOn(false)) void this.prepare(note, false)
+        } else if (shapes.size < MAX_SHAPES) {
           shapes.set(info.id, {
             info,
             sql,
@@ -199,12 +205,12 @@ export class Advisor {
 
   private catalogOn(testing: boolean): boolean {
     const c = this.settings.catalog
-    return c === true || (c === 'auto' && (ENV_ON || testing))
+    return c === true || (c === 'auto' && (this.envOn || testing))
   }
 
   private explainOn(testing: boolean): boolean {
     const e = this.settings.explain
-    return e === true || (e === 'auto' && (ENV_ON || testing))
+    return e === true || (e === 'auto' && (this.envOn || testing))
   }
 
   advise(scope: object, testing: boolean, found: readonly Candidate[] = []): Candidate[] {
@@ -297,8 +303,9 @@ export class Advisor {
   private failed(error: unknown, what: string): void {
     const e = error as { code?: unknown; message?: unknown } | undefined
     const code = typeof e?.code === 'string' ? e.code : ''
-    // Could not connect at all (no code from the server): stop trying.
-    if (code === '' || code.startsWith('08') || code === '28P01' || code === '28000') this.databaseFailed = true
+    // No SQLSTATE (ECONNREFUSED, a timeout), a connection or an authentication error: the database
+    // cannot be reached, so stop trying. Other errors concern one statement or table.
+    if (!/^[0-9A-Z]{5}$/.test(code) || code.startsWith('08') || code.startsWith('28') || code === '57P03') this.databaseFailed = true
     const message = typeof e?.message === 'string' ? e.message : String(error)
     this.say(
       `failed:${what}:${code}`,
@@ -468,8 +475,8 @@ export class Advisor {
   }
 
   private say(key: string, message: string, error?: unknown): void {
-    if (this.said.has(key)) return
-    this.said.add(key)
+    if (said.has(key)) return
+    said.add(key)
     try {
       const detail = error === undefined ? '' : `\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}`
       process.stderr.write(`${message}${detail}\n`)

@@ -134,6 +134,6 @@ describe('n1guard/testing, n1guard/vitest and n1guard/otel', () => {
     expectTypeOf(otelReporter()).toMatchTypeOf<Reporter>()
     expectTypeOf(jsonReporter()).toMatchTypeOf<Reporter>()
     expectTypeOf(findingAttributes).returns.toEqualTypeOf<Attributes>()
-    expect(Object.keys(FINDING_EVENT_NAMES).sort()).toEqual(['duplicate', 'n-plus-one', 'query-budget'])
+    expect(Object.keys(FINDING_EVENT_NAMES).sort()).toEqual(['deep-offset', 'duplicate', 'missing-index', 'n-plus-one', 'query-budget', 'unbounded-select'])
   })
 })
