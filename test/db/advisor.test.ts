@@ -178,6 +178,54 @@ describe('missing-index', () => {
     expect(kinds(seen[1]!)).toEqual(['missing-index', 'n-plus-one'])
   })
 
+  test('the pool\'s only connection held in a transaction: the advisor reads on its own client, nothing waits, nothing is recorded', async () => {
+    const detector = createDetector({ mode: 'silent' })
+    const pool = instrumentPool(db.pool({ max: 1 }), detector)
+    const client = await pool.connect()
+    try {
+      const { findings, queries } = await detector.capture(async () => {
+        await client.query('begin')
+        for (let i = 1; i <= 3; i++) await client.query('select * from note where person_id = $1', [i])
+        await client.query('rollback')
+      })
+      expect(queries.map((q) => q.kind)).toEqual(['transaction', 'select', 'select', 'select', 'transaction'])
+      expect(only(findings, 'missing-index').index?.planNode).toBe('Seq Scan on note')
+    } finally {
+      client.release()
+    }
+  })
+
+  test('in production (NODE_ENV not development or test) run() scopes read no catalog unless asked; capture() and catalog: true do', async () => {
+    const saved = process.env.NODE_ENV
+    process.env.NODE_ENV = 'production'
+    try {
+      const seen: Finding[][] = []
+      const prod = createDetector({ reporters: [(r) => seen.push([...r.findings])] })
+      const forced = createDetector({ reporters: [(r) => seen.push([...r.findings])], advisor: { catalog: true } })
+      process.env.NODE_ENV = saved
+      const pool = instrumentPool(db.pool({ max: 1 }), prod)
+      const loop = async () => {
+        for (let i = 1; i <= 3; i++) await pool.query('select id from note where person_id = $1', [i])
+      }
+      for (let i = 0; i < 2; i++) {
+        const scope = prod.startScope('GET /notes')
+        await scope.run(loop)
+        await scope.settle()
+        expect(kinds(scope.end())).toEqual(['n-plus-one'])
+      }
+      expect(kinds((await prod.capture(loop)).findings)).toEqual(['missing-index', 'n-plus-one'])
+      const pool2 = instrumentPool(db.pool({ max: 1 }), forced)
+      const scope = forced.startScope('GET /notes')
+      await scope.run(async () => {
+        for (let i = 1; i <= 3; i++) await pool2.query('select id from note where person_id = $1', [i])
+      })
+      await scope.settle()
+      expect(kinds(scope.end())).toEqual(['missing-index', 'n-plus-one'])
+    } finally {
+      process.env.NODE_ENV = saved
+    }
+  })
+
   test('a role that may not EXPLAIN the table: said once, no finding, the queries unharmed', async () => {
     const role = `n1g_ro_${randomBytes(4).toString('hex')}`
     await admin.query(`create role ${role} login password 'ro'; grant usage on schema ${db.schema} to ${role}`)
