@@ -30,7 +30,7 @@ interface ShapeNote {
   readonly info: SqlInfo
   readonly sql: string
   /** One execution's values, for EXPLAIN on servers before 16 only (never printed or reported). */
-  readonly values: readonly unknown[] | undefined
+  values: readonly unknown[] | undefined
   readonly siteKey: string | undefined
   readonly adapter: 'kysely' | 'pg'
   readonly firstSeen: number
@@ -141,14 +141,18 @@ export class Advisor {
         const shapes = (notes.shapes ??= new Map())
         const note = shapes.get(info.id)
         if (note !== undefined) {
-          // The shape just became a loop: start reading the catalog now, on the advisor's own
-          // client, so the facts are often known by the time the scope ends.
-          if (++note.count === missingIndex && this.catalogOn(false)) void this.prepare(note, false)
+          if (++note.count === missingIndex) {
+            // Copied only for shapes that repeat (EXPLAIN needs values before PostgreSQL 16).
+            note.values = params === undefined ? undefined : params.slice(0, MAX_VALUES)
+            // The shape just became a loop: start reading the catalog now, on the advisor's own
+            // client, so the facts are often known by the time the scope ends.
+            if (this.catalogOn(false)) void this.prepare(note, false)
+          }
         } else if (shapes.size < MAX_SHAPES) {
           shapes.set(info.id, {
             info,
             sql,
-            values: params === undefined ? undefined : params.slice(0, MAX_VALUES),
+            values: undefined,
             siteKey: query.siteKey,
             adapter: query.adapter,
             firstSeen: notes.seen++,
