@@ -65,7 +65,8 @@ const DDL = /^\s*(?:create|alter|drop|reindex|comment)\b/i
 // What the advisor said on stderr, once per process however many detectors there are.
 const said = new Set<string>()
 
-type Plan = { readonly node: string; readonly sequential: boolean } | 'none' | 'failed'
+// EXPLAIN's JSON output for a shape, or 'failed' when EXPLAIN could not take it.
+type Plan = { readonly plan: unknown } | 'failed'
 
 function bare(name: string): string {
   return name.slice(name.lastIndexOf('.') + 1).replace(/"/g, '')
@@ -329,10 +330,7 @@ export class Advisor {
       .run((client) => explainPlan(client, note.sql, note.values, connection.serverVersion))
       .then(
         (plan) => {
-          if (generation !== this.generation) return
-          const gaps = this.gaps(note) ?? []
-          const scan = gaps.length === 0 ? undefined : scanOf(plan, gaps[0]!.table)
-          this.plans.set(key, scan ?? 'none')
+          if (generation === this.generation) this.plans.set(key, { plan })
         },
         (error: unknown) => {
           if (generation === this.generation) this.plans.set(key, 'failed')
@@ -396,8 +394,10 @@ export class Advisor {
       const plan = this.plans.get(note.info.id)
       if (plan === undefined) return 'pending'
       // EXPLAIN could not confirm it (no permission, a statement it cannot take): say nothing.
-      if (plan === 'failed' || plan === 'none' || !plan.sequential) return undefined
-      planNode = plan.node
+      if (plan === 'failed') return undefined
+      const scan = scanOf(plan.plan, gap.table)
+      if (scan === undefined || !scan.sequential) return undefined
+      planNode = scan.node
     }
     const loop = found.find((c) => c.fingerprint === note.info.id && (c.kind === 'n-plus-one' || c.kind === 'duplicate'))
     const index: IndexAdvice = {
