@@ -9,7 +9,9 @@
  * createDetector({ advisor: { database: pool } })
  */
 export interface AdvisorDatabase {
-  readonly Client: new (config?: any) => unknown
+  // Typed as what @types/pg declares of a Pool; at run time n1guard also needs the `Client`
+  // constructor every node-postgres Pool carries (checked when given).
+  readonly connect: (...args: any[]) => unknown
   readonly options?: unknown
 }
 
