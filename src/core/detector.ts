@@ -47,6 +47,9 @@ export interface ScopeHandle extends ScopeInfo {
    * Waits for the query advisor's catalog lookups and EXPLAINs for this scope's repeated queries,
    * so that `end()` can report a missing index on the first run (test hooks call it before `end`).
    * Never rejects.
+   *
+   * @example
+   * afterEach(async () => { await scope.settle(); scope.end() })
    */
   settle(): Promise<void>
 }
