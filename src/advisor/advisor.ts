@@ -2,6 +2,7 @@ import type { Candidate, CandidateBase, IndexAdvice } from '../analyze/index.js'
 import type { ColumnFilter, SqlInfo } from '../fingerprint/index.js'
 import { createIndexStatement, explainPlan, scanOf, tableFacts, unindexedForeignKeys, type ForeignKeyGap, type TableFacts } from './catalog.js'
 import { deepOffsetHint, missingIndexHint, unboundedSelectHint } from './hints.js'
+import { statementNames, type StatementNames } from './join-columns.js'
 import { isPoolSource, OwnConnection, type PoolSource } from './own-connection.js'
 import { offsetOf, statementLimits } from './statement-limits.js'
 
@@ -35,6 +36,8 @@ interface ShapeNote {
   readonly adapter: 'kysely' | 'pg'
   readonly firstSeen: number
   count: number
+  /** Its aliases and column-to-column equalities, read from the text when first needed. */
+  names?: StatementNames
 }
 
 // Executions of one (shape, call site) that a rule picked out: deep OFFSETs, wide results.
@@ -358,7 +361,7 @@ export class Advisor {
     const byTable = new Map<TableFacts, string[]>()
     for (const f of note.info.filters) {
       if (!INDEXABLE.has(f.operator)) continue
-      const owner = this.ownerOf(f, tables)
+      const owner = this.ownerOf(f, tables, note)
       if (owner === undefined) continue
       const cols = byTable.get(owner) ?? []
       if (!cols.includes(f.column)) cols.push(f.column)
@@ -369,12 +372,42 @@ export class Advisor {
       if (columns.some((c) => facts.leading.includes(c))) continue
       gaps.push({ table: facts.name, columns })
     }
+    if (byTable.size > 0 && tables.length > 1) this.joinGaps(note, tables, new Set(byTable.keys()), gaps)
     return gaps
   }
 
-  private ownerOf(f: ColumnFilter, tables: ReadonlyArray<{ written: string; facts: TableFacts }>): TableFacts | undefined {
+  /**
+   * Joins from the filtered tables outwards (`where p.id = $1` then `join note n on n.person_id =
+   * p.id`): each table reached needs an index on the column it is reached by, or every run scans it.
+   */
+  private joinGaps(
+    note: ShapeNote,
+    tables: ReadonlyArray<{ written: string; facts: TableFacts }>,
+    reached: Set<TableFacts>,
+    gaps: Array<{ table: string; columns: string[] }>,
+  ): void {
+    const pairs = (note.names ??= statementNames(note.sql)).pairs
+    const factsOf = (name: string) => tables.find((t) => t.written === name || bare(t.written) === bare(name))?.facts
+    for (let grew = true; grew; ) {
+      grew = false
+      for (const p of pairs) {
+        for (const [from, to] of [[p.left, p.right], [p.right, p.left]] as const) {
+          const a = factsOf(from.table)
+          const b = factsOf(to.table)
+          if (a === undefined || b === undefined || !reached.has(a) || reached.has(b)) continue
+          reached.add(b)
+          grew = true
+          if (b.columns.includes(to.column) && !b.leading.includes(to.column)) gaps.push({ table: b.name, columns: [to.column] })
+        }
+      }
+    }
+  }
+
+  private ownerOf(f: ColumnFilter, tables: ReadonlyArray<{ written: string; facts: TableFacts }>, note: ShapeNote): TableFacts | undefined {
     if (f.table !== undefined) {
-      const q = f.table
+      // An alias (`p.id` of `person p`) names its table; several tables need the statement read.
+      const aliased = tables.length > 1 ? (note.names ??= statementNames(note.sql)).aliases.get(f.table.toLowerCase()) : undefined
+      const q = aliased ?? f.table
       const named = tables.find((t) => t.written === q || bare(t.written) === bare(q) || t.facts.name === q)
       if (named !== undefined) return named.facts.columns.includes(f.column) ? named.facts : undefined
     }

@@ -105,11 +105,25 @@ describe('missing-index', () => {
         await pool.query('select * from note where a = $1', [i])
         await pool.query('select * from note where id = $1', [i])
         await pool.query('select * from note where slug = $1', [`slug-${i}`])
-        await pool.query('select n.body from note n join person p on p.id = n.person_id where p.id = $1', [i])
+        await pool.query('select t.name from pet p join toy t on t.pet_id = p.id where p.id = $1', [i])
       }
     })
     expect(findings.filter((f) => f.kind === 'n-plus-one').length).toBeGreaterThan(0)
     expect(findings.filter((f) => f.kind === 'missing-index')).toEqual([])
+  })
+
+  test('a join from the filtered table to an unindexed column: the joined table needs the index', async () => {
+    const detector = createDetector({ mode: 'silent' })
+    const pool = instrumentPool(db.pool({ max: 1 }), detector)
+    const { findings } = await detector.capture(async () => {
+      for (let i = 1; i <= 3; i++) await pool.query('select n.body from person p join note n on n.person_id = p.id where p.id = $1', [i])
+    })
+    expect(only(findings, 'missing-index').index).toEqual({
+      table: 'note',
+      columns: ['person_id'],
+      createIndex: 'create index concurrently note_person_id_idx on note (person_id);',
+      planNode: 'Seq Scan on note',
+    })
   })
 
   test('the second column of a two-column index is not indexed by it', async () => {

@@ -1,5 +1,6 @@
 // The advisor's reading of LIMIT / FETCH / OFFSET from statement text (pure; no database).
 import { describe, expect, test } from 'vitest'
+import { joinPairs } from '../../src/advisor/join-columns.js'
 import { offsetOf, statementLimits } from '../../src/advisor/statement-limits.js'
 import { sqlInfo } from '../../src/fingerprint/index.js'
 
@@ -44,5 +45,20 @@ describe('statementLimits', () => {
   test('is read once per distinct text (cached on the fingerprint module\'s SqlInfo)', () => {
     const sql = 'select * from pet order by id offset $1'
     expect(statementLimits(sqlInfo(sql), sql)).toBe(statementLimits(sqlInfo(sql), ''))
+  })
+})
+
+describe('joinPairs', () => {
+  test('resolves aliases, quoted names and schema-qualified tables', () => {
+    expect(joinPairs('select * from toy t join pet p on p.id = t.pet_id where p.owner_id = $1')).toEqual([
+      { left: { table: 'pet', column: 'id' }, right: { table: 'toy', column: 'pet_id' } },
+    ])
+    expect(joinPairs('select "toy"."name" from "pet" inner join "toy" on "toy"."pet_id" = "pet"."id" where "pet"."owner_id" = $1')).toEqual([
+      { left: { table: 'toy', column: 'pet_id' }, right: { table: 'pet', column: 'id' } },
+    ])
+    expect(joinPairs('select * from shop.pet as p join shop.toy t on t.pet_id = p.id')).toEqual([
+      { left: { table: 'shop.toy', column: 'pet_id' }, right: { table: 'shop.pet', column: 'id' } },
+    ])
+    expect(joinPairs('select * from pet where pet.owner_id = $1')).toEqual([])
   })
 })
