@@ -4,7 +4,7 @@ import { createIndexStatement, explainPlan, scanOf, tableFacts, unindexedForeign
 import { deepOffsetHint, missingIndexHint, unboundedSelectHint } from './hints.js'
 import { statementNames, type StatementNames } from './join-columns.js'
 import { isPoolSource, OwnConnection, type PoolSource } from './own-connection.js'
-import { offsetOf, statementLimits } from './statement-limits.js'
+import { knownLimits, offsetOf, statementLimits } from './statement-limits.js'
 
 /** The advisor's options (see `AdvisorOptions` in core for what each one means). */
 export interface AdvisorSettings {
@@ -174,7 +174,8 @@ export class Advisor {
     if (max === false || query.rowCount === undefined || query.rowCount <= max || query.info.kind !== 'select') return
     try {
       // issued() read the statement's text, so its limits are cached on its SqlInfo.
-      if (statementLimits(query.info, '').bounded) return
+      const limits = knownLimits(query.info)
+      if (limits === undefined || limits.bounded) return
       const notes = this.notes(scope)
       this.pick((notes.wide ??= new Map()), notes, query, query.rowCount)
     } catch (error) {

@@ -30,6 +30,16 @@ export function statementLimits(info: SqlInfo, sql: string): StatementLimits {
   return limits
 }
 
+/**
+ * The limits `statementLimits` read earlier for this statement, or undefined when it never did.
+ *
+ * @example
+ * knownLimits(trace.info)?.bounded
+ */
+export function knownLimits(info: SqlInfo): StatementLimits | undefined {
+  return cache.get(info)
+}
+
 function scan(sql: string): StatementLimits {
   const t = tokenize(sql)
   let depth = 0

@@ -1,7 +1,7 @@
 // The advisor's reading of LIMIT / FETCH / OFFSET from statement text (pure; no database).
 import { describe, expect, test } from 'vitest'
 import { joinPairs } from '../../src/advisor/join-columns.js'
-import { offsetOf, statementLimits } from '../../src/advisor/statement-limits.js'
+import { knownLimits, offsetOf, statementLimits } from '../../src/advisor/statement-limits.js'
 import { sqlInfo } from '../../src/fingerprint/index.js'
 
 const limits = (sql: string) => statementLimits(sqlInfo(sql), sql)
@@ -45,6 +45,8 @@ describe('statementLimits', () => {
   test('is read once per distinct text (cached on the fingerprint module\'s SqlInfo)', () => {
     const sql = 'select * from pet order by id offset $1'
     expect(statementLimits(sqlInfo(sql), sql)).toBe(statementLimits(sqlInfo(sql), ''))
+    expect(knownLimits(sqlInfo(sql))).toBe(statementLimits(sqlInfo(sql), sql))
+    expect(knownLimits(sqlInfo('select 1 as never_read'))).toBeUndefined()
   })
 })
 
