@@ -74,6 +74,14 @@ export class CapturePort {
     this.orm ??= other.orm
   }
 
+  /**
+   * A pg Pool the query advisor may make its own clients from (its `Client` and `options`), for
+   * catalog reads and EXPLAIN that never take one of the pool's connections.
+   */
+  database(pool: unknown): void {
+    for (const core of this.cores) if (core.advisor !== undefined) core.advisor.addDatabase(pool)
+  }
+
   /** True when a statement issued now, in the caller's context, would be recorded. */
   active(): boolean {
     const cores = this.cores
@@ -103,7 +111,7 @@ export class CapturePort {
       if (capture !== undefined && this.orm !== undefined) capture.orm = this.orm
       return capture
     }
-    for (let i = 0; i < cores.length; i++) cores[i]!.outside(entry, hint)
+    for (let i = 0; i < cores.length; i++) cores[i]!.outside(entry, hint, sql)
     return undefined
   }
 
