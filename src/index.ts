@@ -30,7 +30,7 @@ export function createDetector(options?: DetectorOptions): Detector {
 
 export type { BaselineEntry } from './core/baseline.js'
 export type { CaptureReport, Detector, ScopeHandle } from './core/detector.js'
-export { explainSource } from './core/explain.js'
+export { explainResolver, explainSource } from './core/explain.js'
 export { NPlusOneError } from './core/errors.js'
 export { onScopeEnd, type ScopeEndEvent } from './core/hub.js'
 export { onScopeStart, type ScopeStartEvent } from './core/scope-start.js'
@@ -40,6 +40,8 @@ export type {
   CallSite,
   Finding,
   FindingKind,
+  FindingResolver,
+  FindingResolverLink,
   FindingShape,
   FindingSource,
   QueryError,
