@@ -27,6 +27,7 @@ export type JsonField =
   | 'budget'
   | 'topShapes'
   | 'baselined'
+  | 'resolver'
   | 'sampleParams'
 
 const ALL_FIELDS: readonly JsonField[] = [
@@ -52,6 +53,7 @@ const ALL_FIELDS: readonly JsonField[] = [
   'budget',
   'topShapes',
   'baselined',
+  'resolver',
   'sampleParams',
 ]
 const DEFAULT_FIELDS = ALL_FIELDS.filter((f) => f !== 'sampleParams')
