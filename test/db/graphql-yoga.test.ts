@@ -3,7 +3,7 @@
 // nested loops as one chain, batched requests and subscription events apart, resolver errors
 // untouched, and operation scopes nested in the Express middleware's request scope.
 import express from 'express'
-import { createYoga } from 'graphql-yoga'
+import { createYoga, type YogaServerInstance } from 'graphql-yoga'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { expressMiddleware } from '../../src/http/express.js'
 import { useN1guard } from '../../src/graphql/index.js'
@@ -15,6 +15,7 @@ import {
   BOOM_MESSAGE,
   expectPetsLoop,
   GraphQLFixture,
+  type GraphQLContext,
   PEOPLE_BATCHED,
   PEOPLE_PETS_TOYS,
   PEOPLE_UNBATCHED,
@@ -27,8 +28,9 @@ import {
 } from '../support/graphql.js'
 const fx = new GraphQLFixture()
 const { log, detector } = fx
-let yoga: ReturnType<typeof createYoga>
-let plain: ReturnType<typeof createYoga>
+type Yoga = YogaServerInstance<Record<string, any>, GraphQLContext>
+let yoga: Yoga
+let plain: Yoga
 
 async function post(server: typeof yoga, body: string, accept = 'application/json'): Promise<Response> {
   return await server.fetch('http://yoga/graphql', { method: 'POST', headers: { 'content-type': 'application/json', accept }, body })
