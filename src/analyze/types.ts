@@ -35,8 +35,8 @@ export interface AnalyzedQuery {
   readonly rows?: readonly unknown[] | undefined
   /** A copy of the parameter values, present only when the detector captures parameters. */
   readonly params?: readonly unknown[] | undefined
-  /** An integration's label for where the query ran (a GraphQL resolver field); opaque here. */
-  readonly tag?: object | undefined
+  /** What an integration said about where the query ran (a GraphQL resolver field); opaque here. */
+  readonly annotation?: object | undefined
 }
 
 /** How sure n1guard is that a finding is worth fixing. */
@@ -97,8 +97,8 @@ export interface CandidateBase {
   readonly paramType?: string
   /** The first few parameter sets, only when parameters were captured. */
   readonly sampleParams?: readonly (readonly unknown[])[]
-  /** The first tag the group's queries carried (see `AnalyzedQuery.tag`). */
-  readonly tag?: object
+  /** The first annotation the group's queries carried (see `AnalyzedQuery.annotation`). */
+  readonly annotation?: object
 }
 
 /** A group that crossed the threshold: a finding before presentation. */

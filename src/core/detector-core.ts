@@ -11,7 +11,7 @@ import { internalError } from './internal-error.js'
 import { whenProcessEnds } from './exit.js'
 import { describeValue, type IgnoreRule, type ResolvedOptions } from './options.js'
 import { QueryTrace } from './query-trace.js'
-import { refineTagged, type QueryTag } from './query-tag.js'
+import { refineAnnotated, type QueryAnnotation } from './query-annotation.js'
 import { Scope, type ScopeKind } from './scope.js'
 import { parseScopeInput } from './scope-input.js'
 import { scopeOpened } from './scope-start.js'
@@ -317,16 +317,16 @@ export class DetectorCore {
         const info = scope.info()
         const min = SEVERITY_RANK[this.options.minSeverity]
         const found: Finding[] = []
-        const tags: Array<QueryTag | undefined> = []
+        const notes: Array<QueryAnnotation | undefined> = []
         for (const c of candidates) {
           if (SEVERITY_RANK[c.severity] < min) continue
           const finding = this.toFinding(c, scope, info)
           if (!this.ignored(finding)) {
             found.push(finding)
-            tags.push(c.tag as QueryTag | undefined)
+            notes.push(c.annotation as QueryAnnotation | undefined)
           }
         }
-        if (found.length > 0) own = tags.some((t) => t !== undefined) ? refineTagged(found, tags) : found
+        if (found.length > 0) own = notes.some((n) => n !== undefined) ? refineAnnotated(found, notes) : found
       }
     } catch (error) {
       internalError('analyzing a scope', error)

@@ -3,7 +3,7 @@ import type { RawSite } from '../callsite/capture-site.js'
 import type { ColumnFilter, SqlInfo, StatementKind } from '../fingerprint/index.js'
 import { paramKey } from '../analyze/index.js'
 import type { DetectorCore } from './detector-core.js'
-import { currentQueryTag, type QueryTag } from './query-tag.js'
+import { currentAnnotation, type QueryAnnotation } from './query-annotation.js'
 import type { Scope } from './scope.js'
 import type { QueryError } from './types.js'
 
@@ -26,8 +26,8 @@ export class QueryTrace implements AnalyzedQuery {
   readonly values: readonly unknown[] | undefined
   /** The result rows, by reference, until the scope's aggregate has taken what it keeps. */
   rows: readonly unknown[] | undefined = undefined
-  /** What an integration said about where the query ran (see `query-tag.ts`), read when it began. */
-  readonly tag: QueryTag | undefined = currentQueryTag()
+  /** What an integration said about where the query ran (see `query-annotation.ts`), read when it began. */
+  readonly annotation: QueryAnnotation | undefined = currentAnnotation()
 
   constructor(
     /** The detector that recorded it, which `finish` reports back to. */

@@ -1,10 +1,10 @@
 // Findings in GraphQL terms: the field and its parents, the operation, nested loops as one chain,
 // and the fix a GraphQL developer reaches for (a per-request DataLoader keyed by the parent's id).
-import type { QueryTag } from '../core/query-tag.js'
+import type { QueryAnnotation } from '../core/query-annotation.js'
 import type { Finding, FindingResolver, FindingResolverLink, Severity } from '../core/types.js'
 
-/** What a resolver path's tag holds (see `FieldTag`). */
-export interface FieldTagLike {
+/** What a resolver path's annotation holds (see `FieldAnnotation`). */
+export interface FieldAnnotationLike {
   readonly field: string
   readonly path: string
   readonly parentType: string
@@ -12,8 +12,8 @@ export interface FieldTagLike {
   readonly operation: { readonly name: string | undefined }
 }
 
-function isFieldTag(tag: QueryTag | undefined): tag is QueryTag & FieldTagLike {
-  return tag !== undefined && typeof (tag as Partial<FieldTagLike>).path === 'string' && typeof (tag as Partial<FieldTagLike>).parents === 'number'
+function isFieldAnnotation(note: QueryAnnotation | undefined): note is QueryAnnotation & FieldAnnotationLike {
+  return note !== undefined && typeof (note as Partial<FieldAnnotationLike>).path === 'string' && typeof (note as Partial<FieldAnnotationLike>).parents === 'number'
 }
 
 const RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2 }
@@ -55,23 +55,23 @@ export function dataLoaderHint(f: Finding, field: string, parentType: string): s
   )
 }
 
-function link(tag: FieldTagLike, queries: number): FindingResolverLink {
-  return { field: tag.field, path: tag.path, parentType: tag.parentType, parents: tag.parents, queries }
+function link(note: FieldAnnotationLike, queries: number): FindingResolverLink {
+  return { field: note.field, path: note.path, parentType: note.parentType, parents: note.parents, queries }
 }
 
 /**
- * The `refine` of n1guard/graphql's query tags: adds `resolver` (field, path, parents, operation)
+ * The `refine` of n1guard/graphql's query annotations: adds `resolver` (field, path, parents, operation)
  * to findings whose queries ran under a resolver, writes their fix as a DataLoader, and folds a
  * nested loop (`Query.authors.books.reviews` under `Query.authors.books`) into one finding on the
- * field where it starts multiplying. Untagged findings pass through.
+ * field where it starts multiplying. Findings without a resolver annotation pass through.
  *
  * @example
- * describeGraphQLFindings(findings, tags)
+ * describeGraphQLFindings(findings, annotations)
  */
-export function describeGraphQLFindings(findings: readonly Finding[], tags: readonly (QueryTag | undefined)[]): readonly Finding[] {
+export function describeGraphQLFindings(findings: readonly Finding[], annotations: readonly (QueryAnnotation | undefined)[]): readonly Finding[] {
   const links = findings.map((f, i) => {
-    const t = tags[i]
-    return isFieldTag(t) ? t : undefined
+    const t = annotations[i]
+    return isFieldAnnotation(t) ? t : undefined
   })
   // The outermost looping field above each loop of the same operation, if any.
   const rootOf = findings.map((f, i) => {

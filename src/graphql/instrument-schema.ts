@@ -1,11 +1,11 @@
-// Resolvers run under their field's tag: each field that has a resolver of its own is wrapped in
+// Resolvers run under their field's annotation: each field that has a resolver of its own is wrapped in
 // place, once (as Apollo Server's own schema instrumentation and Envelop's useOnResolve do).
 // Fields resolved by graphql-js's default resolver read a property and never query: left alone,
 // they cost nothing. A resolver called outside an operation n1guard knows runs as it is.
 import type { GraphQLField, GraphQLFieldResolver, GraphQLResolveInfo, GraphQLSchema } from 'graphql'
 import { internalError } from '../core/internal-error.js'
-import { currentQueryTag } from '../core/query-tag.js'
-import { FieldTag, Operation } from './operation.js'
+import { currentAnnotation } from '../core/query-annotation.js'
+import { FieldAnnotation, Operation } from './operation.js'
 import { SubscriptionStream } from './subscription-stream.js'
 
 /** Where a resolver finds its operation when the execution did not run inside one (Apollo, Mercurius). */
@@ -36,9 +36,9 @@ function ownerOf(contextValue: unknown): OperationOwner | undefined {
   const isObject = typeof contextValue === 'object' && contextValue !== null
   const attached = isObject ? byContext.get(contextValue) : undefined
   if (attached !== undefined) return attached
-  const tag = currentQueryTag()
-  if (tag instanceof FieldTag) return tag.operation
-  if (tag instanceof Operation || tag instanceof SubscriptionStream) return tag
+  const note = currentAnnotation()
+  if (note instanceof FieldAnnotation) return note.operation
+  if (note instanceof Operation || note instanceof SubscriptionStream) return note
   if (isObject) {
     for (const lookup of lookups) {
       const found = lookup(contextValue)

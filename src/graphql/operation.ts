@@ -1,14 +1,14 @@
-// One GraphQL operation (or one subscription event) as n1guard holds it: its scope, and one tag
+// One GraphQL operation (or one subscription event) as n1guard holds it: its scope, and one annotation
 // per resolver path that the queries of that field's resolvers carry.
 import type { GraphQLResolveInfo } from 'graphql'
 import type { Detector, ScopeHandle } from '../core/detector.js'
 import { internalError } from '../core/internal-error.js'
-import { runWithQueryTag, type QueryTag } from '../core/query-tag.js'
+import { runAnnotated, type QueryAnnotation } from '../core/query-annotation.js'
 import { describeGraphQLFindings } from './describe-findings.js'
 import { operationName, type OperationLike } from './operation-name.js'
 
-/** The tag of one resolver path in one operation: `Query.authors.books`, field `Author.books`. */
-export class FieldTag implements QueryTag {
+/** The annotation of one resolver path in one operation: `Query.authors.books`, field `Author.books`. */
+export class FieldAnnotation implements QueryAnnotation {
   /** Times the field's resolver ran in the operation: one per parent object. */
   parents = 0
   readonly refine = describeGraphQLFindings
@@ -40,12 +40,12 @@ function collapsedPath(info: GraphQLResolveInfo): string {
 
 /**
  * One GraphQL operation in its own n1guard scope. `inScope`: the integration runs the whole
- * execution inside the scope already (Envelop), so resolvers need only their tag; otherwise each
+ * execution inside the scope already (Envelop), so resolvers need only their annotation; otherwise each
  * resolver is run inside the scope as well (Apollo, Mercurius, whose hooks cannot wrap execution).
  */
-export class Operation implements QueryTag {
+export class Operation implements QueryAnnotation {
   readonly refine = describeGraphQLFindings
-  private readonly fields = new Map<string, FieldTag>()
+  private readonly fields = new Map<string, FieldAnnotation>()
   private named: boolean
 
   private constructor(
@@ -75,14 +75,14 @@ export class Operation implements QueryTag {
     return this.handle.name
   }
 
-  /** Runs `fn` (a whole execution) in the scope with the operation's tag. */
+  /** Runs `fn` (a whole execution) in the scope with the operation's annotation. */
   run<T>(fn: () => T): T {
-    return this.handle.run(() => runWithQueryTag(this, fn))
+    return this.handle.run(() => runAnnotated(this, fn))
   }
 
-  /** Runs one field resolver under its path's tag (and in the scope, when not already inside it). */
+  /** Runs one field resolver under its path's annotation (and in the scope, when not already inside it). */
   resolve<T>(info: GraphQLResolveInfo, call: () => T): T {
-    let tag: FieldTag
+    let note: FieldAnnotation
     try {
       if (!this.named) {
         this.named = true
@@ -92,16 +92,16 @@ export class Operation implements QueryTag {
       const path = collapsedPath(info)
       let found = this.fields.get(path)
       if (found === undefined) {
-        found = new FieldTag(this, `${info.parentType.name}.${info.fieldName}`, path, info.parentType.name)
+        found = new FieldAnnotation(this, `${info.parentType.name}.${info.fieldName}`, path, info.parentType.name)
         this.fields.set(path, found)
       }
       found.parents++
-      tag = found
+      note = found
     } catch (error) {
-      internalError('tagging a GraphQL resolver', error)
+      internalError('annotating a GraphQL resolver', error)
       return call()
     }
-    return this.inScope ? runWithQueryTag(tag, call) : this.handle.run(() => runWithQueryTag(tag, call))
+    return this.inScope ? runAnnotated(note, call) : this.handle.run(() => runAnnotated(note, call))
   }
 
   /** Closes the scope (findings go to the reporters); later calls do nothing. Never throws. */

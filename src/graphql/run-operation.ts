@@ -3,7 +3,7 @@
 import type { DocumentNode, ExecutionArgs } from 'graphql'
 import type { Detector } from '../core/detector.js'
 import { internalError } from '../core/internal-error.js'
-import { runWithQueryTag } from '../core/query-tag.js'
+import { runAnnotated } from '../core/query-annotation.js'
 import { instrumentSchema } from './instrument-schema.js'
 import { Operation } from './operation.js'
 import { selectOperation } from './operation-name.js'
@@ -99,7 +99,7 @@ export function executeInScope<T>(detector: Detector, args: ExecutionArgsLike, e
   return finish(op, result) as T
 }
 
-// Each `next()` executes one event: it runs under the stream's tag, whose root field opens the
+// Each `next()` executes one event: it runs under the stream's annotation, whose root field opens the
 // event's scope, and the event's scope closes when `next()` settles.
 function perEvent(stream: SubscriptionStream, iterator: AsyncIterator<unknown>): AsyncIterableIterator<unknown> {
   const end = <T>(p: Promise<T>): Promise<T> =>
@@ -114,7 +114,7 @@ function perEvent(stream: SubscriptionStream, iterator: AsyncIterator<unknown>):
       },
     )
   return {
-    next: (...a: [] | [unknown]) => end(runWithQueryTag(stream, () => iterator.next(...a))),
+    next: (...a: [] | [unknown]) => end(runAnnotated(stream, () => iterator.next(...a))),
     return: (value?: unknown) => {
       stream.endEvent()
       return iterator.return === undefined ? Promise.resolve({ done: true as const, value }) : iterator.return(value)

@@ -2,12 +2,12 @@
 // find, and the root field's resolution (which graphql-js runs once per event) opens the next one.
 import type { GraphQLResolveInfo } from 'graphql'
 import type { Detector } from '../core/detector.js'
-import type { QueryTag } from '../core/query-tag.js'
+import type { QueryAnnotation } from '../core/query-annotation.js'
 import { describeGraphQLFindings } from './describe-findings.js'
 import { Operation } from './operation.js'
 
 /** One subscription: the scope of the event being executed, replaced at each event's root field. */
-export class SubscriptionStream implements QueryTag {
+export class SubscriptionStream implements QueryAnnotation {
   readonly refine = describeGraphQLFindings
   private current: Operation | undefined
 

@@ -1,10 +1,10 @@
 // n1guard/graphql's pure parts: operation names, findings in GraphQL terms (fields, chains,
-// hints), the query-tag refine step's failure handling, and bad arguments failing fast.
+// hints), the query-annotation refine step's failure handling, and bad arguments failing fast.
 import { parse, type OperationDefinitionNode } from 'graphql'
 import { describe, expect, test, vi } from 'vitest'
-import { currentQueryTag, refineTagged, runWithQueryTag, type QueryTag } from '../../src/core/query-tag.js'
+import { currentAnnotation, refineAnnotated, runAnnotated, type QueryAnnotation } from '../../src/core/query-annotation.js'
 import { resetInternalErrors } from '../../src/core/internal-error.js'
-import { describeGraphQLFindings, type FieldTagLike } from '../../src/graphql/describe-findings.js'
+import { describeGraphQLFindings, type FieldAnnotationLike } from '../../src/graphql/describe-findings.js'
 import { apolloN1guard, mercuriusN1guard, operationName, useN1guard, wrapExecute, wrapSubscribe } from '../../src/graphql/index.js'
 import { createDetector, explainResolver, formatFinding, NPlusOneError, type Finding } from '../../src/index.js'
 
@@ -24,7 +24,7 @@ describe('operationName', () => {
 })
 
 const operation = { name: 'query AuthorsWithBooks' }
-function tag(field: string, path: string, parents: number): QueryTag & FieldTagLike {
+function annotation(field: string, path: string, parents: number): QueryAnnotation & FieldAnnotationLike {
   return { field, path, parentType: field.split('.')[0]!, parents, operation, refine: describeGraphQLFindings }
 }
 
@@ -50,7 +50,7 @@ function finding(over: Partial<Finding>): Finding {
 
 describe('describeGraphQLFindings', () => {
   test('names the field, its parents and the operation, and writes the fix as a per-request DataLoader', () => {
-    const books = tag('Author.books', 'Query.authors.books', 20)
+    const books = annotation('Author.books', 'Query.authors.books', 20)
     const [f] = describeGraphQLFindings([finding({})], [books])
     expect(f!.resolver).toEqual({
       field: 'Author.books',
@@ -72,14 +72,14 @@ describe('describeGraphQLFindings', () => {
   test('raw pg: the batch function in SQL', () => {
     const [f] = describeGraphQLFindings(
       [finding({ sql: 'select * from book where author_id = $1', hint: 'load every book row in one query: where author_id = any($1::int[])' })],
-      [tag('Author.books', 'Query.authors.books', 20)],
+      [annotation('Author.books', 'Query.authors.books', 20)],
     )
     expect(f!.hint).toContain("pool.query('select * from book where author_id = any($1)', [keys])")
   })
 
   test('a nested loop is one finding on the field where it multiplies, with the chain', () => {
-    const books = tag('Author.books', 'Query.authors.books', 5)
-    const reviews = tag('Book.reviews', 'Query.authors.books.reviews', 15)
+    const books = annotation('Author.books', 'Query.authors.books', 5)
+    const reviews = annotation('Book.reviews', 'Query.authors.books.reviews', 15)
     const other = finding({ id: 'untagged', count: 3 })
     const out = describeGraphQLFindings(
       [finding({ count: 5, severity: 'medium', totalDurationMs: 2 }), finding({ count: 15, sql: 'select * from "review" where "book_id" = ?', totalDurationMs: 3 }), other],
@@ -100,40 +100,40 @@ describe('describeGraphQLFindings', () => {
   })
 
   test('loops of different operations are never chained', () => {
-    const a = tag('Author.books', 'Query.authors.books', 5)
-    const b = { ...tag('Book.reviews', 'Query.authors.books.reviews', 15), operation: { name: 'query Other' } }
+    const a = annotation('Author.books', 'Query.authors.books', 5)
+    const b = { ...annotation('Book.reviews', 'Query.authors.books.reviews', 15), operation: { name: 'query Other' } }
     expect(describeGraphQLFindings([finding({}), finding({})], [a, b])).toHaveLength(2)
   })
 
   test('a duplicate under a resolver: the DataLoader cache', () => {
-    const [f] = describeGraphQLFindings([finding({ kind: 'duplicate', distinctParams: 1 })], [tag('Book.author', 'Query.books.author', 20)])
+    const [f] = describeGraphQLFindings([finding({ kind: 'duplicate', distinctParams: 1 })], [annotation('Book.author', 'Query.books.author', 20)])
     expect(f!.resolver?.field).toBe('Book.author')
     expect(f!.hint).toContain('DataLoader created per request, whose cache')
   })
 })
 
-describe('query tags', () => {
-  test('a tag holds for what runs inside, and only there', async () => {
-    const t: QueryTag = {}
-    expect(currentQueryTag()).toBeUndefined()
-    await runWithQueryTag(t, async () => {
+describe('query annotations', () => {
+  test('an annotation holds for what runs inside, and only there', async () => {
+    const t: QueryAnnotation = {}
+    expect(currentAnnotation()).toBeUndefined()
+    await runAnnotated(t, async () => {
       await Promise.resolve()
-      expect(currentQueryTag()).toBe(t)
+      expect(currentAnnotation()).toBe(t)
     })
-    expect(currentQueryTag()).toBeUndefined()
+    expect(currentAnnotation()).toBeUndefined()
   })
 
   test('a refine that throws leaves the findings as they were, and is said once', () => {
     resetInternalErrors()
     const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
     try {
-      const bad: QueryTag = {
+      const bad: QueryAnnotation = {
         refine: () => {
           throw new Error('refine broke')
         },
       }
       const findings = [finding({})]
-      expect(refineTagged(findings, [bad])).toBe(findings)
+      expect(refineAnnotated(findings, [bad])).toBe(findings)
       expect(String(write.mock.calls[0]?.[0])).toContain('refine threw')
     } finally {
       write.mockRestore()
