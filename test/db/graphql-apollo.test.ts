@@ -71,6 +71,17 @@ describe('apolloN1guard (Apollo Server)', () => {
     expectPetsLoop(theLoop(report), 'query PeopleWithPets', 5)
   })
 
+  test('inside a request scope: the operation scope nests in it, each query counted once', async () => {
+    log.clear()
+    await detector.run('POST /graphql', () => run(PEOPLE_WITH_PETS))
+    const [request] = await log.waitFor('POST /graphql')
+    const [operation] = await log.waitFor('query PeopleWithPets')
+    expect(request!.queryCount).toBe(0)
+    expect(request!.findings).toEqual([])
+    expect(operation!.queryCount).toBe(6)
+    expect(log.reports.flatMap((r) => r.findings)).toHaveLength(1)
+  })
+
   test('the DataLoader version is clean: one query per batch', async () => {
     log.clear()
     const result = await run(PEOPLE_BATCHED)

@@ -63,6 +63,12 @@ describe('useN1guard (GraphQL Yoga)', () => {
     expect(f.scope.name).toBe('query PeopleWithPets')
   })
 
+  test("inside capture(): the operation's findings and queries reach it, with the resolver", async () => {
+    const report = await detector.capture(() => run(PEOPLE_WITH_PETS))
+    expect(report.queries).toHaveLength(6)
+    expectPetsLoop(theLoop({ findings: report.findings } as never), 'query PeopleWithPets', 5)
+  })
+
   test('raw pg resolvers: the same finding, and the DataLoader fix written in SQL', async () => {
     log.clear()
     await run(PEOPLE_WITH_PETS_RAW)
