@@ -39,21 +39,29 @@ function streamOf(context: unknown, id: unknown): SubscriptionStream | undefined
  * Mercurius hooks: every operation runs in its own n1guard scope named `query AuthorsWithBooks`
  * (anonymous operations by their root fields), each operation of a batched request and each event
  * of a subscription in its own; the queries a resolver runs carry its path (`Query.authors.books`),
- * and an N+1 names its field. Call it once Mercurius is registered (`await app.register(mercurius,
- * ...)`). With n1guard's Fastify plugin the operation scopes nest inside the request's.
+ * and an N+1 names its field. Call it once Mercurius is registered, or register it as a Fastify
+ * plugin after Mercurius. With n1guard's Fastify plugin the operation scopes nest inside the
+ * request's.
  *
  * @example
  * import mercurius from 'mercurius'
  * import { mercuriusN1guard } from 'n1guard/graphql'
  * await app.register(mercurius, { schema, resolvers })
- * mercuriusN1guard(app, detector)
+ * mercuriusN1guard(app, detector) // or: await app.register(mercuriusN1guard, { detector })
  */
-export function mercuriusN1guard(app: MercuriusAppLike, detector: Detector): void {
-  checkDetector('mercuriusN1guard', detector)
+export function mercuriusN1guard(app: MercuriusAppLike, detector: Detector | { readonly detector: Detector }, done?: (error?: Error) => void): void {
+  const given = detector as { detector?: unknown } | null | undefined
+  const d = typeof given === 'object' && given !== null && 'detector' in given && typeof (given as Partial<Detector>).startScope !== 'function' ? given.detector : detector
+  checkDetector('mercuriusN1guard', d)
   const graphql = (app as Partial<MercuriusAppLike> | null | undefined)?.graphql
   if (graphql === undefined || typeof graphql.addHook !== 'function') {
     throw new TypeError('n1guard: mercuriusN1guard needs a Fastify app with Mercurius registered (app.graphql.addHook); await app.register(mercurius, ...) first')
   }
+  hook(graphql, d)
+  if (typeof done === 'function') done()
+}
+
+function hook(graphql: MercuriusAppLike['graphql'], detector: Detector): void {
   if (graphql.schema !== undefined) instrumentSchema(graphql.schema)
   addOwnerLookup(subscriptionOf)
   const open = new WeakMap<object, OperationOwner>()

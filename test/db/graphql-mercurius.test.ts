@@ -70,6 +70,20 @@ describe('mercuriusN1guard (Mercurius)', () => {
     expectPetsLoop(theLoop(report), 'query PeopleWithPets', 5)
   })
 
+  test('registered as a Fastify plugin after Mercurius: the same', async () => {
+    log.clear()
+    const other = Fastify()
+    try {
+      await other.register(mercurius, { schema: fx.schema(), context: () => fx.context() })
+      await other.register(mercuriusN1guard, { detector })
+      const response = await other.inject({ method: 'POST', url: '/graphql', payload: { query: PEOPLE_WITH_PETS } })
+      expect(response.statusCode).toBe(200)
+      expectPetsLoop(theLoop((await log.waitFor('query PeopleWithPets'))[0]), 'query PeopleWithPets', 5)
+    } finally {
+      await other.close()
+    }
+  })
+
   test('inside the Fastify plugin: the operation scope nests in the request scope, each query counted once', async () => {
     log.clear()
     await run(PEOPLE_WITH_PETS)
