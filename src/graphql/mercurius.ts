@@ -2,7 +2,7 @@ import type { DocumentNode, GraphQLSchema } from 'graphql'
 import type { Detector } from '../core/detector.js'
 import { internalError } from '../core/internal-error.js'
 import { checkDetector } from './check-detector.js'
-import { addOwnerLookup, attachToContext, detachFromContext, instrumentSchema, type OperationOwner } from './instrument-schema.js'
+import { addOwnerLookup, attachToContext, detachFromContext, instrumentSchema } from './instrument-schema.js'
 import { Operation } from './operation.js'
 import { selectOperation } from './operation-name.js'
 import { SubscriptionStream } from './subscription-stream.js'
@@ -64,7 +64,7 @@ export function mercuriusN1guard(app: MercuriusAppLike, detector: Detector | { r
 function hook(graphql: MercuriusAppLike['graphql'], detector: Detector): void {
   if (graphql.schema !== undefined) instrumentSchema(graphql.schema)
   addOwnerLookup(subscriptionOf)
-  const open = new WeakMap<object, OperationOwner>()
+  const open = new WeakMap<object, Operation>()
 
   graphql.addHook('preExecution', (schema: GraphQLSchema, document: DocumentNode, context: object) => {
     try {
@@ -80,7 +80,7 @@ function hook(graphql: MercuriusAppLike['graphql'], detector: Detector): void {
   })
   graphql.addHook('onResolution', (_execution: unknown, context: object) => {
     const op = open.get(context)
-    if (op instanceof Operation) {
+    if (op !== undefined) {
       open.delete(context)
       detachFromContext(context, op)
       op.end()

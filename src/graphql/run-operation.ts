@@ -9,7 +9,12 @@ import { Operation } from './operation.js'
 import { selectOperation } from './operation-name.js'
 import { SubscriptionStream } from './subscription-stream.js'
 
-/** The parts of graphql-js's `ExecutionArgs` n1guard reads. */
+/**
+ * The parts of graphql-js's `ExecutionArgs` n1guard reads.
+ *
+ * @example
+ * const args: ExecutionArgsLike = { schema, document: parse('query A { a }'), operationName: 'A' }
+ */
 export type ExecutionArgsLike = Pick<ExecutionArgs, 'schema'> & {
   readonly document: Pick<DocumentNode, 'definitions'>
   readonly operationName?: string | null | undefined
