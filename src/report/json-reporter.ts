@@ -27,6 +27,8 @@ export type JsonField =
   | 'budget'
   | 'topShapes'
   | 'baselined'
+  | 'index'
+  | 'rowCount'
   | 'resolver'
   | 'sampleParams'
 
@@ -53,6 +55,8 @@ const ALL_FIELDS: readonly JsonField[] = [
   'budget',
   'topShapes',
   'baselined',
+  'index',
+  'rowCount',
   'resolver',
   'sampleParams',
 ]
