@@ -39,6 +39,8 @@ export interface AnalyzedQuery {
   readonly housekeeping?: boolean
   /** The ORM that issued it, when an ORM helper instrumented the pool, for fix hints in its words. */
   readonly orm?: OrmName | undefined
+  /** What an integration said about where the query ran (a GraphQL resolver field); opaque here. */
+  readonly annotation?: object | undefined
 }
 
 /** ORMs with an n1guard helper (`n1guard/<name>`), named as their fix hints need. */
@@ -111,6 +113,8 @@ export interface CandidateBase {
   readonly paramType?: string
   /** The first few parameter sets, only when parameters were captured. */
   readonly sampleParams?: readonly (readonly unknown[])[]
+  /** The first annotation the group's queries carried (see `AnalyzedQuery.annotation`). */
+  readonly annotation?: object
   /** For `missing-index`: the table, the columns no index leads with, and the statement that adds one. */
   readonly index?: IndexAdvice
   /** For `unbounded-select`: the most rows one execution returned. */
