@@ -97,6 +97,16 @@ describe('the packed package', () => {
     if (specifier === pkg.name) expect(names).toEqual(expect.arrayContaining(['createDetector', 'fingerprint', 'NPlusOneError']))
     if (specifier === `${pkg.name}/kysely`) expect(names).toContain('instrumentDialect')
     if (specifier === `${pkg.name}/pg`) expect(names).toEqual(expect.arrayContaining(['instrumentPool', 'instrumentClient']))
+    const orm: Record<string, string> = {
+      drizzle: 'instrumentDrizzle',
+      prisma: 'instrumentPrisma',
+      typeorm: 'instrumentTypeORM',
+      'mikro-orm': 'instrumentMikroORM',
+      sequelize: 'instrumentSequelize',
+      knex: 'instrumentKnex',
+    }
+    const helper = orm[specifier.slice(pkg.name.length + 1)]
+    if (helper !== undefined) expect(names).toEqual([helper])
   })
 
   test.each(subpaths)('require("%s") from CommonJS', async (specifier) => {
