@@ -5,6 +5,7 @@ import { captureSite, type DepthHint, type RawSite } from '../callsite/capture-s
 import { resolveSite } from '../callsite/resolve-site.js'
 import { sqlInfo } from '../fingerprint/index.js'
 import { Baseline } from './baseline.js'
+import { deliverRecorded, type ScopeRecorder } from './recorder.js'
 import { hasScopeEndListeners, publishScopeEnd } from './hub.js'
 import { matchesIgnoreRule } from './ignore.js'
 import { internalError } from './internal-error.js'
@@ -85,6 +86,8 @@ export class DetectorCore {
   private lostWarnings = 0
   private readonly lostSites = new Set<string>()
   private readonly startedAt = Date.now()
+  /** Set while n1guard/panel records (see recorder.ts): every scope then keeps its records. */
+  recorders: Set<ScopeRecorder> | undefined = undefined
 
   constructor(
     readonly options: ResolvedOptions,
@@ -155,7 +158,10 @@ export class DetectorCore {
         }
       }
       const now = performance.now()
-      return new QueryTrace(this, scope, info, params, site, siteKey, adapter, issuedAt ?? now, now, this.options.captureParams)
+      const trace = new QueryTrace(this, scope, info, params, site, siteKey, adapter, issuedAt ?? now, now, this.options.captureParams)
+      // The text as sent, for the panel's EXPLAIN; only where values may be kept anyway.
+      if (this.options.captureParams && this.recorders !== undefined) trace.text = sql
+      return trace
     } catch (error) {
       internalError('recording the start of a query', error)
       return undefined
@@ -262,6 +268,7 @@ export class DetectorCore {
     if (parent !== undefined && !parent.ended && parent.kind.keepRecords && !kind.keepRecords) {
       kind = { ...kind, keepRecords: true, exact: true }
     }
+    if (this.recorders !== undefined && !kind.keepRecords && !kind.paused) kind = { ...kind, keepRecords: true }
     this.scopesOpened++
     if (!kind.paused) this.openScopes++
     const scope = new Scope(
@@ -339,6 +346,7 @@ export class DetectorCore {
         surfaced: surfaced || !scope.kind.report || insideCapture(scope),
       })
     }
+    if (this.recorders !== undefined) deliverRecorded(this, scope, own)
     const parent = scope.parent
     if (parent !== undefined && !parent.ended) {
       if (all.length > 0) (parent.childFindings ??= []).push(...all)

@@ -25,6 +25,8 @@ export class QueryTrace implements AnalyzedQuery {
   readonly values: readonly unknown[] | undefined
   /** The result rows, by reference, until the scope's aggregate has taken what it keeps. */
   rows: readonly unknown[] | undefined = undefined
+  /** The SQL text as sent, kept only with `captureParams` while a recorder (n1guard/panel) listens. */
+  text: string | undefined = undefined
 
   constructor(
     /** The detector that recorded it, which `finish` reports back to. */

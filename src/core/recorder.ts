@@ -1,0 +1,75 @@
+// Whole-scope recording for tools that show every query of a scope (n1guard/panel). Off unless
+// someone records: a detector with no recorder pays one field read per scope, none per query.
+import type { Scope } from './scope.js'
+import type { QueryTrace } from './query-trace.js'
+import type { Finding, QueryRecord, ScopeInfo } from './types.js'
+
+/** One ended scope with its queries, as a recorder receives it. */
+export interface RecordedScope {
+  readonly scope: ScopeInfo
+  /** When the scope opened, in milliseconds since the Unix epoch. */
+  readonly startedAt: number
+  readonly durationMs: number
+  /** Queries run in the scope, nested scopes' included (some may be past the record cap). */
+  readonly queryCount: number
+  /** The scope's own findings. */
+  readonly findings: readonly Finding[]
+  /** Its queries in the order they finished, up to the detector's `maxRecords`. */
+  readonly records: readonly QueryRecord[]
+  /** Queries past the record cap. */
+  readonly truncated: number
+  /**
+   * The SQL text each record was sent with (same index as `records`), only with `captureParams`:
+   * with the parameters, enough to EXPLAIN a statement. Never sent anywhere by n1guard itself.
+   */
+  readonly texts?: readonly (string | undefined)[]
+}
+
+/** Receives every scope of a detector as it ends. Must not throw (a throw is swallowed). */
+export type ScopeRecorder = (scope: RecordedScope) => void
+
+/** The part of the detector's core recorders need (kept structural so this file stays a leaf). */
+export interface Recordable {
+  recorders: Set<ScopeRecorder> | undefined
+  records(scope: Scope): QueryRecord[]
+}
+
+const origin = performance.timeOrigin
+
+/**
+ * Starts handing every scope of `core` that ends to `recorder`, with its records; returns a
+ * function that stops. While any recorder listens, every scope keeps its records.
+ */
+export function addRecorder(core: Recordable, recorder: ScopeRecorder): () => void {
+  const set = (core.recorders ??= new Set())
+  set.add(recorder)
+  return () => {
+    set.delete(recorder)
+    if (set.size === 0 && core.recorders === set) core.recorders = undefined
+  }
+}
+
+/** Called by the core as a recorded scope ends. @internal */
+export function deliverRecorded(core: Recordable, scope: Scope, own: readonly Finding[]): void {
+  const recorders = core.recorders
+  if (recorders === undefined || scope.kind.paused === true) return
+  const traces: readonly QueryTrace[] = scope.childRecords === undefined ? scope.records : [...scope.records, ...scope.childRecords]
+  const withText = traces.some((t) => t.text !== undefined)
+  const event: RecordedScope = {
+    scope: scope.info(),
+    startedAt: origin + scope.startedAt,
+    durationMs: scope.endedAt - scope.startedAt,
+    queryCount: scope.queryCount,
+    findings: own,
+    records: core.records(scope),
+    truncated: scope.truncated,
+    ...(withText ? { texts: traces.map((t) => t.text) } : {}),
+  }
+  for (const recorder of recorders) {
+    try {
+      recorder(event)
+    } catch {
+      // a recorder's failure is its own business
+    }
+  }
+}
