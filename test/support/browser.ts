@@ -9,7 +9,9 @@ export async function launchChromium(): Promise<Browser> {
   const { chromium: playwright } = await import('playwright-core')
   try {
     const { default: sparticuz } = await import('@sparticuz/chromium')
-    return await playwright.launch({ executablePath: await sparticuz.executablePath(), args: sparticuz.args, headless: true })
+    // Its args are tuned for one page per Lambda: --single-process ends the browser with the first closed page.
+    const args = sparticuz.args.filter((a) => a !== '--single-process')
+    return await playwright.launch({ executablePath: await sparticuz.executablePath(), args, headless: true })
   } catch (error) {
     const system = SYSTEM.find((p) => existsSync(p))
     if (system === undefined) throw error
