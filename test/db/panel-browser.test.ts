@@ -63,7 +63,7 @@ describe('query panel in a browser', () => {
     const bars = page.locator('.waterfall .wf-bar')
     await bars.first().waitFor()
     expect(await bars.count()).toBe(21)
-    const spans = await bars.evaluateAll((els) => els.map((e) => ({ offset: Number(e.getAttribute('data-offset')), duration: Number(e.getAttribute('data-duration')), left: parseFloat((e as HTMLElement).style.left) })))
+    const spans = await bars.evaluateAll((els) => els.map((e) => ({ offset: Number(e.getAttribute('data-offset')), duration: Number(e.getAttribute('data-duration')), left: parseFloat((e as unknown as { style: { left: string } }).style.left) })))
     // A sequential loop: each query starts after the one before it ended, and the bars step right.
     for (let i = 1; i < spans.length; i++) {
       expect(spans[i]!.offset).toBeGreaterThanOrEqual(spans[i - 1]!.offset + spans[i - 1]!.duration - 0.001)
@@ -124,7 +124,7 @@ describe('query panel in a browser', () => {
     expect(await name.textContent()).toBe(HOSTILE)
     await name.click()
     expect(await page.locator('h2.scope-title').textContent()).toBe(HOSTILE)
-    expect(await page.evaluate(() => (window as { __pwned?: unknown }).__pwned)).toBeUndefined()
+    expect(await page.evaluate(() => (globalThis as { __pwned?: unknown }).__pwned)).toBeUndefined()
     expect(await page.locator('main img, main script').count()).toBe(0)
     // A request path the app does not route lands in the scope name too (percent-encoded by the client).
     await fetch(`${demo.base}/<marquee>x</marquee>`).then((r) => r.text())
@@ -214,7 +214,7 @@ describe('HTML report in a browser', () => {
       expect(await page.locator('h2.scope-title').textContent()).toBe(HOSTILE)
       expect(await page.locator('.card.finding .badge').textContent()).toBe('N+1')
       expect(await page.locator('tr.shape-row .count').textContent()).toBe('5')
-      expect(await page.evaluate(() => (window as { __pwned?: unknown }).__pwned)).toBeUndefined()
+      expect(await page.evaluate(() => (globalThis as { __pwned?: unknown }).__pwned)).toBeUndefined()
       expect(requests.every((u) => u.startsWith('file:'))).toBe(true)
       await page.close()
     } finally {
