@@ -14,7 +14,7 @@ try {
   await demo.parallelJob()
   await fetch(`${demo.base}/people/slow`).then((r) => r.text())
   await fetch(`${demo.base}/people/fast`).then((r) => r.text())
-  const page = await browser.newPage({ viewport: { width: 1440, height: 1320 }, deviceScaleFactor: 1 })
+  const page = await browser.newPage({ viewport: { width: 1440, height: 1240 }, deviceScaleFactor: 1 })
   await page.goto(demo.panelUrl)
   await page.locator('li.scope-item', { hasText: 'GET /people/slow' }).first().click()
   await page.locator('.wf-bar').first().waitFor()

@@ -38,6 +38,10 @@ export const CLIENT_JS = String.raw`
     var d = new Date(t)
     return pad(d.getHours(), 2) + ':' + pad(d.getMinutes(), 2) + ':' + pad(d.getSeconds(), 2) + '.' + pad(d.getMilliseconds(), 3)
   }
+  function day(t) {
+    var d = new Date(t)
+    return d.getFullYear() + '-' + pad(d.getMonth() + 1, 2) + '-' + pad(d.getDate(), 2)
+  }
   function site(cs) {
     if (!cs) return 'unknown'
     return cs.file + ':' + cs.line + ':' + cs.column + (cs.function ? ' (' + cs.function + ')' : '')
@@ -136,8 +140,8 @@ export const CLIENT_JS = String.raw`
     add(head, el('h2', 'scope-title', s.name || '(unnamed scope)'))
     var facts = el('div', 'scope-facts')
     add(facts, fact('queries', String(s.queryCount)), fact('query time', ms(s.queryMs)))
-    if (typeof s.durationMs === 'number') facts.appendChild(fact('scope', ms(s.durationMs)))
-    if (typeof s.startedAt === 'number') facts.appendChild(fact('at', new Date(s.startedAt).toLocaleDateString() + ' ' + clock(s.startedAt)))
+    if (typeof s.durationMs === 'number') facts.appendChild(fact('duration', ms(s.durationMs)))
+    if (typeof s.startedAt === 'number') facts.appendChild(fact('at', day(s.startedAt) + ' ' + clock(s.startedAt)))
     facts.appendChild(fact('id', s.id))
     add(head, facts)
     detail.appendChild(head)
