@@ -77,6 +77,8 @@ describe('examples', () => {
     expect(stdout).toContain('proof: 1 query on person returned 20 rows; its id column fed 20 queries on pet')
     expect(stdout).toContain('-> 200, 20 people with their pets, 21 queries, 1 N+1 finding')
     expect(stdout).toContain('-> 200, 20 people with their pets, 1 query, no N+1')
+    // The query panel ran for the length of the demo, and said where, once.
+    expect(stdout.match(/n1guard panel: http:\/\/127\.0\.0\.1:\d+\/\n/g)).toHaveLength(1)
   }, 120_000)
 
   test('examples/otel: the request span carries the N+1 event with semantic-convention attributes', async () => {

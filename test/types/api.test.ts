@@ -28,6 +28,7 @@ import { instrumentDialect } from '../../src/kysely/index.js'
 import { instrumentClient, instrumentPool } from '../../src/pg/index.js'
 import type { PetShopDB } from '../../examples/support/schema.js'
 import { FINDING_EVENT_NAMES, findingAttributes, otelReporter } from '../../src/otel/index.js'
+import { readFindingsNdjson, renderReport, startPanel, type Panel } from '../../src/panel/index.js'
 import {
   assertConstantQueries,
   assertNoNPlusOne,
@@ -135,5 +136,16 @@ describe('n1guard/testing, n1guard/vitest and n1guard/otel', () => {
     expectTypeOf(jsonReporter()).toMatchTypeOf<Reporter>()
     expectTypeOf(findingAttributes).returns.toEqualTypeOf<Attributes>()
     expect(Object.keys(FINDING_EVENT_NAMES).sort()).toEqual(['duplicate', 'n-plus-one', 'query-budget'])
+  })
+
+  test('startPanel takes a detector and { port, host, pool } and resolves to { url, close() }', () => {
+    expectTypeOf(startPanel).parameter(0).toEqualTypeOf<Detector>()
+    expectTypeOf(startPanel).parameter(1).toMatchTypeOf<{ port?: number; host?: string } | undefined>()
+    expectTypeOf<Panel>().toMatchTypeOf<{ readonly url: string; close(): Promise<void> }>()
+    expectTypeOf(startPanel).returns.toEqualTypeOf<Promise<Panel>>()
+    // a pg Pool is a valid EXPLAIN connection
+    expectTypeOf(startPanel).toBeCallableWith(createDetector(), { pool: new pg.Pool() })
+    expectTypeOf(renderReport({ findings: readFindingsNdjson('') })).toEqualTypeOf<string>()
+    expect(typeof startPanel).toBe('function')
   })
 })
