@@ -12,6 +12,8 @@ import { createApp } from './app.js'
 
 const PEOPLE = 20
 const KEEP_OPEN = process.argv.includes('--panel') || process.env.N1GUARD_PANEL === '1'
+// Ctrl+C reaches the embedded PostgreSQL too (same process group): it may be gone before cleanup.
+let interrupted = false
 const bold = (s: string) => (process.stdout.isTTY ? `\u001b[1m${s}\u001b[22m` : s)
 
 async function main(): Promise<void> {
@@ -64,6 +66,7 @@ async function main(): Promise<void> {
     if (KEEP_OPEN) {
       process.stdout.write(`\nThe app is at ${base}/people/slow and the panel at ${panel.url} (Ctrl+C to stop).\n`)
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()))
+      interrupted = true
     } else {
       process.stdout.write(`The panel closes with the demo; keep it open with: npm run demo -- --panel\n`)
     }
@@ -75,7 +78,9 @@ async function main(): Promise<void> {
     }
   } finally {
     await pool.end().catch(() => undefined)
-    await dropSchema(server.url, schema)
+    await dropSchema(server.url, schema).catch((error: unknown) => {
+      if (!interrupted) throw error
+    })
     await server.stop()
   }
   process.stdout.write(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`)
