@@ -25,8 +25,11 @@ export class QueryTrace implements AnalyzedQuery {
   readonly values: readonly unknown[] | undefined
   /** The result rows, by reference, until the scope's aggregate has taken what it keeps. */
   rows: readonly unknown[] | undefined = undefined
-  /** The SQL text as sent, kept only with `captureParams` while a recorder (n1guard/panel) listens. */
-  text: string | undefined = undefined
+  /**
+   * The SQL text as sent, kept only with `captureParams` while a recorder (n1guard/panel) listens.
+   * Declared, not initialised: traces of a detector nobody records carry no extra field.
+   */
+  declare text: string | undefined
 
   constructor(
     /** The detector that recorded it, which `finish` reports back to. */

@@ -1,5 +1,6 @@
 // Whole-scope recording for tools that show every query of a scope (n1guard/panel). Off unless
 // someone records: a detector with no recorder pays one field read per scope, none per query.
+import { performance } from 'node:perf_hooks'
 import type { Scope } from './scope.js'
 import type { QueryTrace } from './query-trace.js'
 import type { Finding, QueryRecord, ScopeInfo } from './types.js'

@@ -51,7 +51,7 @@ h3{font-size:13px;text-transform:uppercase;letter-spacing:.6px;color:var(--muted
 pre.sql{margin:0 0 8px;padding:8px 10px;background:#f8fafc;border:1px solid #eef0f3;border-radius:6px;font:12.5px/1.5 var(--mono);white-space:pre-wrap;word-break:break-word}
 dl.facts{display:grid;grid-template-columns:110px 1fr;gap:3px 12px;margin:0;font-size:13px}
 dl.facts dt{color:var(--muted)}
-dl.facts dd{margin:0;word-break:break-word}
+dl.facts dd{margin:0;word-break:break-word;white-space:pre-wrap}
 code,.mono{font-family:var(--mono);font-size:12.5px}
 .waterfall{background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:8px 12px 10px}
 .wf-axis,.wf-row{display:grid;grid-template-columns:minmax(180px,34%) 1fr 70px;gap:10px;align-items:center}

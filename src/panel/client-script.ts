@@ -13,6 +13,8 @@ export const CLIENT_JS = String.raw`
   var filters = { findings: false, route: '', kind: '' }
   var KIND_LABEL = { 'n-plus-one': 'N+1', 'duplicate': 'duplicate', 'query-budget': 'query budget' }
   var KIND_ORDER = ['n-plus-one', 'duplicate', 'query-budget']
+  var KNOWN_FIELDS = ['kind', 'id', 'fingerprint', 'sql', 'count', 'distinctParams', 'callSite', 'parallel', 'totalDurationMs', 'scope', 'table',
+    'hint', 'sampleParams', 'severity', 'proven', 'source', 'pattern', 'budget', 'topShapes', 'baselined', 'proof', 'stack', 'time', 'level', 'msg']
 
   function el(tag, cls, text) {
     var e = document.createElement(tag)
@@ -88,7 +90,9 @@ export const CLIENT_JS = String.raw`
     add(meta, el('span', 'q', s.queryCount + (s.queryCount === 1 ? ' query' : ' queries')), el('span', null, '\u00b7'), el('span', 'qt', ms(s.queryMs) + ' in SQL'))
     sortedKinds(s.kinds).forEach(function (k) { meta.appendChild(badge(k, s.kinds[k])) })
     add(li, row, meta)
+    li.tabIndex = 0
     li.addEventListener('click', function () { select(s.id) })
+    li.addEventListener('keydown', function (e) { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); select(s.id) } })
     return li
   }
   function renderList() {
@@ -167,9 +171,13 @@ export const CLIENT_JS = String.raw`
     var card = el('div', 'card finding ' + kindClass(f.kind))
     card.setAttribute('data-finding-kind', f.kind)
     var head = el('div', 'finding-head')
-    var headline = f.kind === 'query-budget'
-      ? (f.count + ' queries, over the budget of ' + f.budget)
-      : (f.count + ' \u00d7 the same shape' + (typeof f.distinctParams === 'number' ? ', ' + f.distinctParams + ' distinct parameter set' + (f.distinctParams === 1 ? '' : 's') : ''))
+    var headline
+    if (f.kind === 'query-budget') headline = f.count + ' queries, over the budget of ' + f.budget
+    else if (f.kind === 'n-plus-one' || f.kind === 'duplicate') {
+      headline = f.count + ' \u00d7 the same shape' + (typeof f.distinctParams === 'number' ? ', ' + f.distinctParams + ' distinct parameter set' + (f.distinctParams === 1 ? '' : 's') : '')
+    } else {
+      headline = kindLabel(f.kind) + (f.table ? ' on ' + f.table : '') + (typeof f.count === 'number' && f.count > 0 ? ', ' + f.count + (f.count === 1 ? ' query' : ' queries') : '')
+    }
     add(head, badge(f.kind, 1), el('span', 'sev sev-' + f.severity, f.severity || ''), el('span', 'headline', headline))
     if (f.parallel) head.appendChild(el('span', 'tag', 'parallel'))
     if (f.baselined) head.appendChild(el('span', 'tag', 'baselined'))
@@ -178,6 +186,7 @@ export const CLIENT_JS = String.raw`
     var dl = el('dl', 'facts')
     function row(k, v, cls) { if (v === undefined || v === null || v === '') return; add(dl, el('dt', null, k), el('dd', cls || null, v)) }
     row('Call site', f.callSite ? site(f.callSite) : undefined, 'mono callsite')
+    if (f.stack && f.stack.length > 1) row('Stack', f.stack.map(site).join('\n'), 'mono stack')
     row('Proof', f.proof, 'proof')
     row('Fix', f.hint, 'hint')
     if (f.table) row('Table', f.table)
@@ -185,6 +194,13 @@ export const CLIENT_JS = String.raw`
     if (f.pattern && f.pattern.length > 1) row('Per row', f.pattern.map(function (p) { return p.count + ' \u00d7 ' + p.sql }).join('\n'), 'mono')
     if (f.topShapes) row('Top shapes', f.topShapes.map(function (p) { return p.count + ' \u00d7 ' + p.sql }).join('\n'), 'mono')
     if (f.sampleParams) row('Sample params', f.sampleParams.map(function (p) { return JSON.stringify(p) }).join('  '), 'mono')
+    // Kinds and fields this page does not know (the advisor's, a newer n1guard's) still show.
+    Object.keys(f).forEach(function (k) {
+      if (KNOWN_FIELDS.indexOf(k) >= 0) return
+      var v = f[k]
+      if (v === undefined || v === null || v === '') return
+      row(k.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/^./, function (c) { return c.toUpperCase() }), typeof v === 'object' ? JSON.stringify(v) : String(v), typeof v === 'object' ? 'mono extra' : 'extra')
+    })
     card.appendChild(dl)
     return card
   }

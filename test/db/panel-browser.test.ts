@@ -222,6 +222,42 @@ describe('HTML report in a browser', () => {
     }
   }, 60_000)
 
+  test('a finding kind the page does not know (the advisor\'s) renders generically, extra fields included', async () => {
+    const { renderReport } = await import('n1guard/panel')
+    const advice = {
+      kind: 'missing-index',
+      id: 'a1',
+      fingerprint: 'f1',
+      sql: 'select * from "pet" where "owner_id" = ?',
+      count: 20,
+      distinctParams: 20,
+      parallel: false,
+      totalDurationMs: 12,
+      scope: { id: 's1', name: 'GET /people/slow' },
+      table: 'pet',
+      hint: 'create index on pet (owner_id)',
+      severity: 'medium',
+      proven: false,
+      suggestedIndex: 'create index pet_owner_id_idx on pet (owner_id)',
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'n1guard-report-'))
+    try {
+      const file = join(dir, 'advice.html')
+      writeFileSync(file, renderReport({ findings: [advice as never] }))
+      const page = await browser.newPage()
+      await page.goto(pathToFileURL(file).href)
+      expect(await page.locator('li.scope-item .badge').allTextContents()).toEqual(['missing index'])
+      const card = page.locator('.card.finding')
+      expect(await card.getAttribute('data-finding-kind')).toBe('missing-index')
+      expect(await card.locator('.headline').textContent()).toBe('missing index on pet, 20 queries')
+      expect(await card.locator('.hint').textContent()).toBe('create index on pet (owner_id)')
+      expect(await card.locator('.extra').textContent()).toBe('create index pet_owner_id_idx on pet (owner_id)')
+      await page.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+
   test("the panel's report.html download holds the waterfall and works offline", async () => {
     const html = await fetch(new URL('report.html', demo.panelUrl), { headers: {} }).then((r) => r.text())
     const dir = mkdtempSync(join(tmpdir(), 'n1guard-report-'))
