@@ -11,7 +11,7 @@ export interface RecordedScope {
   /** When the scope opened, in milliseconds since the Unix epoch. */
   readonly startedAt: number
   readonly durationMs: number
-  /** Queries run in the scope, nested scopes' included (some may be past the record cap). */
+  /** Queries the scope itself ran (`records` may also hold those of scopes nested in it). */
   readonly queryCount: number
   /** The scope's own findings. */
   readonly findings: readonly Finding[]
