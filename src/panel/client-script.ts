@@ -326,17 +326,24 @@ export const CLIENT_JS = String.raw`
     renderList()
     initialSelection()
   } else {
+    // Subscribe first and hold what arrives until the list is in: no scope falls between the two.
+    var loaded = false
+    var pending = []
+    var es = new EventSource('events')
+    es.addEventListener('open', function () { status.classList.add('on'); status.nextSibling.textContent = 'live' })
+    es.addEventListener('error', function () { status.classList.remove('on'); status.nextSibling.textContent = 'reconnecting\u2026' })
+    es.addEventListener('scope', function (e) {
+      var summary = JSON.parse(e.data)
+      if (!loaded) return pending.push(summary)
+      addScope(summary)
+      renderList()
+    })
     fetch('api/scopes').then(function (r) { return r.json() }).then(function (all) {
       all.slice().reverse().forEach(addScope)
+      pending.forEach(addScope)
+      loaded = true
       renderList()
       initialSelection()
-      var es = new EventSource('events')
-      es.addEventListener('open', function () { status.classList.add('on'); status.nextSibling.textContent = 'live' })
-      es.addEventListener('error', function () { status.classList.remove('on'); status.nextSibling.textContent = 'reconnecting\u2026' })
-      es.addEventListener('scope', function (e) {
-        addScope(JSON.parse(e.data))
-        renderList()
-      })
     })
   }
 })()
