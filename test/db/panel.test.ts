@@ -1,6 +1,8 @@
 // n1guard/panel's server without a browser: options, safety (production, loopback, Host and
 // cross-site checks), bounded memory, no parameter values, and nothing recorded unless started.
+import { execFile } from 'node:child_process'
 import { request } from 'node:http'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createDetector } from '../../src/index.js'
 import { detectorCore } from '../../src/core/detector.js'
@@ -200,4 +202,21 @@ describe('renderReport', () => {
     expect(html.match(/<script/g)).toHaveLength(2)
     expect(html).toContain('missing-index')
   })
+})
+
+describe('n1guard report (the command)', () => {
+  const root = fileURLToPath(new URL('../..', import.meta.url))
+  const cli = (...args: string[]) =>
+    new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', 'src/panel/cli.ts', ...args], { cwd: root }, (error, _stdout, stderr) =>
+        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stderr }),
+      )
+    })
+
+  test('says how to use it, and fails on an unknown command, a missing -o value or an unreadable file', async () => {
+    expect(await cli('--help')).toMatchObject({ code: 0, stderr: expect.stringContaining('usage: n1guard report') })
+    expect(await cli('reprot', 'x.ndjson')).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "reprot"') })
+    expect(await cli('report', 'x.ndjson', '-o')).toMatchObject({ code: 2, stderr: expect.stringContaining('-o needs a file name') })
+    expect(await cli('report', 'no-such-file.ndjson', '-o', 'never-written.html')).toMatchObject({ code: 1, stderr: expect.stringContaining('cannot read no-such-file.ndjson') })
+  }, 60_000)
 })
