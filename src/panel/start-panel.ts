@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { poolsOf } from '../core/connection-sources.js'
 import { detectorCore, type Detector } from '../core/detector.js'
 import { internalError } from '../core/internal-error.js'
 import { describeValue } from '../core/options.js'
@@ -24,8 +25,8 @@ export interface PanelOptions {
   readonly host?: string
   /**
    * A pg `Pool` (or anything with `connect()`) for the EXPLAIN button. The panel opens a client of
-   * its own from the pool's `Client` and `options` when it can. Without it, EXPLAIN is unavailable.
-   * @default none
+   * its own from the pool's `Client` and `options` when it can.
+   * @default a pg Pool instrumented for the detector with `instrumentPool`, if any
    */
   readonly pool?: ExplainPool
   /** Scopes kept (the oldest is dropped). @default 200 */
@@ -139,14 +140,16 @@ export async function startPanel(detector: Detector, options?: PanelOptions): Pr
   const maxScopes = o.maxScopes ?? 200
   const maxQueries = o.maxQueriesPerScope ?? 500
   const keepParams = detector.options.captureParams
-  const pool = o.pool
+  // The pool given, else a pg Pool instrumented for this detector (a client of its own is made from it).
+  const explainPool = (): ExplainPool | undefined =>
+    o.pool ?? (poolsOf(core).find((p) => typeof (p as ExplainPool).Client === 'function' && (p as ExplainPool).options !== undefined) as ExplainPool | undefined)
   const store = new PanelStore(maxScopes)
   const streams = new Set<ServerResponse>()
   const sockets = new Set<Socket>()
 
   const explainCheck: ExplainCheck = (shape) => {
     if (shape.kind !== 'select') return 'EXPLAIN is offered for SELECT statements only.'
-    if (pool === undefined) return 'EXPLAIN needs a database connection: start the panel with startPanel(detector, { pool }).'
+    if (explainPool() === undefined) return 'EXPLAIN needs a database connection: start the panel with startPanel(detector, { pool }).'
     if (!keepParams) return 'EXPLAIN needs the parameter values, which n1guard keeps only with createDetector({ captureParams: true }) (development only).'
     return true
   }
@@ -228,6 +231,7 @@ export async function startPanel(detector: Detector, options?: PanelOptions): Pr
       if (scope === undefined || shape === undefined) return json(res, 404, { error: 'This scope is no longer held by the panel.' })
       if (shape.explain !== true) return json(res, 200, { error: shape.explain })
       const target = store.target(scope.id, shape.fingerprint)
+      const pool = explainPool()
       if (target === undefined || pool === undefined) return json(res, 200, { error: 'The SQL text of this statement was not recorded.' })
       try {
         return json(res, 200, { plan: await explainOn(pool, detector, target.text, target.values) })

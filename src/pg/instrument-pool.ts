@@ -1,4 +1,5 @@
 import { createDepthHint } from '../callsite/capture-site.js'
+import { rememberPool } from '../core/connection-sources.js'
 import { detectorCore, type Detector } from '../core/detector.js'
 import { internalError } from '../core/internal-error.js'
 import { nesting } from '../core/nesting.js'
@@ -52,6 +53,7 @@ export function instrumentPool<P extends PgPoolLike>(pool: P, detector: Detector
   }
   const { watchers: w, fresh } = adopt(pool, core)
   if (!fresh) return pool
+  rememberPool(core, pool)
 
   const originalConnect = pool.connect as Fn
   const originalQuery = pool.query as Fn

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createDetector } from '../../src/index.js'
 import { detectorCore } from '../../src/core/detector.js'
 import { startPanel, renderReport, readFindingsNdjson } from '../../src/panel/index.js'
-import { instrumentPool } from '../../src/pg/index.js'
+import { instrumentClient, instrumentPool } from '../../src/pg/index.js'
 import { createTestDatabase, type TestDatabase } from '../support/db.js'
 
 let db: TestDatabase
@@ -150,10 +150,11 @@ describe('startPanel', () => {
     }
   })
 
-  test('with captureParams and a pool, EXPLAIN runs on its own connection, read-only, and is never recorded', async () => {
+  test('with captureParams, EXPLAIN runs on a connection of its own made from the instrumented pool, and is never recorded', async () => {
     const detector = createDetector({ mode: 'silent', captureParams: true })
     const pool = instrumentPool(db.pool(), detector)
-    const panel = await startPanel(detector, { port: 0, log: false, pool })
+    // no `pool` option: the panel finds the pg Pool instrumented for this detector
+    const panel = await startPanel(detector, { port: 0, log: false })
     try {
       await loop(detector, pool, 'GET /people')
       const [scope] = await held(panel.url, 1)
@@ -166,10 +167,27 @@ describe('startPanel', () => {
       expect(out.error).toBeUndefined()
       expect(out.plan).toMatch(/on pet/)
       expect(out.plan).not.toMatch(/actual time/)
-      // The EXPLAIN ran outside any scope of the detector: the panel still holds one scope.
+      // The EXPLAIN ran outside any scope of the detector, and not on the app's pool.
       expect(JSON.parse((await call(panel.url, 'api/scopes')).body)).toHaveLength(1)
+      expect(pool.totalCount).toBe(1)
     } finally {
       await panel.close()
+    }
+  })
+
+  test('with no pool to make a connection from, EXPLAIN says it needs one', async () => {
+    const detector = createDetector({ mode: 'silent', captureParams: true })
+    const client = instrumentClient(db.client(), detector)
+    await client.connect()
+    const panel = await startPanel(detector, { port: 0, log: false })
+    try {
+      await detector.run('job', () => client.query('select name from pet where owner_id = $1', [1]))
+      const [scope] = await held(panel.url, 1)
+      const detail = JSON.parse((await call(panel.url, `api/scopes/${encodeURIComponent(scope!.id)}`)).body) as { shapes: Array<{ explain: unknown }> }
+      expect(detail.shapes[0]!.explain).toMatch(/startPanel\(detector, \{ pool \}\)/)
+    } finally {
+      await panel.close()
+      await client.end()
     }
   })
 

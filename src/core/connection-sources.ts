@@ -1,0 +1,25 @@
+// Pools the pg adapter instrumented for a detector, held weakly: n1guard/panel opens a client of
+// its own from one (its `Client` and `options`) to run EXPLAIN when the user passed no pool.
+import type { DetectorCore } from './detector-core.js'
+
+const pools = new WeakMap<DetectorCore, WeakRef<object>[]>()
+
+/** Called once per pool by `instrumentPool`. @internal */
+export function rememberPool(core: DetectorCore, pool: object): void {
+  let list = pools.get(core)
+  if (list === undefined) pools.set(core, (list = []))
+  list.push(new WeakRef(pool))
+}
+
+/** The live pools instrumented for `core`, oldest first. @internal */
+export function poolsOf(core: DetectorCore): object[] {
+  const list = pools.get(core)
+  if (list === undefined) return []
+  const live: object[] = []
+  for (let i = list.length - 1; i >= 0; i--) {
+    const pool = list[i]!.deref()
+    if (pool === undefined) list.splice(i, 1)
+    else live.unshift(pool)
+  }
+  return live
+}
