@@ -190,7 +190,6 @@ export async function startPanel(detector: Detector, options?: PanelOptions): Pr
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // Another site in the browser could point a DNS name at 127.0.0.1 (rebinding) or post to us:
     // answer only requests addressed to this server by its own name.
-    if (!LOOPBACK.has(host) && host !== '0.0.0.0' && host !== '::') hosts.add(`${host}:${port}`)
     const wildcard = host === '0.0.0.0' || host === '::'
     if (!wildcard && !hosts.has(String(req.headers.host ?? ''))) return send(res, 421, 'text/plain; charset=utf-8', 'n1guard panel: unexpected Host header\n')
     const url = new URL(req.url ?? '/', 'http://panel.invalid')
@@ -205,7 +204,13 @@ export async function startPanel(detector: Detector, options?: PanelOptions): Pr
     }
     if (req.method === 'GET' && path === '/api/scopes') return json(res, 200, store.summaries())
     if (req.method === 'GET' && path.startsWith('/api/scopes/')) {
-      const scope = store.get(decodeURIComponent(path.slice('/api/scopes/'.length)))
+      let id: string
+      try {
+        id = decodeURIComponent(path.slice('/api/scopes/'.length))
+      } catch {
+        return json(res, 400, { error: 'bad scope id' })
+      }
+      const scope = store.get(id)
       return scope === undefined ? json(res, 404, { error: 'no such scope (the panel keeps the last ' + maxScopes + ')' }) : json(res, 200, scope)
     }
     if (req.method === 'GET' && path === '/events') {

@@ -102,6 +102,7 @@ describe('startPanel', () => {
       expect((await call(panel.url, '/api/explain', { method: 'POST', body, headers: { 'x-n1guard-panel': '1', origin: 'http://evil.example' } })).status).toBe(403)
       expect((await call(panel.url, '/api/explain', { method: 'POST', body, headers: { 'x-n1guard-panel': '1' } })).status).toBe(404)
       expect((await call(panel.url, '/nope')).status).toBe(404)
+      expect((await call(panel.url, '/api/scopes/%E0%A4%A')).status).toBe(400)
     } finally {
       await panel.close()
     }
