@@ -159,8 +159,9 @@ export class DetectorCore {
       }
       const now = performance.now()
       const trace = new QueryTrace(this, scope, info, params, site, siteKey, adapter, issuedAt ?? now, now, this.options.captureParams)
-      // The text as sent, for the panel's EXPLAIN; only where values may be kept anyway.
-      if (this.options.captureParams && this.recorders !== undefined) trace.text = sql
+      // The text as sent, for the panel's EXPLAIN: only where values are kept anyway, in scopes
+      // that keep their records (every scope while the panel records).
+      if (this.options.captureParams && scope.kind.keepRecords) trace.text = sql
       return trace
     } catch (error) {
       internalError('recording the start of a query', error)

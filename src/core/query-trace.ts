@@ -26,8 +26,9 @@ export class QueryTrace implements AnalyzedQuery {
   /** The result rows, by reference, until the scope's aggregate has taken what it keeps. */
   rows: readonly unknown[] | undefined = undefined
   /**
-   * The SQL text as sent, kept only with `captureParams` while a recorder (n1guard/panel) listens.
-   * Declared, not initialised: traces of a detector nobody records carry no extra field.
+   * The SQL text as sent, kept only with `captureParams` in scopes that keep records (every scope
+   * while n1guard/panel records), for its EXPLAIN. Declared, not initialised: other traces carry no
+   * extra field.
    */
   declare text: string | undefined
 

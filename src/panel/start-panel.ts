@@ -142,7 +142,7 @@ export async function startPanel(detector: Detector, options?: PanelOptions): Pr
   const keepParams = detector.options.captureParams
   // The pool given, else a pg Pool instrumented for this detector (a client of its own is made from it).
   const explainPool = (): ExplainPool | undefined =>
-    o.pool ?? (poolsOf(core).find((p) => typeof (p as ExplainPool).Client === 'function' && (p as ExplainPool).options !== undefined) as ExplainPool | undefined)
+    o.pool ?? (poolsOf(detector).find((p) => typeof (p as ExplainPool).Client === 'function' && (p as ExplainPool).options !== undefined) as ExplainPool | undefined)
   const store = new PanelStore(maxScopes)
   const streams = new Set<ServerResponse>()
   const sockets = new Set<Socket>()

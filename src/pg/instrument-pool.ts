@@ -53,7 +53,7 @@ export function instrumentPool<P extends PgPoolLike>(pool: P, detector: Detector
   }
   const { watchers: w, fresh } = adopt(pool, core)
   if (!fresh) return pool
-  rememberPool(core, pool)
+  rememberPool(detector, pool)
 
   const originalConnect = pool.connect as Fn
   const originalQuery = pool.query as Fn
