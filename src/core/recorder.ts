@@ -1,8 +1,9 @@
 // Whole-scope recording for tools that show every query of a scope (n1guard/panel). Off unless
 // someone records: a detector with no recorder pays one field read per scope, none per query.
 import { performance } from 'node:perf_hooks'
-import type { Scope } from './scope.js'
 import type { QueryTrace } from './query-trace.js'
+import { recordsOf } from './query-record.js'
+import type { Scope } from './scope.js'
 import type { Finding, QueryRecord, ScopeInfo } from './types.js'
 
 /** One ended scope with its queries, as a recorder receives it. */
@@ -29,32 +30,31 @@ export interface RecordedScope {
 /** Receives every scope of a detector as it ends. Must not throw (a throw is swallowed). */
 export type ScopeRecorder = (scope: RecordedScope) => void
 
-/** The part of the detector's core recorders need (kept structural so this file stays a leaf). */
+/** Where a detector keeps its recorders (its scope tracker). */
 export interface Recordable {
   recorders: Set<ScopeRecorder> | undefined
-  records(scope: Scope): QueryRecord[]
 }
 
 const origin = performance.timeOrigin
 
 /**
- * Starts handing every scope of `core` that ends to `recorder`, with its records; returns a
+ * Starts handing every scope of `tracker` that ends to `recorder`, with its records; returns a
  * function that stops. While any recorder listens, every scope keeps its records.
  */
-export function addRecorder(core: Recordable, recorder: ScopeRecorder): () => void {
-  const set = (core.recorders ??= new Set())
+export function addRecorder(tracker: Recordable, recorder: ScopeRecorder): () => void {
+  const set = (tracker.recorders ??= new Set())
   set.add(recorder)
   return () => {
     set.delete(recorder)
-    if (set.size === 0 && core.recorders === set) core.recorders = undefined
+    if (set.size === 0 && tracker.recorders === set) tracker.recorders = undefined
   }
 }
 
-/** Called by the core as a recorded scope ends. @internal */
-export function deliverRecorded(core: Recordable, scope: Scope, own: readonly Finding[]): void {
-  const recorders = core.recorders
+/** Called by the scope tracker as a scope ends while someone records. @internal */
+export function deliverRecorded(tracker: Recordable, scope: Scope, own: readonly Finding[]): void {
+  const recorders = tracker.recorders
   if (recorders === undefined || scope.kind.paused === true) return
-  const traces: readonly QueryTrace[] = scope.childRecords === undefined ? scope.records : [...scope.records, ...scope.childRecords]
+  const traces: readonly QueryTrace<Scope>[] = scope.childRecords === undefined ? scope.records : [...scope.records, ...scope.childRecords]
   const withText = traces.some((t) => t.text !== undefined)
   const event: RecordedScope = {
     scope: scope.info(),
@@ -62,7 +62,7 @@ export function deliverRecorded(core: Recordable, scope: Scope, own: readonly Fi
     durationMs: scope.endedAt - scope.startedAt,
     queryCount: scope.queryCount,
     findings: own,
-    records: core.records(scope),
+    records: recordsOf(scope),
     truncated: scope.truncated,
     ...(withText ? { texts: traces.map((t) => t.text) } : {}),
   }

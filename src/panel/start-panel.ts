@@ -278,7 +278,7 @@ export async function startPanel(detector: Detector, options?: PanelOptions): Pr
   hosts = allowedHosts()
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
   const url = `http://${shown}:${port}/`
-  const stopRecording = addRecorder(core, (rec) => setImmediate(record, rec))
+  const stopRecording = addRecorder(core.tracker, (rec) => setImmediate(record, rec))
   if (o.log !== false) {
     try {
       ;(o.log ?? process.stdout).write(`n1guard panel: ${url}\n`)

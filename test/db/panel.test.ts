@@ -66,7 +66,7 @@ describe('startPanel', () => {
     process.env.NODE_ENV = 'production'
     try {
       await expect(startPanel(detector, { port: 0, log: false })).rejects.toThrow(/NODE_ENV=production.*force: true/)
-      expect(detectorCore(detector, 'test').recorders).toBeUndefined()
+      expect(detectorCore(detector, 'test').tracker.recorders).toBeUndefined()
       const panel = await startPanel(detector, { port: 0, log: false, force: true })
       await panel.close()
     } finally {
@@ -77,15 +77,15 @@ describe('startPanel', () => {
   test('binds to loopback, prints its URL once, records nothing before start or after close', async () => {
     const detector = createDetector({ mode: 'silent' })
     const core = detectorCore(detector, 'test')
-    expect(core.recorders).toBeUndefined()
+    expect(core.tracker.recorders).toBeUndefined()
     const printed: string[] = []
     const panel = await startPanel(detector, { port: 0, log: { write: (s: string) => printed.push(s) } })
     expect(panel.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
     expect(printed).toEqual([`n1guard panel: ${panel.url}\n`])
-    expect(core.recorders?.size).toBe(1)
+    expect(core.tracker.recorders?.size).toBe(1)
     await panel.close()
     await panel.close()
-    expect(core.recorders).toBeUndefined()
+    expect(core.tracker.recorders).toBeUndefined()
     await expect(call(panel.url, '/')).rejects.toThrow()
   })
 
@@ -198,7 +198,7 @@ describe('startPanel', () => {
     const panel = await startPanel(detector, { port: 0, log: false })
     const core = detectorCore(detector, 'test')
     // A recorder that throws (as a panel bug would) next to the panel's own.
-    core.recorders!.add(() => {
+    core.tracker.recorders!.add(() => {
       throw new Error('panel bug')
     })
     try {
