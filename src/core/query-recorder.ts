@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import type { DepthHint, RawSite } from '../callsite/capture-site.js'
+import type { AdvisorPort } from './advisor-port.js'
 import { sqlInfo } from '../fingerprint/index.js'
 import type { ContextDiagnostics } from './context-diagnostics.js'
 import { internalError } from './internal-error.js'
@@ -33,6 +34,8 @@ export class QueryRecorder implements TraceSink {
   constructor(
     private readonly options: ResolvedOptions,
     private readonly diagnostics: ContextDiagnostics,
+    /** The query advisor, when it is on: it sees each statement's text and bound values at issue. */
+    private readonly advisor: AdvisorPort | undefined = undefined,
   ) {}
 
   /**
@@ -69,6 +72,7 @@ export class QueryRecorder implements TraceSink {
       // The text as sent, for the panel's EXPLAIN: only where values are kept anyway, in scopes
       // that keep their records (every scope while the panel records).
       if (this.options.captureParams && scope.kind.keepRecords) trace.text = sql
+      if (this.advisor !== undefined) this.advisor.issued(scope, trace, sql, params)
       return trace
     } catch (error) {
       internalError('recording the start of a query', error)
@@ -93,6 +97,7 @@ export class QueryRecorder implements TraceSink {
         return
       }
       scope.aggregate.add(trace)
+      if (this.advisor !== undefined) this.advisor.ended(scope, trace)
       const site = trace.site
       if (site !== undefined) {
         const sites = (scope.sites ??= new Map())
