@@ -7,14 +7,17 @@ import { startPanelDemo } from '../test/support/panel-demo.js'
 
 const out = fileURLToPath(new URL('../docs/panel.png', import.meta.url))
 const server = await startPostgres()
-const demo = await startPanelDemo(server.url)
+const demo = await startPanelDemo(server.url, { advisor: true })
 const browser = await launchChromium()
 try {
   await fetch(`${demo.base}/people/fast`).then((r) => r.text())
   await demo.parallelJob()
+  // Twice, as the demo does: the first request starts the advisor's catalog lookups.
+  await fetch(`${demo.base}/people/slow`).then((r) => r.text())
+  await new Promise((resolve) => setTimeout(resolve, 500))
   await fetch(`${demo.base}/people/slow`).then((r) => r.text())
   await fetch(`${demo.base}/people/fast`).then((r) => r.text())
-  const page = await browser.newPage({ viewport: { width: 1440, height: 1240 }, deviceScaleFactor: 1 })
+  const page = await browser.newPage({ viewport: { width: 1440, height: 1500 }, deviceScaleFactor: 1 })
   await page.goto(demo.panelUrl)
   await page.locator('li.scope-item', { hasText: 'GET /people/slow' }).first().click()
   await page.locator('.wf-bar').first().waitFor()

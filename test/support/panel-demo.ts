@@ -16,12 +16,20 @@ export interface PanelDemo {
   close(): Promise<void>
 }
 
-export async function startPanelDemo(databaseUrl: string, people = 20): Promise<PanelDemo> {
+/** `advisor`: the query advisor on, as in `npm run demo` (its catalog lookups finish after the first request). */
+export async function startPanelDemo(databaseUrl: string, options: { people?: number; advisor?: boolean } = {}): Promise<PanelDemo> {
+  const people = options.people ?? 20
   const { createDetector } = await import('n1guard')
   const { startPanel } = await import('n1guard/panel')
   const schema = await createPetShopSchema(databaseUrl, { people, petsPerPerson: 2, toysPerPet: 1 }, 'panel')
   const pool = new pg.Pool({ connectionString: databaseUrl, options: searchPath(schema), max: 4 })
-  const detector = createDetector({ captureParams: true, mode: 'silent' })
+  // As in the demo: pet.owner_id loses its index, so the advisor has something to say.
+  if (options.advisor === true) await pool.query('drop index pet_owner_id')
+  const detector = createDetector({
+    captureParams: true,
+    mode: 'silent',
+    ...(options.advisor === true ? { advisor: { database: pool, catalog: true, explain: true } } : {}),
+  })
   const { app, db } = createApp(pool, detector)
   const http = app.listen(0, '127.0.0.1')
   await new Promise<void>((resolve) => http.once('listening', resolve))
