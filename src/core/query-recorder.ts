@@ -71,6 +71,9 @@ export class QueryRecorder implements TraceSink {
       }
       const now = performance.now()
       const trace = new QueryTrace(this, scope, info, params, site, siteKey, adapter, issuedAt ?? now, now, this.options.captureParams)
+      // The text as sent, for the panel's EXPLAIN: only where values are kept anyway, in scopes
+      // that keep their records (every scope while the panel records).
+      if (this.options.captureParams && scope.kind.keepRecords) trace.text = sql
       if (this.advisor !== undefined) this.advisor.issued(scope, trace, sql, params)
       return trace
     } catch (error) {

@@ -49,6 +49,12 @@ export class QueryTrace<S extends TraceScope = TraceScope> implements AnalyzedQu
   orm: OrmName | undefined = undefined
   /** What an integration said about where the query ran (see `query-annotation.ts`), read when it began. */
   readonly annotation: QueryAnnotation | undefined = currentAnnotation()
+  /**
+   * The SQL text as sent, kept only with `captureParams` in scopes that keep records (every scope
+   * while n1guard/panel records), for its EXPLAIN. Declared, not initialised: other traces carry no
+   * extra field.
+   */
+  declare text: string | undefined
 
   constructor(
     /** The recorder that began it, which the capture port's `finish` hands it back to. */

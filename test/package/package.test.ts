@@ -79,6 +79,15 @@ describe('the packed package', () => {
     expect(relative).toEqual([])
   })
 
+  test('the n1guard command (npx n1guard report) is installed from the tarball and runs', async () => {
+    const bin = join(project, 'node_modules', '.bin', 'n1guard')
+    const ndjson = join(project, 'findings.ndjson')
+    writeFileSync(ndjson, '{"kind":"n-plus-one","scope":{"id":"s1","name":"GET /people"},"sql":"select * from pet where owner_id = ?","count":3}\n')
+    const { stdout } = await run(bin, ['report', ndjson, '-o', join(project, 'report.html')], { cwd: project })
+    expect(stdout).toContain('1 finding in 1 scope written to')
+    expect(readFileSync(join(project, 'report.html'), 'utf8')).toContain('GET /people')
+  })
+
   test('every subpath has its types and JavaScript in the tarball', async () => {
     const { stdout } = await run('tar', ['-tzf', tarball])
     for (const [key, target] of Object.entries(pkg.exports)) {

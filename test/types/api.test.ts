@@ -41,6 +41,7 @@ import { instrumentMikroORM } from '../../src/orm/mikro-orm.js'
 import { instrumentPrisma } from '../../src/orm/prisma.js'
 import { instrumentSequelize } from '../../src/orm/sequelize.js'
 import { instrumentTypeORM } from '../../src/orm/typeorm.js'
+import { readFindingsNdjson, renderReport, startPanel, type Panel } from '../../src/panel/index.js'
 import {
   assertConstantQueries,
   assertNoNPlusOne,
@@ -168,5 +169,16 @@ describe('n1guard/testing, n1guard/vitest and n1guard/otel', () => {
     expectTypeOf(onMikroORM).returns.toEqualTypeOf<MikroORM>()
     expectTypeOf(onPrisma).returns.toEqualTypeOf<PrismaClient>()
     expect(typeof instrumentDrizzle).toBe('function')
+  })
+
+  test('startPanel takes a detector and { port, host, pool } and resolves to { url, close() }', () => {
+    expectTypeOf(startPanel).parameter(0).toEqualTypeOf<Detector>()
+    expectTypeOf(startPanel).parameter(1).toMatchTypeOf<{ port?: number; host?: string } | undefined>()
+    expectTypeOf<Panel>().toMatchTypeOf<{ readonly url: string; close(): Promise<void> }>()
+    expectTypeOf(startPanel).returns.toEqualTypeOf<Promise<Panel>>()
+    // a pg Pool is a valid EXPLAIN connection
+    expectTypeOf(startPanel).toBeCallableWith(createDetector(), { pool: new pg.Pool() })
+    expectTypeOf(renderReport({ findings: readFindingsNdjson('') })).toEqualTypeOf<string>()
+    expect(typeof startPanel).toBe('function')
   })
 })
