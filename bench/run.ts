@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark, side by side, as ratios and per-operation costs.
 //   npm run bench                 # all suites, full size (about 10 minutes on 2 cores)
 //   npm run bench -- --quick      # small sizes, to check the harness
-//   npm run bench -- hot e2e      # some suites (hot, fingerprint, memory, graphql, e2e)
+//   npm run bench -- hot e2e      # some suites (hot, fingerprint, memory, graphql, cpu, e2e)
 //   npm run bench -- --write      # also update docs/performance.md between its markers
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -42,6 +42,23 @@ if (want('graphql')) {
   const { graphqlBench } = await import('./graphql.js')
   const r = await graphqlBench(quick ? { operations: 200, rounds: 3 } : { operations: 2_000, rounds: 7 })
   sections.push(`### GraphQL resolvers (n1guard/graphql, no database)\n\n${r.markdown}`)
+}
+if (want('cpu')) {
+  log('CPU per query on PostgreSQL (bare / AsyncLocalStorage alone / n1guard) ...')
+  const pg = createRequire(import.meta.url)('pg') as typeof import('pg')
+  const { startPostgres } = await import('../examples/support/postgres.js')
+  const { cpuBench } = await import('./cpu.js')
+  const server = await startPostgres()
+  try {
+    const queries = Number(process.env.BENCH_CPU_QUERIES ?? (quick ? 600 : 1_500))
+    const r = await cpuBench({ url: server.url, pg, queries, minRounds: quick ? 3 : 15, maxRounds: quick ? 3 : Number(process.env.BENCH_CPU_ROUNDS ?? 61) })
+    sections.push(
+      `### CPU per query on PostgreSQL (what a server pays; ${queries.toLocaleString('en')} queries per variant and round, median (IQR) of the rounds)\n\n${r.markdown}\n\n` +
+        `Findings reported by n1guard in the all-repeating rows: ${r.rows.filter((x) => x.pattern === 'all repeating').every((x) => x.findings > 0) ? 'yes, in every one' : 'MISSING'}.`,
+    )
+  } finally {
+    await server.stop()
+  }
 }
 if (want('e2e')) {
   log('end to end on PostgreSQL ...')
