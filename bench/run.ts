@@ -51,7 +51,15 @@ if (want('cpu')) {
   const server = await startPostgres()
   try {
     const queries = Number(process.env.BENCH_CPU_QUERIES ?? (quick ? 600 : 1_500))
-    const r = await cpuBench({ url: server.url, pg, queries, minRounds: quick ? 3 : 15, maxRounds: quick ? 3 : Number(process.env.BENCH_CPU_ROUNDS ?? 61) })
+    // BENCH_CPU_DRIVERS=pg,kysely and BENCH_CPU_PATTERNS='request-like,single query,all repeating' pick rows.
+    const list = (v: string | undefined) => (v === undefined || v === '' ? undefined : v.split(','))
+    const r = await cpuBench({
+      url: server.url,
+      pg,
+      queries,
+      drivers: list(process.env.BENCH_CPU_DRIVERS) as ('pg' | 'kysely')[] | undefined,
+      patterns: list(process.env.BENCH_CPU_PATTERNS) as import('./cpu.js').Pattern[] | undefined,
+      minRounds: quick ? 3 : 15, maxRounds: quick ? 3 : Number(process.env.BENCH_CPU_ROUNDS ?? 61) })
     sections.push(
       `### CPU per query on PostgreSQL (what a server pays; ${queries.toLocaleString('en')} queries per variant and round, median (IQR) of the rounds)\n\n${r.markdown}\n\n` +
         `Findings reported by n1guard in the all-repeating rows: ${r.rows.filter((x) => x.pattern === 'all repeating').every((x) => x.findings > 0) ? 'yes, in every one' : 'MISSING'}.`,
