@@ -1,5 +1,5 @@
 import { fixHint } from './fix-hint.js'
-import { findSource, type RetainedShape } from './source-link.js'
+import { findSource, type KeptResult, type RetainedShape } from './source-link.js'
 import type { AnalyzedQuery, Candidate, CandidateBase, PatternMember, Severity } from './types.js'
 import { valueKey } from './value-hash.js'
 
@@ -39,8 +39,8 @@ class Group {
   distinct: Set<number> | undefined
   /** Most rows one execution returned; -1 while unknown. */
   maxRows = -1
-  /** Values of the first execution, kept by reference until a second one makes them worth hashing. */
-  firstValues: readonly unknown[] | undefined
+  /** The first execution, kept by reference until a second one makes its values worth reading. */
+  firstQuery: AnalyzedQuery | undefined
   /** Per parameter position: keys of the values seen (sampled). */
   values: Set<number>[] | undefined
   /** Per parameter position: one raw value, to name a SQL array type in hints. */
@@ -56,18 +56,18 @@ class Group {
   add(q: AnalyzedQuery): void {
     if (this.count === 0) {
       this.firstParam = q.paramKey
-      this.firstValues = q.values
+      this.firstQuery = q
     } else {
       if (this.distinct === undefined) {
         if (q.paramKey !== this.firstParam) this.distinct = new Set([this.firstParam, q.paramKey])
       } else if (this.distinct.size < MAX_DISTINCT) {
         this.distinct.add(q.paramKey)
       }
-      if (this.count === 1 && this.firstValues !== undefined) {
-        this.sampleValues(this.firstValues)
-        this.firstValues = undefined
+      if (this.count === 1 && this.firstQuery !== undefined) {
+        this.sampleValues(this.firstQuery.values)
+        this.firstQuery = undefined
       }
-      if (q.values !== undefined) this.sampleValues(q.values)
+      this.sampleValues(q.values)
     }
     // Queries arrive in completion order, so an earlier one overlaps this one exactly when it
     // ended after this one was issued.
@@ -81,7 +81,8 @@ class Group {
     this.count++
   }
 
-  private sampleValues(values: readonly unknown[]): void {
+  private sampleValues(values: readonly unknown[] | undefined): void {
+    if (values === undefined) return
     const n = Math.min(values.length, MAX_POSITIONS)
     const sets = (this.values ??= [])
     const samples = (this.samples ??= [])
@@ -106,7 +107,7 @@ class Group {
       this.maxIssued = other.maxIssued
       this.firstParam = other.firstParam
       this.maxRows = other.maxRows
-      this.firstValues = other.firstValues
+      this.firstQuery = other.firstQuery
       this.distinct = other.distinct === undefined ? undefined : new Set(other.distinct)
       this.values = other.values?.map((set) => new Set(set))
       this.samples = other.samples?.slice()
@@ -124,10 +125,10 @@ class Group {
       for (const k of set) if (mine.size < MAX_VALUES) mine.add(k)
     })
     // Now more than one execution: values held back for a second one are worth hashing.
-    if (other.firstValues !== undefined) this.sampleValues(other.firstValues)
-    if (this.firstValues !== undefined) {
-      this.sampleValues(this.firstValues)
-      this.firstValues = undefined
+    if (other.firstQuery !== undefined) this.sampleValues(other.firstQuery.values)
+    if (this.firstQuery !== undefined) {
+      this.sampleValues(this.firstQuery.values)
+      this.firstQuery = undefined
     }
     other.samples?.forEach((v, i) => {
       const samples = (this.samples ??= [])
@@ -147,7 +148,7 @@ class Group {
   }
 }
 
-const NO_RESULTS: ReadonlyArray<{ readonly rows: readonly unknown[]; readonly endedAt: number }> = []
+const NO_RESULTS: ReadonlyArray<KeptResult> = []
 
 class ShapeEntry implements RetainedShape {
   /** The first call-site group; most shapes only ever run from one site. */
@@ -161,7 +162,7 @@ class ShapeEntry implements RetainedShape {
   /** Statements of the shape issued so far (finished or not). */
   issued = 0
   /** Result rows kept by reference, in completion order, with when each result ended. */
-  results: Array<{ readonly rows: readonly unknown[]; readonly endedAt: number }> = NO_RESULTS as never
+  results: KeptResult[] = NO_RESULTS as never
   firstEnded = Number.POSITIVE_INFINITY
 
   constructor(readonly fingerprint: string) {}
@@ -296,7 +297,7 @@ export class ScopeAggregate {
       this.rowsKept < MAX_ROWS_PER_SCOPE
     ) {
       if (entry.results === NO_RESULTS) entry.results = []
-      entry.results.push({ rows, endedAt: q.endedAt })
+      entry.results.push(q.columns === undefined ? { rows, endedAt: q.endedAt } : { rows, endedAt: q.endedAt, columns: q.columns })
       this.resultsKept++
       this.rowsKept += rows.length
     }
