@@ -196,6 +196,24 @@ class ShapeEntry implements RetainedShape {
   }
 }
 
+// Functions called for their effect, not their result: repeating one is not a cache miss.
+const EFFECT_CALL = /\b(?:pg_(?:try_)?advisory_\w*|pg_notify|set_config|pg_sleep\w*|nextval|setval)\s*\(/i
+
+/**
+ * Statements that are neither reads nor row writes: DDL, SET, LOCK, VACUUM and the like (kind
+ * `utility`), and a select that only calls a lock, notify, config or sequence function. Running
+ * one again is not a missed cache and not a loop over rows (a migration's `create table if not
+ * exists`, a lock taken and released per job), so they never make a finding.
+ */
+function isUtility(q: AnalyzedQuery): boolean {
+  if (q.kind === 'utility') return true
+  return q.kind === 'select' && q.tables.length === 0 && EFFECT_CALL.test(q.shape)
+}
+
+function isWrite(kind: AnalyzedQuery['kind']): boolean {
+  return kind === 'insert' || kind === 'update' || kind === 'delete' || kind === 'merge'
+}
+
 function paramType(value: unknown): string | undefined {
   switch (typeof value) {
     case 'number':
@@ -321,7 +339,7 @@ export class ScopeAggregate {
     const found: Array<CandidateBase & { group: Group }> = []
     const shapes = this.shapes
     for (const entry of shapes) {
-      if (entry.count === 0) continue
+      if (entry.count === 0 || isUtility(entry.first)) continue
       const groups = [...entry.groups]
       if (entry.unknown !== undefined) {
         const only = groups.length === 1 ? groups[0]! : undefined
@@ -337,7 +355,9 @@ export class ScopeAggregate {
       for (const g of groups) {
         if (g.count < threshold) continue
         const q = entry.first
-        const kind = g.distinctParams >= 2 ? 'n-plus-one' : 'duplicate'
+        // A write repeated is a loop of writes whatever its values (the same audit row per item):
+        // its fix is one multi-row statement, not a cached result.
+        const kind = g.distinctParams >= 2 || isWrite(q.kind) ? 'n-plus-one' : 'duplicate'
         const source =
           kind === 'n-plus-one' && g.values !== undefined
             ? findSource(g.values, g.minIssued, entry, shapes)
