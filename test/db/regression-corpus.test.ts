@@ -202,6 +202,24 @@ const CASES: Case[] = [
     ],
   },
   {
+    name: "ignore: { table: 'pet' } does not hide a loop on person that nests pets",
+    options: { ignore: [{ table: 'pet' }] },
+    run: async ({ pool }) => {
+      for (const id of [4, 5]) {
+        await pool.query( // @site:main-table-ignore
+          'select person.id, (select json_agg(pet) from pet where pet.owner_id = person.id) as pets from person where person.id = $1',
+          [id],
+        )
+      }
+    },
+    expected: [
+      {
+        kind: 'n-plus-one', count: 2, severity: 'low', proven: false, table: 'person', at: 'main-table-ignore',
+        hint: 'load every person row in one query',
+      },
+    ],
+  },
+  {
     name: 'transaction control around each write in a loop is not a finding; the writes are',
     run: async ({ db }) => {
       for (const name of ['a', 'b', 'c', 'd']) {
