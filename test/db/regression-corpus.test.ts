@@ -257,8 +257,20 @@ const CASES: Case[] = [
   },
 ]
 
+// A finding is right when what it claims is: kind, count, table, line, severity, and its proof
+// (proven or not, and from which table and column).
 function matches(f: Finding, e: Expected): boolean {
-  return f.kind === e.kind && f.count === e.count && f.table === e.table && f.callSite?.line === site(e.at).line
+  return (
+    f.kind === e.kind &&
+    f.count === e.count &&
+    f.table === e.table &&
+    f.callSite?.line === site(e.at).line &&
+    f.severity === e.severity &&
+    f.proven === e.proven &&
+    f.source?.table === e.source?.table &&
+    f.source?.column === e.source?.column &&
+    f.hint.includes(e.hint)
+  )
 }
 
 let database: TestDatabase
