@@ -73,14 +73,30 @@ const CASES: Case[] = [
   {
     name: 'values inlined into the SQL text (Sequelize, MikroORM) prove the loop like parameters',
     run: async ({ pool }) => {
-      const people = await pool.query<{ id: number }>('SELECT "id" FROM "person" ORDER BY "id";') // @site:inline-source
-      for (const p of people.rows) await pool.query(`SELECT "id", "name" FROM "pet" WHERE "owner_id" = ${p.id};`) // @site:inline-loop
+      // The text Sequelize writes for Person.findAll() then person.getPets().
+      const people = await pool.query<{ id: number }>('SELECT "id", "name" FROM "person" AS "Person" ORDER BY "Person"."id";') // @site:inline-source
+      for (const p of people.rows) await pool.query(`SELECT "id", "name", "owner_id" FROM "pet" AS "Pet" WHERE "Pet"."owner_id" = ${p.id};`) // @site:inline-loop
     },
     expected: [
       {
         kind: 'n-plus-one', count: PEOPLE, severity: 'high', proven: true, table: 'pet', at: 'inline-loop', distinctParams: PEOPLE,
         source: { table: 'person', column: 'id', queries: 1, rowCount: PEOPLE, at: 'inline-source' },
         hint: 'load every pet row in one query: where owner_id = any(',
+      },
+    ],
+  },
+  {
+    name: 'requireMultiRowSource keeps a loop whose values are inlined the way MikroORM writes them',
+    options: { requireMultiRowSource: true },
+    run: async ({ pool }) => {
+      const people = await pool.query<{ id: number }>('select "p0".* from "person" as "p0" order by "p0"."id" asc') // @site:mikro-source
+      for (const p of people.rows) await pool.query(`select "p0".* from "pet" as "p0" where "p0"."owner_id" = ${p.id} limit 10`) // @site:mikro-loop
+    },
+    expected: [
+      {
+        kind: 'n-plus-one', count: PEOPLE, severity: 'high', proven: true, table: 'pet', at: 'mikro-loop',
+        source: { table: 'person', column: 'id', queries: 1, rowCount: PEOPLE, at: 'mikro-source' },
+        hint: 'where owner_id = any(',
       },
     ],
   },
