@@ -197,7 +197,7 @@ class ShapeEntry implements RetainedShape {
 }
 
 // Functions called for their effect, not their result: repeating one is not a cache miss.
-const EFFECT_CALL = /\b(?:pg_(?:try_)?advisory_\w*|pg_notify|set_config|pg_sleep\w*|nextval|setval)\s*\(/i
+const EFFECT_CALL = /\b(?:pg_(?:try_)?advisory_\w*|pg_notify|set_config|nextval|setval)\s*\(/i
 
 /**
  * Statements that are neither reads nor row writes: DDL, SET, LOCK, VACUUM and the like (kind
