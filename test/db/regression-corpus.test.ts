@@ -3,7 +3,8 @@
 // source, table, call site, hint), including none. Over the whole corpus the run prints
 // precision (findings that are right) and recall (loops that were found); docs/detection.md
 // records them. A new case is a new row, with the loops it contains as expected findings.
-import { Kysely, PostgresDialect } from 'kysely'
+import { type ExpressionBuilder, Kysely, PostgresDialect } from 'kysely'
+import { jsonArrayFrom } from 'kysely/helpers/postgres'
 import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { PetShopDB } from '../../examples/support/schema.js'
@@ -214,6 +215,22 @@ const CASES: Case[] = [
       {
         kind: 'n-plus-one', count: 3, severity: 'low', proven: false, table: 'person', at: 'main-table',
         hint: 'load every person row in one query',
+      },
+    ],
+  },
+  {
+    name: "Kysely's jsonArrayFrom (the fix n1guard recommends) run per id is on person, not pet",
+    run: async ({ db }) => {
+      for (const id of [1, 2, 3, 4]) {
+        const pets = (eb: ExpressionBuilder<PetShopDB, 'person'>) =>
+          jsonArrayFrom(eb.selectFrom('pet').select(['pet.id', 'pet.name']).whereRef('pet.owner_id', '=', 'person.id')).as('pets')
+        await db.selectFrom('person').select((eb) => ['person.id', pets(eb)]).where('person.id', '=', id).execute() // @site:kysely-json-array
+      }
+    },
+    expected: [
+      {
+        kind: 'n-plus-one', count: 4, severity: 'medium', proven: false, table: 'person', at: 'kysely-json-array',
+        hint: "load every person row in one query: .where('id', 'in', ids)",
       },
     ],
   },
