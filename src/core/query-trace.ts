@@ -2,6 +2,7 @@ import type { AnalyzedQuery } from '../analyze/index.js'
 import type { RawSite } from '../callsite/capture-site.js'
 import { literalValues, type ColumnFilter, type SqlInfo, type StatementKind } from '../fingerprint/index.js'
 import { paramKey } from '../analyze/index.js'
+import { currentAnnotation, type QueryAnnotation } from './query-annotation.js'
 import type { QueryError } from './types.js'
 
 /**
@@ -47,6 +48,8 @@ export class QueryTrace<S extends TraceScope = TraceScope> implements AnalyzedQu
   rows: readonly unknown[] | undefined = undefined
   /** Column names of array rows (`rowMode: 'array'`). */
   columns: readonly string[] | undefined = undefined
+  /** What an integration said about where the query ran (see `query-annotation.ts`), read when it began. */
+  readonly annotation: QueryAnnotation | undefined = currentAnnotation()
 
   constructor(
     /** The recorder that began it, which the capture port's `finish` hands it back to. */

@@ -1,4 +1,4 @@
-import { explainSource } from '../core/explain.js'
+import { explainResolver, explainSource } from '../core/explain.js'
 import type { CallSite, Finding } from '../core/types.js'
 
 /** Colour functions; identity when the output is not a terminal. */
@@ -81,6 +81,8 @@ export function formatFinding(f: Finding, palette: Palette = PLAIN, options: { m
   if (f.kind === 'query-budget') {
     for (const t of f.topShapes ?? []) lines.push(`  ${t.count} × ${palette.bold(clipped(t.sql))}`, `      at ${formatCallSite(t.callSite)}`)
   } else {
+    const graphql = explainResolver(f)
+    if (graphql !== undefined) lines.push(`  graphql: ${graphql}`)
     lines.push(`  ${palette.bold(sql)}`, `  at ${formatCallSite(f.callSite)}`)
     for (const m of f.pattern?.slice(1) ?? []) lines.push(`  and per row: ${palette.bold(clipped(m.sql))}`, `      at ${formatCallSite(m.callSite)}`)
     const proof = explainSource(f)

@@ -29,6 +29,7 @@ export type JsonField =
   | 'baselined'
   | 'index'
   | 'rowCount'
+  | 'resolver'
   | 'sampleParams'
 
 const ALL_FIELDS: readonly JsonField[] = [
@@ -56,6 +57,7 @@ const ALL_FIELDS: readonly JsonField[] = [
   'baselined',
   'index',
   'rowCount',
+  'resolver',
   'sampleParams',
 ]
 const DEFAULT_FIELDS = ALL_FIELDS.filter((f) => f !== 'sampleParams')
