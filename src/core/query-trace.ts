@@ -1,4 +1,4 @@
-import type { AnalyzedQuery } from '../analyze/index.js'
+import type { AnalyzedQuery, OrmName } from '../analyze/index.js'
 import type { RawSite } from '../callsite/capture-site.js'
 import { literalValues, type ColumnFilter, type SqlInfo, type StatementKind } from '../fingerprint/index.js'
 import { paramKey } from '../analyze/index.js'
@@ -48,8 +48,16 @@ export class QueryTrace<S extends TraceScope = TraceScope> implements AnalyzedQu
   rows: readonly unknown[] | undefined = undefined
   /** Column names of array rows (`rowMode: 'array'`). */
   columns: readonly string[] | undefined = undefined
+  /** The ORM whose pool issued it (set by the pg adapter for pools an ORM helper instrumented). */
+  orm: OrmName | undefined = undefined
   /** What an integration said about where the query ran (see `query-annotation.ts`), read when it began. */
   readonly annotation: QueryAnnotation | undefined = currentAnnotation()
+  /**
+   * The SQL text as sent, kept only with `captureParams` in scopes that keep records (every scope
+   * while n1guard/panel records), for its EXPLAIN. Declared, not initialised: other traces carry no
+   * extra field.
+   */
+  declare text: string | undefined
 
   constructor(
     /** The recorder that began it, which the capture port's `finish` hands it back to. */
@@ -67,7 +75,8 @@ export class QueryTrace<S extends TraceScope = TraceScope> implements AnalyzedQu
     readonly issuedAt: number,
     startedAt: number,
     keepParams: boolean,
-    private readonly text = '',
+    /** The SQL text as sent, by reference: its inlined values are read only when the shape repeats. */
+    private readonly sent = '',
   ) {
     this.startedAt = startedAt
     this.siteKey = siteKey
@@ -84,7 +93,7 @@ export class QueryTrace<S extends TraceScope = TraceScope> implements AnalyzedQu
   get values(): readonly unknown[] | undefined {
     const bound = this.bound
     if ((bound !== undefined && bound.length > 0) || this.info.literalKey === 0) return bound
-    return (this.inlined ??= literalValues(this.text))
+    return (this.inlined ??= literalValues(this.sent))
   }
 
   get fingerprint(): string {
@@ -101,6 +110,9 @@ export class QueryTrace<S extends TraceScope = TraceScope> implements AnalyzedQu
   }
   get filters(): readonly ColumnFilter[] {
     return this.info.filters
+  }
+  get housekeeping(): boolean {
+    return this.info.housekeeping
   }
 
   /** Times the statement from `now`: it was issued earlier but waited (for a pooled connection). */
