@@ -47,6 +47,16 @@ export interface Panel {
   close(): Promise<void>
 }
 
+/**
+ * What `startPanel` returns: the panel at once (recording starts before the server listens), and
+ * a promise of it once it listens. `await` it for the final `url` (with `port: 0`, or when the
+ * default port was taken); with an explicit port `url` is right at once.
+ */
+export interface StartingPanel extends Panel, PromiseLike<Panel> {
+  /** Resolves once the server listens (rejects if it cannot, for example a port in use). */
+  readonly ready: Promise<Panel>
+}
+
 const DEFAULT_PORT = 4874
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
 
@@ -130,12 +140,38 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
  * // ... later
  * await panel.close()
  */
-export async function startPanel(detector: Detector, options?: PanelOptions): Promise<Panel> {
+export function startPanel(detector: Detector, options?: PanelOptions): StartingPanel {
+  // Bad options and a production environment fail at once, before anything starts.
   const core = detectorCore(detector, 'startPanel')
   const o = validate(options)
   if (process.env.NODE_ENV === 'production' && o.force !== true) {
     throw new Error('n1guard: startPanel refuses to start with NODE_ENV=production (it shows queries to whoever can reach it); pass { force: true } to start it anyway')
   }
+  const host = o.host ?? '127.0.0.1'
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+  let current: Panel | undefined
+  let awaited = false
+  const state = { stop: (): Promise<void> => Promise.resolve() }
+  // Everything before serve()'s first await runs now: the recorder is on when startPanel returns.
+  const ready = serve(detector, core, o, state).then((panel) => (current = panel))
+  ready.catch((error: unknown) => {
+    if (!awaited) internalError('starting the panel (nobody awaited startPanel)', error)
+  })
+  const pending: StartingPanel = {
+    get url() {
+      return current?.url ?? `http://${shownHost}:${o.port ?? DEFAULT_PORT}/`
+    },
+    close: () => ready.then((panel) => panel.close(), () => state.stop()),
+    ready,
+    then(onFulfilled, onRejected) {
+      awaited = true
+      return ready.then(onFulfilled, onRejected)
+    },
+  }
+  return pending
+}
+
+async function serve(detector: Detector, core: ReturnType<typeof detectorCore>, o: PanelOptions, state: { stop: () => Promise<void> }): Promise<Panel> {
   const host = o.host ?? '127.0.0.1'
   const maxScopes = o.maxScopes ?? 200
   const maxQueries = o.maxQueriesPerScope ?? 500
@@ -266,11 +302,21 @@ export async function startPanel(detector: Detector, options?: PanelOptions): Pr
   })
   server.on('clientError', (_error, socket) => socket.destroy())
 
+  const stopRecording = addRecorder(core.tracker, (rec) => setImmediate(record, rec))
+  state.stop = async () => stopRecording()
   try {
     await listen(server, o.port ?? DEFAULT_PORT, host)
   } catch (error) {
-    if (o.port !== undefined || (error as { code?: unknown }).code !== 'EADDRINUSE') throw error
-    await listen(server, 0, host)
+    if (o.port !== undefined || (error as { code?: unknown }).code !== 'EADDRINUSE') {
+      stopRecording()
+      throw error
+    }
+    try {
+      await listen(server, 0, host)
+    } catch (again) {
+      stopRecording()
+      throw again
+    }
   }
   server.unref()
   server.on('error', (error) => internalError('running the panel server', error))
@@ -278,7 +324,6 @@ export async function startPanel(detector: Detector, options?: PanelOptions): Pr
   hosts = allowedHosts()
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
   const url = `http://${shown}:${port}/`
-  const stopRecording = addRecorder(core.tracker, (rec) => setImmediate(record, rec))
   if (o.log !== false) {
     try {
       ;(o.log ?? process.stdout).write(`n1guard panel: ${url}\n`)

@@ -53,11 +53,11 @@ async function held(url: string, n: number): Promise<Array<{ id: string; name?: 
 describe('startPanel', () => {
   test('bad options fail fast with a TypeError naming the value', async () => {
     const detector = createDetector({ mode: 'silent' })
-    await expect(startPanel(detector, { port: -1 })).rejects.toThrow(/`port`.*-1/)
-    await expect(startPanel(detector, { host: '' })).rejects.toThrow(TypeError)
-    await expect(startPanel(detector, { maxScopes: 0 })).rejects.toThrow(/`maxScopes`.*0/)
-    await expect(startPanel(detector, { pool: {} as never })).rejects.toThrow(/`pool`/)
-    await expect(startPanel({} as never)).rejects.toThrow(/needs a detector from createDetector/)
+    expect(() => startPanel(detector, { port: -1 })).toThrow(/`port`.*-1/)
+    expect(() => startPanel(detector, { host: '' })).toThrow(TypeError)
+    expect(() => startPanel(detector, { maxScopes: 0 })).toThrow(/`maxScopes`.*0/)
+    expect(() => startPanel(detector, { pool: {} as never })).toThrow(/`pool`/)
+    expect(() => startPanel({} as never)).toThrow(/needs a detector from createDetector/)
   })
 
   test('refuses to start with NODE_ENV=production unless forced', async () => {
@@ -65,7 +65,7 @@ describe('startPanel', () => {
     const before = process.env.NODE_ENV
     process.env.NODE_ENV = 'production'
     try {
-      await expect(startPanel(detector, { port: 0, log: false })).rejects.toThrow(/NODE_ENV=production.*force: true/)
+      expect(() => startPanel(detector, { port: 0, log: false })).toThrow(/NODE_ENV=production.*force: true/)
       expect(detectorCore(detector, 'test').tracker.recorders).toBeUndefined()
       const panel = await startPanel(detector, { port: 0, log: false, force: true })
       await panel.close()
@@ -87,6 +87,21 @@ describe('startPanel', () => {
     await panel.close()
     expect(core.tracker.recorders).toBeUndefined()
     await expect(call(panel.url, '/')).rejects.toThrow()
+  })
+
+  test('used without await, as { url, close() }: recording starts at once, the url is right for an explicit port', async () => {
+    const detector = createDetector({ mode: 'silent' })
+    const core = detectorCore(detector, 'test')
+    const probe = await startPanel(detector, { port: 0, log: false })
+    const port = Number(new URL(probe.url).port)
+    await probe.close()
+    const panel = startPanel(detector, { port, log: false })
+    expect(core.tracker.recorders?.size).toBe(1)
+    expect(panel.url).toBe(`http://127.0.0.1:${port}/`)
+    await panel.ready
+    expect((await call(panel.url, '/')).status).toBe(200)
+    await panel.close()
+    expect(core.tracker.recorders).toBeUndefined()
   })
 
   test('answers only requests addressed to it: wrong Host is refused, EXPLAIN needs the panel header', async () => {

@@ -175,7 +175,7 @@ describe('n1guard/testing, n1guard/vitest and n1guard/otel', () => {
     expectTypeOf(startPanel).parameter(0).toEqualTypeOf<Detector>()
     expectTypeOf(startPanel).parameter(1).toMatchTypeOf<{ port?: number; host?: string } | undefined>()
     expectTypeOf<Panel>().toMatchTypeOf<{ readonly url: string; close(): Promise<void> }>()
-    expectTypeOf(startPanel).returns.toEqualTypeOf<Promise<Panel>>()
+    expectTypeOf(startPanel).returns.toMatchTypeOf<Panel & PromiseLike<Panel>>()
     // a pg Pool is a valid EXPLAIN connection
     expectTypeOf(startPanel).toBeCallableWith(createDetector(), { pool: new pg.Pool() })
     expectTypeOf(renderReport({ findings: readFindingsNdjson('') })).toEqualTypeOf<string>()
