@@ -4,12 +4,13 @@
 // CPU time, not wall clock: the machines this is built on are shared (load 10–20 on 2 cores), and
 // wall time there measures the neighbours. `process.cpuUsage()` is this process's user + system
 // time (every thread: JS, GC helpers, libuv); PostgreSQL runs in its own process and is not in it.
-// Variants run in alternating rounds in one process (the order rotates each round): bare, the same
-// work inside `AsyncLocalStorage.run` alone (on Node 20 async hooks tax every promise, a floor
-// n1guard cannot go below), and n1guard. n1guard's own CPU is n1guard − scope-only in the same round;
+// Variants alternate unit by unit in one process (a scope, or one query of an open scope; the order
+// rotates each unit): bare, the same work inside `AsyncLocalStorage.run` alone (on Node 20 async
+// hooks tax every promise, a floor n1guard cannot go below), and n1guard. n1guard's own CPU is n1guard − scope-only in the same round;
 // the share is that over bare's CPU per query in the same round. Rounds continue until the median
 // share is known to ±0.5 percentage points (the notch 1.58·IQR/√n) or the round limit is reached.
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { performance } from 'node:perf_hooks'
 import { Kysely, PostgresDialect } from 'kysely'
 import type pg from 'pg'
 import { createDetector, type Detector } from 'n1guard'
@@ -110,35 +111,33 @@ function kyselyDriver(db: Kysely<ItemDB>): Driver {
   }
 }
 
-// One round's work: `n` queries, scoped as the pattern says. Returns the number of queries run.
-async function work(pattern: Pattern, n: number, d: Driver, wrap: (fn: () => Promise<unknown>) => Promise<unknown>, offset: number): Promise<number> {
+// One unit of work, the step at which variants alternate: a scope of the pattern, or for 'all
+// repeating' one query in the variant's long-lived scope. Returns the number of queries run.
+type Unit = (i: number) => Promise<number>
+
+function units(pattern: Pattern, d: Driver, wrap: (fn: () => Promise<unknown>) => Promise<unknown>): Unit {
   const [a, b, c] = d.shapes
   if (pattern === 'all repeating') {
-    // One scope whose every query repeats one shape (an N+1 loop): call-site sampling is hot.
-    await wrap(async () => {
-      for (let i = 0; i < n; i++) await a(((offset + i) % ROWS) + 1)
-    })
-    return n
+    return async (i) => {
+      await wrap(() => a((i % ROWS) + 1))
+      return 1
+    }
   }
   if (pattern === 'single query') {
-    for (let i = 0; i < n; i++) await wrap(() => a(((offset + i) % ROWS) + 1))
-    return n
+    return async (i) => {
+      await wrap(() => a((i % ROWS) + 1))
+      return 1
+    }
   }
-  const scopes = Math.floor(n / 3)
-  for (let i = 0; i < scopes; i++) {
-    const id = ((offset + i) % ROWS) + 1
+  return async (i) => {
+    const id = (i % ROWS) + 1
     await wrap(async () => {
       await a(id)
       await b(id)
       await c(id)
     })
+    return 3
   }
-  return scopes * 3
-}
-
-function cpuMicros(): number {
-  const u = process.cpuUsage()
-  return u.user + u.system
 }
 
 export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; markdown: string }> {
@@ -168,39 +167,60 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
         bare = kyselyDriver(new Kysely<ItemDB>({ dialect: new PostgresDialect({ pool: barePool }) }))
         watched = kyselyDriver(new Kysely<ItemDB>({ dialect: instrumentDialect(new PostgresDialect({ pool: watchedPool }), detector) }))
       }
-      const variants = {
-        bare: (o: number) => work(pattern, options.queries, bare, (fn) => fn(), o),
-        'scope-only': (o: number) => work(pattern, options.queries, bare, (fn) => als.run({}, fn), o),
-        n1guard: (o: number) => work(pattern, options.queries, watched, (fn) => detector.run('bench', fn), o),
+      // 'all repeating': each variant's scope stays open for the round (one N+1 of every query
+      // the round runs), entered per query with scope.run(), as AsyncLocalStorage alone is.
+      let openScope: ReturnType<Detector['startScope']> | undefined
+      let store: object = {}
+      const repeating = pattern === 'all repeating'
+      const variants: Record<string, Unit> = {
+        bare: units(pattern, bare, (fn) => fn()),
+        'scope-only': units(pattern, bare, repeating ? (fn) => als.run(store, fn) : (fn) => als.run({}, fn)),
+        n1guard: units(pattern, watched, repeating ? (fn) => openScope!.run(fn) : (fn) => detector.run('bench', fn)),
       }
-      const names = Object.keys(variants) as (keyof typeof variants)[]
+      const names = Object.keys(variants)
       const cpu: Record<string, number[]> = { bare: [], 'scope-only': [], n1guard: [] }
       const wall: Record<string, number[]> = { bare: [], 'scope-only': [], n1guard: [] }
       const share: number[] = []
       let round = 0
       const warmup = 2
       for (;;) {
-        const order = names.map((_, i) => names[(i + round) % names.length]!)
-        for (const name of order) {
-          const c0 = cpuMicros()
-          const t0 = process.hrtime.bigint()
-          const ops = await variants[name](round * options.queries)
-          const t = Number(process.hrtime.bigint() - t0) / 1000
-          const c = cpuMicros() - c0
-          if (round >= warmup) {
-            cpu[name]!.push(c / ops)
-            wall[name]!.push(t / ops)
+        if (repeating) {
+          openScope = detector.startScope('bench')
+          store = {}
+        }
+        // Variants alternate unit by unit (a scope, or a query), the order rotating each unit, so
+        // a neighbour's burst or a frequency change lands on all three alike.
+        const c = [0, 0, 0]
+        const t = [0, 0, 0]
+        const q = [0, 0, 0]
+        const steps = repeating ? options.queries : pattern === 'single query' ? options.queries : Math.floor(options.queries / 3)
+        for (let u = 0; u < steps; u++) {
+          for (let k = 0; k < 3; k++) {
+            const v = (u + k + round) % 3
+            const c0 = process.cpuUsage()
+            const t0 = performance.now()
+            const n = await variants[names[v]!]!(round * steps + u)
+            const t1 = performance.now()
+            const c1 = process.cpuUsage(c0)
+            c[v]! += c1.user + c1.system
+            t[v]! += t1 - t0
+            q[v]! += n
           }
         }
+        if (repeating) openScope!.end()
         if (round >= warmup) {
+          names.forEach((name, v) => {
+            cpu[name]!.push(c[v]! / q[v]!)
+            wall[name]!.push((t[v]! * 1000) / q[v]!)
+          })
           const i = round - warmup
           share.push(((cpu.n1guard![i]! - cpu['scope-only']![i]!) / cpu.bare![i]!) * 100)
         }
         round++
         const n = share.length
         if (n >= options.minRounds) {
-          const q = quartiles(share)
-          if ((1.58 * (q.q3 - q.q1)) / Math.sqrt(n) <= precision || n >= options.maxRounds) break
+          const qs = quartiles(share)
+          if ((1.58 * (qs.q3 - qs.q1)) / Math.sqrt(n) <= precision || n >= options.maxRounds) break
         }
       }
       await Promise.allSettled([barePool.end(), watchedPool.end()])
