@@ -3,6 +3,7 @@
 //   npm run bench -- --quick      # small sizes, to check the harness
 //   npm run bench -- hot e2e      # some suites (hot, fingerprint, memory, graphql, cpu, e2e)
 //   npm run bench -- --write      # also update docs/performance.md between its markers
+//   npm run bench -- cpu --write  # CPU per query on PostgreSQL only, into its own section
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { cpus, totalmem } from 'node:os'
@@ -98,7 +99,9 @@ process.stdout.write(`${output}\n`)
 if (write) {
   // Node 20 (the supported minimum) fills the main results; another major gets a section of its own.
   const major = Number(process.versions.node.split('.')[0])
-  const tag = major === 20 ? 'bench' : `bench-node${major}`
+  // `cpu` alone has a section of its own, so it can be rerun without the other suites.
+  const cpuOnly = chosen.length === 1 && chosen[0] === 'cpu'
+  const tag = cpuOnly ? (major === 20 ? 'cpu' : `cpu-node${major}`) : major === 20 ? 'bench' : `bench-node${major}`
   const path = new URL('../docs/performance.md', import.meta.url)
   let doc = readFileSync(path, 'utf8')
   if (!doc.includes(`<!-- ${tag}:start -->`)) {
