@@ -88,3 +88,25 @@ test('the JSON reporter writes no raw control character, and the same data once 
   expect(out.slice(0, -1)).not.toMatch(CONTROL)
   expect(JSON.parse(out).scope).toEqual(f.scope)
 })
+
+test('NPlusOneError messages and internal-error lines carry no control character from the data', async () => {
+  const { NPlusOneError } = await import('../../src/index.js')
+  const { internalError, resetInternalErrors } = await import('../../src/core/internal-error.js')
+  const message = new NPlusOneError([evilFinding('n-plus-one')]).message
+  expect(message).not.toMatch(CONTROL)
+  expect(message).not.toMatch(/^n1guard: all clear/m)
+  let said = ''
+  const write = process.stderr.write
+  process.stderr.write = ((chunk: string) => ((said += chunk), true)) as typeof process.stderr.write
+  try {
+    resetInternalErrors()
+    internalError(`naming ${EVIL}`, new Error(`bad ${EVIL}`))
+    internalError('a thrown string', `plain ${EVIL}`)
+  } finally {
+    process.stderr.write = write
+    resetInternalErrors()
+  }
+  expect(said).toContain('all clear')
+  expect(said).not.toMatch(CONTROL)
+  expect(said).not.toMatch(/^n1guard: all clear/m)
+})
