@@ -2,6 +2,7 @@ import { DetectorCore, failsOn, type CoreDefaults } from './detector-core.js'
 import type { BaselineEntry } from './baseline.js'
 import { NPlusOneError } from './errors.js'
 import { internalError } from './internal-error.js'
+import { complainOnce, jobScope } from './job-scope.js'
 import { describeValue, resolveOptions, type DetectorOptions, type IgnoreRule, type ResolvedOptions } from './options.js'
 import { registerDetector } from './registry.js'
 import type { Scope, ScopeKind } from './scope.js'
@@ -254,10 +255,11 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
       checkFn(fn, 'detector.wrapJob')
       if (typeof name !== 'function') parseScopeInput(name, 'detector.wrapJob')
       const run = detector.run
+      const complain = complainOnce()
       return function job(this: unknown, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> {
         let scope: ScopeInput
         try {
-          scope = typeof name === 'function' ? name(...args) : name
+          scope = typeof name === 'function' ? jobScope(name(...args), complain) : name
         } catch (error) {
           internalError('naming a job scope (the name function threw)', error)
           scope = 'job'
