@@ -37,7 +37,14 @@ export interface AnalyzedQuery {
   readonly params?: readonly unknown[] | undefined
 }
 
-/** How sure n1guard is that a finding is worth fixing. */
+/**
+ * How much a finding matters: `high` when n1guard proved which query fed the loop or the loop ran
+ * 10 times or more; `low` for two or three single-row lookups nothing proves to be a loop (often
+ * two different rows a handler needs) and for small duplicates; `medium` otherwise.
+ *
+ * @example
+ * const worst: Severity = 'high'
+ */
 export type Severity = 'high' | 'medium' | 'low'
 
 /** The earlier query whose result rows supplied a loop's parameters. */

@@ -1,6 +1,8 @@
 // Public data shapes. Other code, docs and tests depend on these names: add fields freely, never
 // rename or remove one without an issue that asks for it (see DESIGN.md, "Public API contract").
 
+import type { Severity } from '../analyze/types.js'
+
 /**
  * Where in the application a query was issued: the first stack frame outside `node_modules`,
  * outside n1guard and outside `node:` internals.
@@ -73,12 +75,8 @@ export type StatementKindName = 'select' | 'insert' | 'update' | 'delete' | 'mer
  */
 export type FindingKind = 'n-plus-one' | 'duplicate' | 'query-budget'
 
-/**
- * How much a finding matters: `high` when n1guard proved which query fed the loop or the loop ran
- * 10 times or more; `low` for two or three single-row lookups nothing proves to be a loop (often
- * two different rows a handler needs) and for small duplicates; `medium` otherwise.
- */
-export type Severity = 'high' | 'medium' | 'low'
+// Defined once, by the rules that assign it (analyze).
+export type { Severity } from '../analyze/types.js'
 
 /** One SQL shape mentioned by a finding (a member of a loop pattern, a top shape of a budget). */
 export interface FindingShape {

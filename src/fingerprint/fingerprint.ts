@@ -1,4 +1,4 @@
-import { describeValue } from './describe-value.js'
+import { describeSqlArgument } from './describe-sql-argument.js'
 import { sqlInfo } from './sql-info.js'
 import type { Fingerprint } from './types.js'
 
@@ -16,6 +16,6 @@ import type { Fingerprint } from './types.js'
  * @throws TypeError when `sql` is not a string
  */
 export function fingerprint(sql: string): Fingerprint {
-  if (typeof sql !== 'string') throw new TypeError(`fingerprint() expects a SQL string, got ${describeValue(sql)}`)
+  if (typeof sql !== 'string') throw new TypeError(`fingerprint() expects a SQL string, got ${describeSqlArgument(sql)}`)
   return sqlInfo(sql).fingerprint
 }

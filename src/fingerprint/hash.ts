@@ -4,6 +4,11 @@
 // seeds give the 64 bits of an id. Text is fed as ranges of UTF-16 code units (the tokenizer's
 // copy of the input) so callers need not slice.
 
+import { CH } from './char-codes.js'
+
+// Character codes as module constants, which V8 folds into the compiled code.
+const { CASE_BIT, UPPER_A, UPPER_Z } = CH
+
 const MURMUR_C1 = 0xcc9e2d51
 const MURMUR_C2 = 0x1b873593
 const FNV_PRIME = 0x01000193
@@ -65,7 +70,7 @@ export class Hash64 {
     let h2 = Math.imul(this.#h2 ^ (len + LENGTH_MARK), FNV_PRIME)
     for (let i = from; i < to; i++) {
       let c = codes[i]!
-      if (fold && c >= 65 && c <= 90) c += 32
+      if (fold && c >= UPPER_A && c <= UPPER_Z) c += CASE_BIT
       h1 = murmurStep(h1, c)
       h2 = Math.imul(h2 ^ c, FNV_PRIME)
     }

@@ -3,7 +3,12 @@
 // normaliser and the statement reader compare integers and test flag bits instead of lowering,
 // slicing and comparing strings for every token.
 
+import { CH } from './char-codes.js'
 import type { StatementKind } from './types.js'
+
+// Character codes and token kinds as module constants: V8 folds these into the compiled code,
+// while each read of an imported binding or of an imported object's property is a load and a check.
+const { CASE_BIT, LOWER_A, LOWER_Z } = CH
 
 // Keywords after which the next token is an operand (a value), not an operator. They decide
 // whether `-5` is one literal, whether `?` is a placeholder or the jsonb operator, and they are
@@ -141,6 +146,11 @@ const SLOT_IDS = new Uint8Array(1 << SLOT_BITS)
 const SLOT_LOW = new Int32Array(1 << SLOT_BITS)
 const SLOT_HIGH = new Int32Array(1 << SLOT_BITS)
 
+// A lower-case letter as 1 to 26, five bits of a packed word.
+function letterNumber(c: number): number {
+  return c - LOWER_A + 1
+}
+
 function slotOf(low: number, high: number): number {
   return Math.imul(low ^ Math.imul(high, 0x9e3779b1), 0x85ebca6b) >>> (32 - SLOT_BITS)
 }
@@ -150,8 +160,8 @@ for (const [i, w] of WORDS.entries()) {
   let low = 0
   let high = 0
   for (let j = 0; j < w.length; j++) {
-    if (j < 6) low = low * 32 + w.charCodeAt(j) - 96
-    else high = high * 32 + w.charCodeAt(j) - 96
+    if (j < 6) low = low * 32 + letterNumber(w.charCodeAt(j))
+    else high = high * 32 + letterNumber(w.charCodeAt(j))
   }
   let slot = slotOf(low, high)
   while (SLOT_IDS[slot] !== 0) slot = (slot + 1) & SLOT_MASK
@@ -174,10 +184,10 @@ export function keywordAt(codes: Uint16Array, start: number, end: number): numbe
   let high = 0
   for (let i = start; i < end; i++) {
     // Keywords are ASCII letters only: anything else is an identifier.
-    const c = codes[i]! | 0x20
-    if (c < 97 || c > 122) return 0
-    if (i - start < 6) low = low * 32 + c - 96
-    else high = high * 32 + c - 96
+    const c = codes[i]! | CASE_BIT
+    if (c < LOWER_A || c > LOWER_Z) return 0
+    if (i - start < 6) low = low * 32 + letterNumber(c)
+    else high = high * 32 + letterNumber(c)
   }
   for (let slot = slotOf(low, high); ; slot = (slot + 1) & SLOT_MASK) {
     const id = SLOT_IDS[slot]!

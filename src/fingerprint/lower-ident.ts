@@ -1,6 +1,12 @@
 // PostgreSQL folds unquoted identifiers to lower case in ASCII only (UTF-8 databases leave
 // non-ASCII letters alone), so String#toLowerCase is only right for pure ASCII text.
 
+import { CH, foldAscii, isAsciiUpper } from './char-codes.js'
+
+// Character codes and token kinds as module constants: V8 folds these into the compiled code,
+// while each read of an imported binding or of an imported object's property is a load and a check.
+const { NON_ASCII } = CH
+
 /**
  * Lower-cases the ASCII letters of an unquoted identifier, as PostgreSQL does.
  * Returns the same string when there is nothing to fold.
@@ -14,15 +20,15 @@ export function lowerIdent(text: string): string {
   let ascii = true
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
-    if (c >= 65 && c <= 90) upper = true
-    else if (c >= 128) ascii = false
+    if (isAsciiUpper(c)) upper = true
+    else if (c >= NON_ASCII) ascii = false
   }
   if (!upper) return text
   if (ascii) return text.toLowerCase()
   let out = ''
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
-    out += c >= 65 && c <= 90 ? String.fromCharCode(c + 32) : text[i]
+    out += isAsciiUpper(c) ? String.fromCharCode(foldAscii(c)) : text[i]
   }
   return out
 }

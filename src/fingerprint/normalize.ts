@@ -3,20 +3,25 @@
 // then one pass hashes and one renders. Output tokens are integers that point back into the
 // input: no string is built for a token, and the shape is copied from runs of the input text.
 
-import { Buffer } from 'node:buffer'
+import type { Buffer } from 'node:buffer'
 
+import { codeBuffer, decodeCodes, grown, Reuse } from './buffers.js'
+import { CH, isIdentCont, isOperatorChar } from './char-codes.js'
 import { Hash32, Hash64 } from './hash.js'
 import { isOperandKeyword, KW } from './keywords.js'
 import { lastValue, mayStartTypedLiteral, parseValue } from './parse-value.js'
-import { decodeCodes, isIdentCont, isOperatorChar, punctuationIntroducesOperand, Tok, tokenize, type Tokens } from './tokenizer.js'
+import { bareParametersEnd, punctuationIntroducesOperand, Tok, tokenize, type Tokens } from './tokenizer.js'
 
-// Token kinds, keyword ids and keyword flags as module constants: V8 folds these into the
-// compiled code, while each read of a property of an imported object is a load and a check
-// (about a fifth of the tokenizer's instructions, measured with callgrind).
+// Character codes and token kinds as module constants: V8 folds these into the compiled code,
+// while each read of an imported binding or of an imported object's property is a load and a check.
+const { AT, CASE_BIT, COLON, DOLLAR, DOT, DQUOTE, D0, D9, EQ, LOWER_A, LOWER_Z, MINUS, NON_ASCII, QUESTION, SLASH,
+  SPACE, STAR, UNDERSCORE, UPPER_A, UPPER_Z } = CH
 const { Cast: T_CAST, Colon: T_COLON, Comma: T_COMMA, Dot: T_DOT, Ellipsis: T_ELLIPSIS, Ident: T_IDENT,
   LBracket: T_LBRACKET, LParen: T_LPAREN, Number: T_NUMBER, Op: T_OP, Other: T_OTHER, Param: T_PARAM,
-  QIdent: T_QIDENT, QMark: T_QMARK, RBracket: T_RBRACKET, RParen: T_RPAREN, Semi: T_SEMI, String: T_STRING,
-} = Tok
+  QIdent: T_QIDENT, QMark: T_QMARK, RBracket: T_RBRACKET, RParen: T_RPAREN, Semi: T_SEMI, String: T_STRING } = Tok
+
+// Keyword ids as module constants: V8 folds these into the compiled code, while each read of a
+// property of an imported object is a load and a check.
 const { array: K_ARRAY, cast: K_CAST, false: K_FALSE, in: K_IN, true: K_TRUE, values: K_VALUES } = KW
 
 /**
@@ -94,16 +99,16 @@ const PUNCT_CODES: Uint16Array = (() => {
   return codes
 })()
 
-const SPACE_CODES = new Uint16Array([32])
+const SPACE_CODES = new Uint16Array([SPACE])
 
 /** True when the content of a quoted identifier would read the same unquoted. */
 function isPlainLowerIdent(codes: Uint16Array, from: number, to: number): boolean {
   if (to <= from) return false
   const c = codes[from]!
-  if (c < 128 && (PLAIN[c]! & PLAIN_START) === 0) return false
+  if (c < NON_ASCII && (PLAIN[c]! & PLAIN_START) === 0) return false
   for (let i = from + 1; i < to; i++) {
     const d = codes[i]!
-    if (d < 128 && PLAIN[d] === 0) return false
+    if (d < NON_ASCII && PLAIN[d] === 0) return false
   }
   return true
 }
@@ -112,11 +117,11 @@ function isPlainLowerIdent(codes: Uint16Array, from: number, to: number): boolea
 // one, digits and $ may follow.
 const PLAIN_START = 1
 const PLAIN_CONT = 2
-const PLAIN = new Uint8Array(128)
-for (let c = 97; c <= 122; c++) PLAIN[c] = PLAIN_START | PLAIN_CONT
-PLAIN[95] = PLAIN_START | PLAIN_CONT
-for (let c = 48; c <= 57; c++) PLAIN[c] = PLAIN_CONT
-PLAIN[36] = PLAIN_CONT
+const PLAIN = new Uint8Array(NON_ASCII)
+for (let c = LOWER_A; c <= LOWER_Z; c++) PLAIN[c] = PLAIN_START | PLAIN_CONT
+PLAIN[UNDERSCORE] = PLAIN_START | PLAIN_CONT
+for (let c = D0; c <= D9; c++) PLAIN[c] = PLAIN_CONT
+PLAIN[DOLLAR] = PLAIN_CONT
 
 // Output token kinds whose text starts with a character that never needs a space before it
 // (see needsSpace and placeholderGlue): they get one only where the input had one.
@@ -149,8 +154,9 @@ class Normalizer {
   outLength = 0
 
   constructor(capacity: number) {
-    this.out = new Uint16Array(0)
-    this.outBytes = Buffer.alloc(0)
+    const empty = codeBuffer(0)
+    this.out = empty.codes
+    this.outBytes = empty.bytes
     this.growOut(2 * capacity)
     this.kind = new Uint8Array(capacity)
     this.space = new Uint8Array(capacity)
@@ -185,18 +191,10 @@ class Normalizer {
   // one token each; grow anyway rather than trust that.
   grow(): void {
     const capacity = this.kind.length * 2
-    const kind = new Uint8Array(capacity)
-    kind.set(this.kind)
-    this.kind = kind
-    const space = new Uint8Array(capacity)
-    space.set(this.space)
-    this.space = space
-    const flags = new Uint8Array(capacity)
-    flags.set(this.flags)
-    this.flags = flags
-    const src = new Int32Array(capacity)
-    src.set(this.src)
-    this.src = src
+    this.kind = grown(this.kind, capacity)
+    this.space = grown(this.space, capacity)
+    this.flags = grown(this.flags, capacity)
+    this.src = grown(this.src, capacity)
   }
 
   operandPosition(): boolean {
@@ -255,8 +253,8 @@ class Normalizer {
     for (let i = 0; i < len; i++) {
       let ca = sa[fa + i]!
       let cb = sb[fb + i]!
-      if (foldA && ca >= 65 && ca <= 90) ca += 32
-      if (foldB && cb >= 65 && cb <= 90) cb += 32
+      if (foldA && ca >= UPPER_A && ca <= UPPER_Z) ca += CASE_BIT
+      if (foldB && cb >= UPPER_A && cb <= UPPER_Z) cb += CASE_BIT
       if (ca !== cb) return false
     }
     return true
@@ -483,7 +481,7 @@ class Normalizer {
         }
         case T_OP:
           if (
-            ends[i]! - starts[i]! === 1 && codes[starts[i]!] === 45 &&
+            ends[i]! - starts[i]! === 1 && codes[starts[i]!] === MINUS &&
             kinds[i + 1] === T_NUMBER && this.operandPosition()
           ) {
             i = this.placeholder(i, parseValue(t, i, true))
@@ -524,7 +522,7 @@ class Normalizer {
           const s = starts[i]!
           const e = ends[i]!
           // "pet" and pet name the same relation; "Pet" does not.
-          const plain = codes[s] === 34 && e - s > 2 && codes[e - 1] === 34 && isPlainLowerIdent(codes, s + 1, e - 1)
+          const plain = codes[s] === DQUOTE && e - s > 2 && codes[e - 1] === DQUOTE && isPlainLowerIdent(codes, s + 1, e - 1)
           this.emit(T_QIDENT, i, spaces[i]!, plain ? F_UNQUOTE : 0)
           i++
           continue
@@ -560,12 +558,12 @@ class Normalizer {
   // First and last character of output token `o` as displayed.
   firstChar(o: number): number {
     const src = this.src[o]!
-    return this.kind[o] === PH ? 63 : src < 0 ? 46 : this.codes[this.t.starts[src]!]!
+    return this.kind[o] === PH ? QUESTION : src < 0 ? DOT : this.codes[this.t.starts[src]!]!
   }
 
   lastChar(o: number): number {
     const src = this.src[o]!
-    return this.kind[o] === PH ? 63 : src < 0 ? 46 : this.codes[this.t.ends[src]! - 1]!
+    return this.kind[o] === PH ? QUESTION : src < 0 ? DOT : this.codes[this.t.ends[src]! - 1]!
   }
 
   // Whether one space goes before output token `o` (o > 0).
@@ -579,7 +577,7 @@ class Normalizer {
 
   isAt(o: number): boolean {
     const src = this.src[o]!
-    return this.t.ends[src]! - this.t.starts[src]! === 1 && this.codes[this.t.starts[src]!]! === 64
+    return this.t.ends[src]! - this.t.starts[src]! === 1 && this.codes[this.t.starts[src]!]! === AT
   }
 
   // Renders the shape and feeds the canonical token stream to `hash`, in one pass.
@@ -624,7 +622,7 @@ class Normalizer {
       runTo = to
       if (space) {
         // Start the run at the space before the token when there is one.
-        if (from > 0 && codes[from - 1] === 32) runFrom = from - 1
+        if (from > 0 && codes[from - 1] === SPACE) runFrom = from - 1
         else this.append(SPACE_CODES, 0, 1)
       }
     }
@@ -645,52 +643,29 @@ class Normalizer {
   }
 
   growOut(capacity: number): void {
-    const buffer = new ArrayBuffer(2 * capacity)
-    const out = new Uint16Array(buffer)
-    out.set(this.out.subarray(0, this.outLength))
-    this.out = out
-    this.outBytes = Buffer.from(buffer)
-  }
-}
-
-/**
- * When the `(` or `[` at input token `open` encloses bare parameters only (`$n` or `?` without a
- * cast, at least one, comma-separated), the index of its closing token; else -1.
- */
-function bareParametersEnd(kinds: Uint8Array, open: number): number {
-  const close = kinds[open] === T_LPAREN ? T_RPAREN : T_RBRACKET
-  let j = open + 1
-  for (;;) {
-    const k = kinds[j]
-    if (k !== T_PARAM && k !== T_QMARK) return -1
-    const next = kinds[j + 1]
-    if (next === close) return j + 1
-    if (next !== T_COMMA) return -1
-    j += 2
+    const buffer = codeBuffer(capacity)
+    buffer.codes.set(this.out.subarray(0, this.outLength))
+    this.out = buffer.codes
+    this.outBytes = buffer.bytes
   }
 }
 
 // Whether the input text between two tokens, sql[from, to), is what the shape puts there: nothing,
 // or one space.
 function sameGap(codes: Uint16Array, from: number, to: number, space: boolean): boolean {
-  return space ? to - from === 1 && codes[from] === 32 : to === from
+  return space ? to - from === 1 && codes[from] === SPACE : to === from
 }
 
 const SHARED_CAPACITY = 4096
-let shared = new Normalizer(SHARED_CAPACITY)
-
-// A huge statement gets buffers of its own, sized once (output has at most one token per input
-// token, plus the `...` of collapsed lists, which replace more) rather than grown by doubling,
-// and held only weakly afterwards, as the tokenizer does (see largeLexer there).
-let large: WeakRef<Normalizer> | undefined
-
-function largeNormalizer(tokens: number): Normalizer {
-  const normalizer = large?.deref()
-  if (normalizer !== undefined && normalizer.kind.length >= tokens + 16) return normalizer
-  const fresh = new Normalizer(tokens + 16)
-  large = new WeakRef(fresh)
-  return fresh
-}
+// Output has at most one token per input token, plus the `...` of collapsed lists, which replace
+// more: a huge statement's buffers are sized once from its token count.
+const normalizers = new Reuse<Normalizer>({
+  limit: SHARED_CAPACITY,
+  shared: () => new Normalizer(SHARED_CAPACITY),
+  create: (tokens) => new Normalizer(tokens + 16),
+  fits: (normalizer, tokens) => normalizer.kind.length >= tokens + 16,
+  outgrown: (normalizer) => normalizer.kind.length > SHARED_CAPACITY || normalizer.out.length > 4 * SHARED_CAPACITY,
+})
 
 /**
  * Normalises a token stream: values become `?`, casts on them disappear, IN / ARRAY lists of
@@ -701,15 +676,12 @@ function largeNormalizer(tokens: number): Normalizer {
  * // 'select * from pet where id in (...)'
  */
 export function normalize(t: Tokens): NormalizedSql {
-  const normalizer = t.count > SHARED_CAPACITY ? largeNormalizer(t.count) : shared
+  const normalizer = normalizers.acquire(t.count)
   normalizer.reset(t)
   normalizer.run()
   const result = normalizer.result()
   normalizer.reset(EMPTY)
-  // A huge statement's buffers would otherwise stay allocated for the life of the process.
-  if (normalizer === shared && (normalizer.kind.length > SHARED_CAPACITY || normalizer.out.length > 4 * SHARED_CAPACITY)) {
-    shared = new Normalizer(SHARED_CAPACITY)
-  }
+  normalizers.release(normalizer)
   return result
 }
 
@@ -717,11 +689,11 @@ export function normalize(t: Tokens): NormalizedSql {
 // the last character of the first, `b` the first of the second; `afterAt` when the first is `@`.
 function needsSpace(afterAt: boolean, a: number, b: number): boolean {
   if (isIdentCont(a) && isIdentCont(b)) return true
-  if (a === 58 && (b === 58 || b === 61)) return true // `: :` and `: =`
-  if (a === 45 && b === 45) return true // `- -`
-  if (a === 47 && b === 42) return true // `/ *`
-  if (a === 34 && b === 34) return true // `"a" "b"` is not `"a""b"`
-  if (a === 46 && b === 46) return true // `. .`
+  if (a === COLON && (b === COLON || b === EQ)) return true // `: :` and `: =`
+  if (a === MINUS && b === MINUS) return true // `- -`
+  if (a === SLASH && b === STAR) return true // `/ *`
+  if (a === DQUOTE && b === DQUOTE) return true // `"a" "b"` is not `"a""b"`
+  if (a === DOT && b === DOT) return true // `. .`
   // `@` then a placeholder would read back as the jsonpath operator `@?`.
-  return afterAt && b === 63
+  return afterAt && b === QUESTION
 }

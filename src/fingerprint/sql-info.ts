@@ -2,7 +2,7 @@
 // memoised on the exact text.
 
 import { GenerationalCache } from './cache.js'
-import { describeValue } from './describe-value.js'
+import { describeSqlArgument } from './describe-sql-argument.js'
 import { normalize } from './normalize.js'
 import { describeStatement } from './statement-info.js'
 import { tokenizeShared } from './tokenizer.js'
@@ -56,7 +56,7 @@ function compute(sql: string): SqlInfo {
 export function sqlInfo(sql: string): SqlInfo {
   const hit = cache.get(sql)
   if (hit !== undefined) return hit
-  if (typeof sql !== 'string') throw new TypeError(`sqlInfo() expects a SQL string, got ${describeValue(sql)}`)
+  if (typeof sql !== 'string') throw new TypeError(`sqlInfo() expects a SQL string, got ${describeSqlArgument(sql)}`)
   const info = compute(sql)
   if (sql.length <= MAX_CACHED_SQL_LENGTH) cache.set(sql, info)
   return info

@@ -3,19 +3,21 @@
 // Keywords are compared by id and operators by their packed characters; a string is built only
 // for a table or a filter that goes into the result.
 
+import { CH } from './char-codes.js'
 import { isOperandKeyword, KF, keywordFlags, KW, mainKind } from './keywords.js'
 import { lowerIdent } from './lower-ident.js'
 import { keyword, lastValue, parseValue } from './parse-value.js'
-import { Tok, type Tokens } from './tokenizer.js'
+import { bareParametersEnd, Tok, type Tokens } from './tokenizer.js'
 import type { ColumnFilter, StatementKind } from './types.js'
 
-// Token kinds, keyword ids and keyword flags as module constants: V8 folds these into the
-// compiled code, while each read of a property of an imported object is a load and a check
-// (about a fifth of the tokenizer's instructions, measured with callgrind).
-const { Cast: T_CAST, Comma: T_COMMA, Dot: T_DOT, Ellipsis: T_ELLIPSIS, Ident: T_IDENT,
-  LBracket: T_LBRACKET, LParen: T_LPAREN, Op: T_OP, Param: T_PARAM, QIdent: T_QIDENT, QMark: T_QMARK, RParen: T_RPAREN,
-  Semi: T_SEMI,
-} = Tok
+// Character codes and token kinds as module constants: V8 folds these into the compiled code,
+// while each read of an imported binding or of an imported object's property is a load and a check.
+const { D0, DQUOTE } = CH
+const { Cast: T_CAST, Comma: T_COMMA, Dot: T_DOT, Ellipsis: T_ELLIPSIS, Ident: T_IDENT, LBracket: T_LBRACKET,
+  LParen: T_LPAREN, Op: T_OP, Param: T_PARAM, QIdent: T_QIDENT, RParen: T_RPAREN, Semi: T_SEMI } = Tok
+
+// Keyword ids and flags as module constants: V8 folds these into the compiled code, while each
+// read of a property of an imported object is a load and a check.
 const { all: K_ALL, any: K_ANY, as: K_AS, between: K_BETWEEN, copy: K_COPY, distinct: K_DISTINCT,
   exists: K_EXISTS, from: K_FROM, if: K_IF, ilike: K_ILIKE, in: K_IN, into: K_INTO, is: K_IS, join: K_JOIN,
   lateral: K_LATERAL, like: K_LIKE, not: K_NOT, only: K_ONLY, prepare: K_PREPARE, recursive: K_RECURSIVE,
@@ -68,28 +70,19 @@ const WORD_OPERATORS: ReadonlyMap<number, readonly [string, string]> = new Map([
   [K_BETWEEN, ['between', 'not between']],
 ])
 
-/**
- * When the `(` at token `open` starts a list of bare parameters (`$n` or `?` without a cast,
- * at least one, comma-separated), the index of its `)`; else `open + 1`.
- */
-function parameterListEnd(kinds: Uint8Array, open: number): number {
-  let j = open + 1
-  for (;;) {
-    const k = kinds[j]
-    if (k !== T_PARAM && k !== T_QMARK) return open + 1
-    const next = kinds[j + 1]
-    if (next === T_RPAREN) return j + 1
-    if (next !== T_COMMA) return open + 1
-    j += 2
-  }
+// When the `(` at token `open` starts a list of bare parameters, the index of its `)`; else
+// `open + 1` (where a reader going on after the list continues otherwise).
+function afterParameterList(kinds: Uint8Array, open: number): number {
+  const close = bareParametersEnd(kinds, open)
+  return close < 0 ? open + 1 : close
 }
 
 const EMPTY_TABLES: readonly string[] = Object.freeze([])
 const EMPTY_FILTERS: readonly ColumnFilter[] = Object.freeze([])
 
 function unquote(text: string): string {
-  if (text.charCodeAt(0) !== 34) return text // U&"…": keep as written
-  const end = text.length > 1 && text.charCodeAt(text.length - 1) === 34 ? text.length - 1 : text.length
+  if (text.charCodeAt(0) !== DQUOTE) return text // U&"…": keep as written
+  const end = text.length > 1 && text.charCodeAt(text.length - 1) === DQUOTE ? text.length - 1 : text.length
   const inner = text.slice(1, end)
   return inner.includes('""') ? inner.replaceAll('""', '"') : inner
 }
@@ -255,7 +248,7 @@ class StatementReader {
     // Past 15 digits summing could round differently from Number().
     if (to - from > 15) return Number(sql.slice(from, to))
     let value = 0
-    for (let i = from; i < to; i++) value = value * 10 + codes[i]! - 48
+    for (let i = from; i < to; i++) value = value * 10 + codes[i]! - D0
     return value
   }
 
@@ -339,7 +332,7 @@ class StatementReader {
       return
     }
     // Bare parameters, the usual list, need no parseValue.
-    if (parameterListEnd(kinds, j) > j + 1) {
+    if (afterParameterList(kinds, j) > j + 1) {
       this.addFilter(operator, kinds[j + 1] === T_PARAM ? this.paramNumberAt(j + 1) : undefined)
       return
     }
@@ -471,11 +464,11 @@ class StatementReader {
       if (k === T_LPAREN) {
         // Nothing in a list of bare parameters names a table or starts a filter (the first one is
         // tried as `value op column` above and fails): go on at its `)`.
-        j = parameterListEnd(kinds, j) - 1
+        j = afterParameterList(kinds, j) - 1
       } else if (k === T_COMMA && kinds[j + 1] === T_LPAREN) {
         // The same for such a list after a comma, a VALUES row: the comma names no table before a
         // parenthesis (see relation and cteName), so go on after the `)`.
-        const close = parameterListEnd(kinds, j + 1)
+        const close = afterParameterList(kinds, j + 1)
         if (close > j + 2) j = close
       }
     }

@@ -2,9 +2,20 @@
 // enough that what PostgreSQL sees as one token is one token here. It never throws and is linear
 // in the input: every character is looked at a bounded number of times.
 
-import { Buffer } from 'node:buffer'
+import type { Buffer } from 'node:buffer'
 
+import { codeBuffer, copyCodes, grown, Reuse } from './buffers.js'
+import {
+  CH, CLASS_BITS, classOf, isDigit, isHexDigit, isIdentCont, isIdentStart, isOperatorChar, isSpace,
+} from './char-codes.js'
 import { isOperandKeyword, keywordAt, KW } from './keywords.js'
+
+// Character codes and token kinds (below) as module constants: V8 folds these into the compiled
+// code, while each read of an imported binding or of an imported object's property is a load and
+// a check (about a fifth of the tokenizer's instructions, measured with callgrind).
+const { AMP, AT, BACKSLASH, BACKTICK, BANG, CARET, CASE_BIT, COLON, COMMA, CR, D0, D1, D7, DOLLAR, DOT,
+  DQUOTE, HASH, LBRACKET, LF, LOWER_B, LOWER_E, LOWER_N, LOWER_O, LOWER_U, LOWER_X, LPAREN, MINUS, NON_ASCII,
+  PERCENT, PIPE, PLUS, QUESTION, RBRACKET, RPAREN, SEMI, SLASH, SPACE, SQUOTE, STAR, TILDE, UNDERSCORE } = CH
 
 /**
  * Token classes produced by {@link tokenize}.
@@ -59,13 +70,11 @@ export const Tok = {
  */
 export type TokKind = (typeof Tok)[keyof typeof Tok]
 
-// Token kinds, keyword ids and keyword flags as module constants: V8 folds these into the
-// compiled code, while each read of a property of an imported object is a load and a check
-// (about a fifth of the tokenizer's instructions, measured with callgrind).
 const { Cast: T_CAST, Colon: T_COLON, Comma: T_COMMA, Dot: T_DOT, Ellipsis: T_ELLIPSIS, Ident: T_IDENT,
   LBracket: T_LBRACKET, LParen: T_LPAREN, Number: T_NUMBER, Op: T_OP, Other: T_OTHER, Param: T_PARAM,
   QIdent: T_QIDENT, QMark: T_QMARK, RBracket: T_RBRACKET, RParen: T_RPAREN, Semi: T_SEMI, String: T_STRING,
 } = Tok
+
 const { uescape: K_UESCAPE } = KW
 
 /**
@@ -102,99 +111,8 @@ export interface Tokens {
   readonly keywords: Uint8Array
 }
 
-// Character codes used below.
-const TAB = 9
-const LF = 10
-const VT = 11
-const FF = 12
-const CR = 13
-const SPACE = 32
-const BANG = 33
-const DQUOTE = 34
-const HASH = 35
-const DOLLAR = 36
-const PERCENT = 37
-const AMP = 38
-const SQUOTE = 39
-const LPAREN = 40
-const RPAREN = 41
-const STAR = 42
-const PLUS = 43
-const COMMA = 44
-const MINUS = 45
-const DOT = 46
-const SLASH = 47
-const D0 = 48
-const D1 = 49
-const D7 = 55
-const D9 = 57
-const COLON = 58
-const SEMI = 59
-const LT = 60
-const EQ = 61
-const GT = 62
-const QUESTION = 63
-const AT = 64
-const LBRACKET = 91
-const BACKSLASH = 92
-const RBRACKET = 93
-const CARET = 94
-const UNDERSCORE = 95
-const BACKTICK = 96
-const PIPE = 124
-const TILDE = 126
-
-/**
- * Character classes for ASCII, one byte each: bit 1 identifier start, bit 2 identifier
- * continuation, bit 4 operator character, bit 8 whitespace, bit 16 decimal digit.
- */
-const CLASS = new Uint8Array(128)
-const C_IDENT_START = 1
-const C_IDENT_CONT = 2
-const C_OP = 4
-const C_SPACE = 8
-const C_DIGIT = 16
-for (let c = 65; c <= 90; c++) CLASS[c] = C_IDENT_START | C_IDENT_CONT
-for (let c = 97; c <= 122; c++) CLASS[c] = C_IDENT_START | C_IDENT_CONT
-CLASS[UNDERSCORE] = C_IDENT_START | C_IDENT_CONT
-CLASS[DOLLAR] = C_IDENT_CONT
-for (let c = D0; c <= D9; c++) CLASS[c] = C_IDENT_CONT | C_DIGIT
-for (const c of '+-*/<>=~!@#%^&|`?') CLASS[c.charCodeAt(0)] = C_OP
-for (const c of [SPACE, TAB, LF, VT, FF, CR]) CLASS[c] = C_SPACE
-
-/**
- * True for characters that may start an unquoted identifier (PostgreSQL: any non-ASCII too).
- *
- * @example
- * isIdentStart('é'.charCodeAt(0)) // true
- * isIdentStart('1'.charCodeAt(0)) // false
- */
-export function isIdentStart(c: number): boolean {
-  return c >= 128 ? true : (CLASS[c]! & C_IDENT_START) !== 0
-}
-
-/**
- * True for characters that may continue an unquoted identifier.
- *
- * @example
- * isIdentCont('$'.charCodeAt(0)) // true: a$b is one identifier
- */
-export function isIdentCont(c: number): boolean {
-  return c >= 128 ? true : (CLASS[c]! & C_IDENT_CONT) !== 0
-}
-
-/**
- * True for the characters operators are made of (`+ - * / < > = ~ ! @ # % ^ & | \` ?`).
- *
- * @example
- * isOperatorChar('?'.charCodeAt(0)) // true
- */
-export function isOperatorChar(c: number): boolean {
-  return c < 128 && (CLASS[c]! & C_OP) !== 0
-}
-
 // Token kind of the one-character punctuation tokens, by character; 0 for any other character.
-const PUNCT_KIND = new Uint8Array(128)
+const PUNCT_KIND = new Uint8Array(NON_ASCII)
 PUNCT_KIND[COMMA] = T_COMMA
 PUNCT_KIND[LPAREN] = T_LPAREN
 PUNCT_KIND[RPAREN] = T_RPAREN
@@ -202,37 +120,30 @@ PUNCT_KIND[LBRACKET] = T_LBRACKET
 PUNCT_KIND[RBRACKET] = T_RBRACKET
 PUNCT_KIND[SEMI] = T_SEMI
 
-// What run() does with an ASCII character: the common tokens it reads itself, the rest (F_SLOW)
-// go through step().
-const F_SLOW = 0
-const F_SPACE = 1
-const F_PUNCT = 2
-const F_WORD = 3
-const F_DIGIT = 4
-const F_DQUOTE = 5
-const F_SQUOTE = 6
-const F_DOLLAR = 7
-const FAST = new Uint8Array(128)
-for (let c = 0; c < 128; c++) {
-  const cls = CLASS[c]!
-  FAST[c] = (cls & C_SPACE) !== 0 ? F_SPACE : PUNCT_KIND[c] !== 0 ? F_PUNCT : (cls & C_IDENT_START) !== 0 ? F_WORD
-    : (cls & C_DIGIT) !== 0 ? F_DIGIT : F_SLOW
+// What run() does with a character, by ASCII code (every non-ASCII character starts a word).
+const A_OTHER = 0
+const A_SPACE = 1
+const A_PUNCT = 2
+const A_WORD = 3
+const A_DIGIT = 4
+const A_DQUOTE = 5
+const A_SQUOTE = 6
+const A_DOLLAR = 7
+const A_OPERATOR = 8
+const A_COLON = 9
+const A_DOT = 10
+const ACTION = new Uint8Array(NON_ASCII)
+for (let c = 0; c < NON_ASCII; c++) {
+  const cls = classOf(c)
+  ACTION[c] = (cls & CLASS_BITS.Space) !== 0 ? A_SPACE : PUNCT_KIND[c] !== 0 ? A_PUNCT
+    : (cls & CLASS_BITS.IdentStart) !== 0 ? A_WORD : (cls & CLASS_BITS.Digit) !== 0 ? A_DIGIT
+    : (cls & CLASS_BITS.Operator) !== 0 ? A_OPERATOR : A_OTHER
 }
-FAST[DQUOTE] = F_DQUOTE
-FAST[SQUOTE] = F_SQUOTE
-FAST[DOLLAR] = F_DOLLAR
-
-function isSpace(c: number): boolean {
-  return c < 128 && (CLASS[c]! & C_SPACE) !== 0
-}
-
-function isDigit(c: number): boolean {
-  return c >= D0 && c <= D9
-}
-
-function isHexDigit(c: number): boolean {
-  return (c >= D0 && c <= D9) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102)
-}
+ACTION[DQUOTE] = A_DQUOTE
+ACTION[SQUOTE] = A_SQUOTE
+ACTION[DOLLAR] = A_DOLLAR
+ACTION[COLON] = A_COLON
+ACTION[DOT] = A_DOT
 
 // Characters whose presence lets a multi-character operator end in `+` or `-` (scan.l).
 function isQualifyingOpChar(c: number): boolean {
@@ -242,52 +153,19 @@ function isQualifyingOpChar(c: number): boolean {
   )
 }
 
-// Every pass reads characters from a Uint16Array copy of the text rather than with
-// String#charCodeAt, which dispatches on the string's representation (flat, cons, sliced, …) at
-// every call: the array reads are two to three times faster, and Buffer#write copies the code
-// units natively (about 0.15 ns a character, against 3 for a charCodeAt loop on a fresh string).
-// For very short text the loop is cheaper than the call.
-
 /**
  * Zero code units after the text in {@link Tokens.codes}: lookaheads of a few characters need no
  * bounds check, and 0 belongs to no character class, like the NaN charCodeAt returns past the end.
  */
 export const CODE_PADDING = 8
-const NATIVE_COPY_MIN = 32
-// Buffer#write 'utf16le' gives little-endian bytes, which read back right only on such a host.
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
-function copyCodes(sql: string, codes: Uint16Array, bytes: Buffer): void {
-  const n = sql.length
-  if (n >= NATIVE_COPY_MIN && LITTLE_ENDIAN) {
-    bytes.write(sql, 0, 'utf16le')
-    return
-  }
-  for (let i = 0; i < n; i++) codes[i] = sql.charCodeAt(i)
-}
-
-/**
- * The string of the code units `codes[0, length)`, where `bytes` views the same memory (the
- * inverse of the copy the tokenizer makes). Buffer#toString gives a flat string, one byte a
- * character when they all fit.
- *
- * @example
- * decodeCodes(t.codes, Buffer.from(t.codes.buffer), t.sql.length) === t.sql // true
- */
-export function decodeCodes(codes: Uint16Array, bytes: Buffer, length: number): string {
-  if (LITTLE_ENDIAN) return bytes.toString('utf16le', 0, 2 * length)
-  let text = ''
-  for (let i = 0; i < length; i += 4096) text += String.fromCharCode(...codes.subarray(i, Math.min(length, i + 4096)))
-  return text
-}
-
-// State of one tokenize() call. A class rather than closures so V8 inlines its methods.
 // Zero entries guaranteed after the last token (see Tokens).
 const LOOKAHEAD = 4
 
 // Quoted text up to this long is scanned character by character, longer text with indexOf.
 const SHORT_QUOTED = 32
 
+// State of one tokenize() call. A class rather than closures so V8 inlines its methods.
 // Allocating a typed array costs about a microsecond here, more than lexing a short statement,
 // so the hot path reuses one lexer's buffers (see tokenizeShared).
 class Lexer {
@@ -304,11 +182,13 @@ class Lexer {
   count = 0
   pos = 0
   space = 0
+  /** Token kind found by the last prefixedString(). */
+  scanned: number = 0
 
   constructor(capacity: number, codeCapacity: number) {
-    const codes = new ArrayBuffer(2 * codeCapacity)
-    this.codes = new Uint16Array(codes)
-    this.codeBytes = Buffer.from(codes)
+    const buffer = codeBuffer(codeCapacity)
+    this.codes = buffer.codes
+    this.codeBytes = buffer.bytes
     this.kinds = new Uint8Array(capacity)
     this.spaces = new Uint8Array(capacity)
     this.starts = new Int32Array(capacity)
@@ -319,9 +199,9 @@ class Lexer {
   reset(sql: string): void {
     const n = sql.length
     if (this.codes.length < n + CODE_PADDING) {
-      const codes = new ArrayBuffer(2 * (n + CODE_PADDING))
-      this.codes = new Uint16Array(codes)
-      this.codeBytes = Buffer.from(codes)
+      const buffer = codeBuffer(n + CODE_PADDING)
+      this.codes = buffer.codes
+      this.codeBytes = buffer.bytes
     }
     copyCodes(sql, this.codes, this.codeBytes)
     this.codes.fill(0, n, n + CODE_PADDING)
@@ -344,23 +224,15 @@ class Lexer {
 
   grow(): void {
     const capacity = this.kinds.length * 2
-    const kinds = new Uint8Array(capacity)
-    kinds.set(this.kinds)
-    this.kinds = kinds
-    const spaces = new Uint8Array(capacity)
-    spaces.set(this.spaces)
-    this.spaces = spaces
-    const starts = new Int32Array(capacity)
-    starts.set(this.starts)
-    this.starts = starts
-    const ends = new Int32Array(capacity)
-    ends.set(this.ends)
-    this.ends = ends
-    const keywords = new Uint8Array(capacity)
-    keywords.set(this.keywords)
-    this.keywords = keywords
+    this.kinds = grown(this.kinds, capacity)
+    this.spaces = grown(this.spaces, capacity)
+    this.starts = grown(this.starts, capacity)
+    this.ends = grown(this.ends, capacity)
+    this.keywords = grown(this.keywords, capacity)
   }
 
+  // For the operator scanner, the one reader that emits more than one token; run() writes the
+  // rest straight into the arrays.
   push(kind: number, start: number, end: number): void {
     const i = this.count
     if (i === this.kinds.length) this.grow()
@@ -368,18 +240,9 @@ class Lexer {
     this.starts[i] = start
     this.ends[i] = end
     this.spaces[i] = this.space
-    // Looked up once here, so later passes compare ids instead of lower-cased strings.
-    this.keywords[i] = kind === T_IDENT ? keywordAt(this.codes, start, end) : 0
+    this.keywords[i] = 0
     this.count = i + 1
     this.space = 0
-  }
-
-  // Whether a `?` here is an operand (placeholder) rather than the jsonb operator.
-  operandPosition(): boolean {
-    const last = this.count - 1
-    if (last < 0) return true
-    const kind = this.kinds[last]!
-    return kind === T_IDENT ? isOperandKeyword(this.keywords[last]!) : punctuationIntroducesOperand(kind)
   }
 
   // Quoted text with a doubled quote as the only escape; returns the end offset.
@@ -428,7 +291,6 @@ class Lexer {
 
   // After U&'..' or U&"..": an optional UESCAPE 'c' clause belongs to the token.
   scanUescape(end: number): number {
-    const sql = this.sql
     const codes = this.codes
     const n = this.n
     let i = end
@@ -461,9 +323,9 @@ class Lexer {
     let i = start
     const c0 = codes[i]!
     if (c0 === D0) {
-      const x = codes[i + 1]! | 0x20
+      const x = codes[i + 1]! | CASE_BIT
       // 0x1F, 0o17, 0b101 (PostgreSQL 16), with optional underscores between digits.
-      const radix = x === 120 ? 16 : x === 111 ? 8 : x === 98 ? 2 : 0
+      const radix = x === LOWER_X ? 16 : x === LOWER_O ? 8 : x === LOWER_B ? 2 : 0
       if (radix !== 0) {
         let j = i + 2
         if (codes[j]! === UNDERSCORE) j++
@@ -481,7 +343,7 @@ class Lexer {
     if (c0 !== DOT) i = this.scanDigits(i)
     // `1..2` is an integer followed by `..` (scan.l's decimalfail), not `1.` and `.2`.
     if (codes[i]! === DOT && codes[i + 1]! !== DOT) i = this.scanDigits(i + 1)
-    if ((codes[i]! | 0x20) === 101) {
+    if ((codes[i]! | CASE_BIT) === LOWER_E) {
       const s = codes[i + 1]!
       if (isDigit(s)) i = this.scanDigits(i + 1)
       else if ((s === PLUS || s === MINUS) && isDigit(codes[i + 2]!)) i = this.scanDigits(i + 2)
@@ -549,19 +411,13 @@ class Lexer {
     return i
   }
 
-  // $1, $$..$$, $tag$..$tag$ (tag: identifier characters except $, not starting with a digit).
-  scanDollar(pos: number): void {
+  // $$..$$ or $tag$..$tag$ at `pos` (tag: identifier characters except $, not starting with a
+  // digit): returns the end of the string, or -1 when `$` starts no such quote.
+  dollarQuoteEnd(pos: number): number {
     const sql = this.sql
     const codes = this.codes
     const n = this.n
     const next = codes[pos + 1]!
-    if (isDigit(next)) {
-      let i = pos + 2
-      while (i < n && isDigit(codes[i]!)) i++
-      this.push(T_PARAM, pos, i)
-      this.pos = i
-      return
-    }
     let tagEnd = -1
     if (next === DOLLAR) {
       tagEnd = pos + 1
@@ -574,48 +430,36 @@ class Lexer {
       }
       if (codes[i]! === DOLLAR) tagEnd = i
     }
-    if (tagEnd < 0) {
-      this.push(T_OTHER, pos, pos + 1)
-      this.pos = pos + 1
-      return
-    }
+    if (tagEnd < 0) return -1
     const tag = sql.slice(pos, tagEnd + 1)
     const close = sql.indexOf(tag, tagEnd + 1)
-    const end = close < 0 ? n : close + tag.length
-    this.push(T_STRING, pos, end)
-    this.pos = end
+    return close < 0 ? n : close + tag.length
   }
 
-  // An identifier, or a string with a one-letter prefix (E'', B'', X'', N'', U&'', U&"").
-  scanWord(pos: number, c: number): void {
+  // A string with a one-letter prefix at `pos` (E'', B'', X'', N'', U&'', U&""), whose first
+  // character is `c`: returns its end and sets `scanned` to its kind, or returns -1 when the
+  // word is a plain identifier.
+  prefixedString(pos: number, c: number): number {
     const codes = this.codes
-    const n = this.n
     const next = codes[pos + 1]!
-    let end = -1
-    let kind: number = T_STRING
+    const lc = c | CASE_BIT
     if (next === SQUOTE) {
-      const lc = c | 0x20
-      if (lc === 101) end = this.scanEscaped(pos + 2)
-      else if (lc === 98 || lc === 120 || lc === 110) end = this.scanQuoted(pos + 2, SQUOTE)
-    } else if ((c | 0x20) === 117 && next === AMP) {
+      this.scanned = T_STRING
+      if (lc === LOWER_E) return this.scanEscaped(pos + 2)
+      if (lc === LOWER_B || lc === LOWER_X || lc === LOWER_N) return this.scanQuoted(pos + 2, SQUOTE)
+    } else if (lc === LOWER_U && next === AMP) {
       const q = codes[pos + 2]!
       if (q === SQUOTE || q === DQUOTE) {
-        end = this.scanUescape(this.scanQuoted(pos + 3, q))
-        if (q === DQUOTE) kind = T_QIDENT
+        this.scanned = q === DQUOTE ? T_QIDENT : T_STRING
+        return this.scanUescape(this.scanQuoted(pos + 3, q))
       }
     }
-    if (end < 0) {
-      end = pos + 1
-      while (end < n && isIdentCont(codes[end]!)) end++
-      kind = T_IDENT
-    }
-    this.push(kind, pos, end)
-    this.pos = end
+    return -1
   }
 
-  // The loop over the text. The common tokens (whitespace, punctuation, names, quoted names,
-  // strings, numbers, $n) are read here with the state in locals and written straight into the
-  // arrays; anything else goes through step(), with the state synchronised around the call.
+  // The one loop over the text: every token is recognised here, with the state in locals and
+  // written straight into the arrays. Only an operator (which may end as several tokens, see
+  // scanOperator) is emitted by a method, with the state synchronised around the call.
   run(): void {
     const codes = this.codes
     const n = this.n
@@ -625,57 +469,101 @@ class Lexer {
     let space = this.space
     while (pos < n) {
       const c = codes[pos]!
-      let kind = 0
+      let kind: number = T_OTHER
       let end = pos + 1
       let keyword = 0
-      switch (c < 128 ? FAST[c]! : F_SLOW) {
-        case F_SPACE:
+      switch (c < NON_ASCII ? ACTION[c]! : A_WORD) {
+        case A_SPACE:
           pos++
           space = 1
           continue
-        case F_PUNCT:
+        case A_PUNCT:
           kind = PUNCT_KIND[c]!
           break
-        case F_WORD: {
-          // Not a string with a prefix (E'', U&'', …): those go through step().
+        case A_WORD: {
           const next = codes[pos + 1]!
-          if (next !== SQUOTE && !(next === AMP && (c | 0x20) === 117)) {
-            while (end < n && isIdentCont(codes[end]!)) end++
-            kind = T_IDENT
-            keyword = keywordAt(codes, pos, end)
+          if (next === SQUOTE || (next === AMP && (c | CASE_BIT) === LOWER_U)) {
+            const stringEnd = this.prefixedString(pos, c)
+            if (stringEnd >= 0) {
+              end = stringEnd
+              kind = this.scanned
+              break
+            }
           }
+          while (end < n && isIdentCont(codes[end]!)) end++
+          kind = T_IDENT
+          // Looked up once here, so later passes compare ids instead of lower-cased strings.
+          keyword = keywordAt(codes, pos, end)
           break
         }
-        case F_DIGIT:
+        case A_DIGIT:
           end = this.scanNumber(pos)
           kind = T_NUMBER
           break
-        case F_DQUOTE:
+        case A_DQUOTE:
           end = this.scanQuoted(pos + 1, DQUOTE)
           kind = T_QIDENT
           break
-        case F_SQUOTE:
+        case A_SQUOTE:
           end = this.scanQuoted(pos + 1, SQUOTE)
           kind = T_STRING
           break
-        case F_DOLLAR:
+        case A_DOLLAR:
           if (isDigit(codes[pos + 1]!)) {
             end = pos + 2
             while (end < n && isDigit(codes[end]!)) end++
             kind = T_PARAM
+          } else {
+            const quoteEnd = this.dollarQuoteEnd(pos)
+            if (quoteEnd >= 0) {
+              end = quoteEnd
+              kind = T_STRING
+            }
           }
           break
-      }
-      if (kind === 0) {
-        this.pos = pos
-        this.count = count
-        this.space = space
-        this.step(pos, c)
-        ;({ kinds, starts, ends, spaces, keywords } = this)
-        pos = this.pos
-        count = this.count
-        space = this.space
-        continue
+        case A_COLON:
+          if (codes[pos + 1]! === COLON) {
+            end = pos + 2
+            kind = T_CAST
+          } else {
+            kind = T_COLON
+          }
+          break
+        case A_DOT: {
+          const next = codes[pos + 1]!
+          if (isDigit(next)) {
+            end = this.scanNumber(pos)
+            kind = T_NUMBER
+          } else if (next === DOT && codes[pos + 2]! === DOT) {
+            end = pos + 3
+            kind = T_ELLIPSIS
+          } else {
+            kind = T_DOT
+          }
+          break
+        }
+        case A_OPERATOR: {
+          const next = codes[pos + 1]!
+          // Comments count as whitespace.
+          if ((c === MINUS && next === MINUS) || (c === SLASH && next === STAR)) {
+            pos = this.scanComment(pos)
+            space = 1
+            continue
+          }
+          if (c === QUESTION && introducesOperand(kinds, keywords, count)) {
+            kind = T_QMARK
+            break
+          }
+          this.pos = pos
+          this.count = count
+          this.space = space
+          this.scanOperator(pos)
+          ;({ kinds, starts, ends, spaces, keywords } = this)
+          pos = this.pos
+          count = this.count
+          space = this.space
+          continue
+        }
       }
       // Room for this token and a comma after it.
       if (count + 1 >= kinds.length) {
@@ -712,110 +600,15 @@ class Lexer {
     this.count = count
     this.space = space
   }
+}
 
-  // One token (or whitespace, or a comment) at `pos`, whose character is `c`.
-  step(pos: number, c: number): void {
-    const codes = this.codes
-    if (c < 128) {
-      const cls = CLASS[c]!
-      if ((cls & C_SPACE) !== 0) {
-        this.pos = pos + 1
-        this.space = 1
-        return
-      }
-      if ((cls & C_IDENT_START) !== 0) {
-        this.scanWord(pos, c)
-        return
-      }
-      if ((cls & C_DIGIT) !== 0) {
-        const end = this.scanNumber(pos)
-        this.push(T_NUMBER, pos, end)
-        this.pos = end
-        return
-      }
-      if ((cls & C_OP) !== 0) {
-        const next = codes[pos + 1]!
-        // Comments count as whitespace.
-        if ((c === MINUS && next === MINUS) || (c === SLASH && next === STAR)) {
-          this.pos = this.scanComment(pos)
-          this.space = 1
-          return
-        }
-        if (c === QUESTION && this.operandPosition()) {
-          this.push(T_QMARK, pos, pos + 1)
-          this.pos = pos + 1
-          return
-        }
-        this.scanOperator(pos)
-        return
-      }
-      this.scanPunct(pos, c)
-      return
-    }
-    // Every non-ASCII character is an identifier character in PostgreSQL.
-    this.scanWord(pos, c)
-  }
-
-  scanPunct(pos: number, c: number): void {
-    const codes = this.codes
-    let len = 1
-    let kind: number
-    switch (c) {
-      case SQUOTE:
-        this.push(T_STRING, pos, (this.pos = this.scanQuoted(pos + 1, SQUOTE)))
-        return
-      case DQUOTE:
-        this.push(T_QIDENT, pos, (this.pos = this.scanQuoted(pos + 1, DQUOTE)))
-        return
-      case DOLLAR:
-        this.scanDollar(pos)
-        return
-      case COLON:
-        if (codes[pos + 1]! === COLON) {
-          kind = T_CAST
-          len = 2
-        } else {
-          kind = T_COLON
-        }
-        break
-      case DOT:
-        if (isDigit(codes[pos + 1]!)) {
-          const end = this.scanNumber(pos)
-          this.push(T_NUMBER, pos, end)
-          this.pos = end
-          return
-        }
-        if (codes[pos + 1]! === DOT && codes[pos + 2]! === DOT) {
-          kind = T_ELLIPSIS
-          len = 3
-        } else {
-          kind = T_DOT
-        }
-        break
-      case COMMA:
-        kind = T_COMMA
-        break
-      case LPAREN:
-        kind = T_LPAREN
-        break
-      case RPAREN:
-        kind = T_RPAREN
-        break
-      case LBRACKET:
-        kind = T_LBRACKET
-        break
-      case RBRACKET:
-        kind = T_RBRACKET
-        break
-      case SEMI:
-        kind = T_SEMI
-        break
-      default:
-        kind = T_OTHER
-    }
-    this.push(kind, pos, pos + len)
-    this.pos = pos + len
-  }
+// Whether a `?` after the first `count` tokens is an operand (placeholder) rather than the jsonb
+// operator.
+function introducesOperand(kinds: Uint8Array, keywords: Uint8Array, count: number): boolean {
+  const last = count - 1
+  if (last < 0) return true
+  const kind = kinds[last]!
+  return kind === T_IDENT ? isOperandKeyword(keywords[last]!) : punctuationIntroducesOperand(kind)
 }
 
 function isRadixDigit(c: number, radix: number): boolean {
@@ -832,7 +625,7 @@ function isRadixDigit(c: number, radix: number): boolean {
  * t.count // 8
  */
 export function tokenize(sql: string): Tokens {
-  const lexer = lexerFor(sql)
+  const lexer = lexerFor(sql.length)
   lexer.reset(sql)
   lexer.run()
   return lexer.tokens()
@@ -840,27 +633,20 @@ export function tokenize(sql: string): Tokens {
 
 // Buffers sized for the text: SQL has a token every 3 to 5 characters (every 2 in a long list of
 // parameters); they double past that.
-function lexerFor(sql: string): Lexer {
-  return new Lexer(Math.min(sql.length + 1, 32 + (sql.length >> 1)), sql.length + CODE_PADDING)
+function lexerFor(length: number): Lexer {
+  return new Lexer(Math.min(length + 1, 32 + (length >> 1)), length + CODE_PADDING)
 }
 
 // Buffers above this many tokens or characters are not kept for reuse.
 const SHARED_CAPACITY = 4096
 const SHARED_CODE_CAPACITY = 4 * SHARED_CAPACITY
-let shared = new Lexer(SHARED_CAPACITY, SHARED_CODE_CAPACITY)
-
-// A huge statement gets buffers of its own, sized once rather than grown by doubling, and held
-// only weakly afterwards: a run of huge statements reuses them (allocating and first touching
-// megabytes costs about as much as lexing them), yet they never outlive a garbage collection.
-let large: WeakRef<Lexer> | undefined
-
-function largeLexer(sql: string): Lexer {
-  const lexer = large?.deref()
-  if (lexer !== undefined && lexer.codes.length >= sql.length + CODE_PADDING) return lexer
-  const fresh = lexerFor(sql)
-  large = new WeakRef(fresh)
-  return fresh
-}
+const lexers = new Reuse<Lexer>({
+  limit: SHARED_CODE_CAPACITY,
+  shared: () => new Lexer(SHARED_CAPACITY, SHARED_CODE_CAPACITY),
+  create: lexerFor,
+  fits: (lexer, length) => lexer.codes.length >= length + CODE_PADDING,
+  outgrown: (lexer) => lexer.kinds.length > SHARED_CAPACITY,
+})
 
 /**
  * {@link tokenize} into buffers reused from call to call: the result is valid only until the
@@ -871,11 +657,11 @@ function largeLexer(sql: string): Lexer {
  * normalize(t) // before anything else tokenizes
  */
 export function tokenizeShared(sql: string): Tokens {
-  const lexer = sql.length > SHARED_CODE_CAPACITY ? largeLexer(sql) : shared
+  const lexer = lexers.acquire(sql.length)
   lexer.reset(sql)
   lexer.run()
   const tokens = lexer.tokens()
-  if (lexer === shared && lexer.kinds.length > SHARED_CAPACITY) shared = new Lexer(SHARED_CAPACITY, SHARED_CODE_CAPACITY)
+  lexers.release(lexer)
   return tokens
 }
 
@@ -892,5 +678,26 @@ export function punctuationIntroducesOperand(kind: number): boolean {
       return true
     default:
       return false
+  }
+}
+
+/**
+ * When the `(` or `[` at token `open` encloses bare parameters only (`$n` or `?` without a cast,
+ * at least one, comma-separated), the index of its closing token; else -1. The normaliser
+ * emits such a list with less work, and the statement reader skips it.
+ *
+ * @example
+ * bareParametersEnd(tokenize('in ($1, $2)').kinds, 1) // 5, the index of the `)`
+ */
+export function bareParametersEnd(kinds: Uint8Array, open: number): number {
+  const close = kinds[open] === T_LPAREN ? T_RPAREN : T_RBRACKET
+  let j = open + 1
+  for (;;) {
+    const k = kinds[j]
+    if (k !== T_PARAM && k !== T_QMARK) return -1
+    const next = kinds[j + 1]
+    if (next === close) return j + 1
+    if (next !== T_COMMA) return -1
+    j += 2
   }
 }

@@ -1,9 +1,17 @@
 // Golden outputs of sqlInfo, pinned before the fingerprint code was optimised, so that any
 // rewrite of the tokenizer, normaliser or statement reader is proven to give the same id, shape,
 // kind, tables, filters and literal key. Change an entry only when the output is meant to change.
+//
+// Beyond the entries below, the outputs for thousands of generated statements and the pg_query
+// corpus are pinned twice: one line each in test/fixtures/fingerprint-golden-outputs.jsonl.gz (so
+// a change prints the statements that changed, input, expected and actual) and a digest of those
+// lines (so the fixture cannot drift). When an output is meant to change, regenerate the fixture
+// with UPDATE_FINGERPRINT_GOLDEN=1 npx vitest run test/unit/fingerprint-golden.test.ts, review the
+// printed differences first, and update DIGEST.
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { clearFingerprintCache, sqlInfo, type SqlInfo } from '../../src/fingerprint/index.js'
 import { prng } from '../support/prng.js'
@@ -626,12 +634,38 @@ describe('golden sqlInfo outputs', () => {
     }).toStrictEqual(golden)
   })
 
-  it('pins a digest of every field for thousands of generated statements and the pg_query corpus', () => {
+  it('pins every field for thousands of generated statements and the pg_query corpus (a diff, then a digest)', () => {
     clearFingerprintCache()
-    const hash = createHash('sha256')
     const inputs = [...generated(), ...corpusInputs(), ...GOLDEN.map((g) => g.sql)]
-    for (const sql of inputs) hash.update(`${outputLine(sqlInfo(sql))}\n`)
     expect(inputs.length).toBe(4000 + 78 + GOLDEN.length)
-    expect(hash.digest('hex')).toBe('0c6af9d96d91ca0715dafcfc211bf5499931636577eec7a8b421199c87d77e9a')
+    const actual = inputs.map((sql) => outputLine(sqlInfo(sql)))
+    if (process.env.UPDATE_FINGERPRINT_GOLDEN === '1') writeFileSync(OUTPUTS, gzipSync(`${actual.join('\n')}\n`, { level: 9 }))
+    const expected = gunzipSync(readFileSync(OUTPUTS)).toString('utf8').split('\n').slice(0, -1)
+    expect(digest(expected)).toBe(DIGEST)
+    expect(differences(inputs, expected, actual, 10)).toBe('')
+    expect(digest(actual)).toBe(DIGEST)
   })
 })
+
+const OUTPUTS = new URL('../fixtures/fingerprint-golden-outputs.jsonl.gz', import.meta.url)
+const DIGEST = '0c6af9d96d91ca0715dafcfc211bf5499931636577eec7a8b421199c87d77e9a'
+
+function digest(lines: readonly string[]): string {
+  const hash = createHash('sha256')
+  for (const line of lines) hash.update(`${line}\n`)
+  return hash.digest('hex')
+}
+
+// The first `max` statements whose output changed, readably: input, expected, actual.
+function differences(inputs: readonly string[], expected: readonly string[], actual: readonly string[], max: number): string {
+  const out: string[] = []
+  let count = 0
+  for (let i = 0; i < inputs.length; i++) {
+    if (expected[i] === actual[i]) continue
+    if (++count <= max) {
+      out.push(`#${i} input:    ${JSON.stringify(inputs[i])}\n   expected: ${expected[i] ?? '(missing)'}\n   actual:   ${actual[i]}`)
+    }
+  }
+  if (expected.length !== actual.length) out.push(`${expected.length} expected lines for ${actual.length} statements`)
+  return count === 0 && out.length === 0 ? '' : `${count} of ${inputs.length} outputs changed; the first ${Math.min(count, max)}:\n${out.join('\n')}`
+}

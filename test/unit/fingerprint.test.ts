@@ -7,7 +7,9 @@ import {
   MAX_CACHED_SQL_LENGTH,
   sqlInfo,
 } from '../../src/fingerprint/index.js'
-import { Tok, tokenize } from '../../src/fingerprint/tokenizer.js'
+import { Reuse } from '../../src/fingerprint/buffers.js'
+import { describeSqlArgument } from '../../src/fingerprint/describe-sql-argument.js'
+import { bareParametersEnd, Tok, tokenize, tokenizeShared } from '../../src/fingerprint/tokenizer.js'
 
 const shape = (sql: string): string => fingerprint(sql).shape
 const id = (sql: string): string => fingerprint(sql).id
@@ -722,3 +724,64 @@ const GOLDEN = {
   selectOne: '079fe34321526d4d',
   empty: 'ebb6c228c3e7795a',
 }
+
+describe('shared pieces of the fingerprint passes', () => {
+  it('finds the end of a bracketed list of bare parameters, for the normaliser and the statement reader alike', () => {
+    expect(bareParametersEnd(tokenize('in ($1, $2)').kinds, 1)).toBe(5)
+    expect(bareParametersEnd(tokenize('array[?, ?, ?]').kinds, 1)).toBe(7)
+    expect(bareParametersEnd(tokenize('in ($1)').kinds, 1)).toBe(3)
+    // A cast, a literal, an empty list or a mismatched bracket is not such a list.
+    expect(bareParametersEnd(tokenize('in ($1::int, $2)').kinds, 1)).toBe(-1)
+    expect(bareParametersEnd(tokenize("in ($1, 'a')").kinds, 1)).toBe(-1)
+    expect(bareParametersEnd(tokenize('in ()').kinds, 1)).toBe(-1)
+    expect(bareParametersEnd(tokenize('in ($1]').kinds, 1)).toBe(-1)
+    expect(bareParametersEnd(tokenize('in ($1, $2').kinds, 1)).toBe(-1)
+  })
+
+  it('reads every kind of token in one pass, whatever comes before it', () => {
+    // The same tokens after a word, a comma and a space (the loop's shortcuts) and at the start.
+    const text = "E'a\\'b' U&\"x\" U&'y' UESCAPE '!' $$q$$ $t$q$t$ $1 ? 1.5e3 .5 ... :: : . -- c\n/* d */ @? -+ ; $ \\"
+    const kinds = (sql: string) => {
+      const t = tokenize(sql)
+      return Array.from(t.kinds.subarray(0, t.count))
+    }
+    const alone = kinds(text)
+    expect(alone).toEqual([
+      Tok.String, Tok.QIdent, Tok.String, Tok.String, Tok.String, Tok.Param, Tok.Op, Tok.Number, Tok.Number,
+      Tok.Ellipsis, Tok.Cast, Tok.Colon, Tok.Dot, Tok.Op, Tok.Op, Tok.Op, Tok.Semi, Tok.Other, Tok.Other,
+    ])
+    expect(kinds(`x, ${text}`).slice(2)).toEqual(alone)
+    // `?` after a value is the jsonb operator, after an operator a placeholder.
+    expect(kinds('= ?')).toEqual([Tok.Op, Tok.QMark])
+    // The shared buffers give the same stream as fresh ones.
+    const shared = tokenizeShared(text)
+    expect(Array.from(shared.kinds.subarray(0, shared.count))).toEqual(alone)
+  })
+
+  it('keeps the shared buffers for usual jobs and replaces them once a job outgrew them', () => {
+    let made = 0
+    const pool = new Reuse<{ size: number }>({
+      limit: 10,
+      shared: () => ({ size: 10 + 0 * made++ }),
+      create: (size) => ({ size: size + 0 * made++ }),
+      fits: (b, size) => b.size >= size,
+      outgrown: (b) => b.size > 10,
+    })
+    const usual = pool.acquire(5)
+    expect(pool.acquire(10)).toBe(usual)
+    const huge = pool.acquire(100)
+    expect(huge).not.toBe(usual)
+    expect(pool.acquire(50)).toBe(huge)
+    usual.size = 20
+    pool.release(usual)
+    expect(pool.acquire(5)).not.toBe(usual)
+    expect(made).toBe(3)
+  })
+
+  it('describes a non-string SQL argument by its type, never by the contents of an object', () => {
+    expect(describeSqlArgument(42)).toBe('number 42')
+    expect(describeSqlArgument(null)).toBe('null')
+    expect(describeSqlArgument({ text: 'select $1', values: ['secret@example.com'] })).toBe('object Object')
+    expect(() => fingerprint({ text: 'x', values: ['secret'] } as unknown as string)).toThrow(/got object Object$/)
+  })
+})

@@ -1,14 +1,18 @@
-// Error messages name the offending value (DESIGN.md, "Style") without dumping large objects.
+// Error messages name the offending value (DESIGN.md, "Style"). What reaches fingerprint() or
+// sqlInfo() in place of a SQL string is often a query object holding parameter values, which are
+// never printed (PII): so unlike core's describeValue for option values, which shows an object as
+// JSON, this one shows only an object's type, never its contents.
 
 /**
- * A short description of a value for error messages: its type and, when cheap, the value.
+ * A short description of a non-string passed where SQL text was expected: its type, the value
+ * only for primitives, never an object's contents.
  *
  * @example
- * describeValue(42)        // 'number 42'
- * describeValue(undefined) // 'undefined'
- * describeValue({ text: 'select 1' }) // 'object Object'
+ * describeSqlArgument(42)        // 'number 42'
+ * describeSqlArgument(undefined) // 'undefined'
+ * describeSqlArgument({ text: 'select $1', values: ['secret'] }) // 'object Object'
  */
-export function describeValue(value: unknown): string {
+export function describeSqlArgument(value: unknown): string {
   if (value === null) return 'null'
   switch (typeof value) {
     case 'undefined':
