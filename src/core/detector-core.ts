@@ -68,6 +68,11 @@ function insideCapture(scope: Scope): boolean {
   return false
 }
 
+function insideAssertion(scope: Scope): boolean {
+  for (let s = scope.parent; s !== undefined; s = s.parent) if (s.kind.surfaces === true && !s.ended) return true
+  return false
+}
+
 /**
  * The detector's machinery. Adapters reach it through `detectorCore(detector)`; users only see the
  * `Detector` facade.
@@ -75,6 +80,8 @@ function insideCapture(scope: Scope): boolean {
 export class DetectorCore {
   readonly als = new AsyncLocalStorage<Scope>()
   scopesOpened = 0
+  /** A pool, client or dialect was instrumented for this detector (test helpers tell "saw no queries" from "ran none"). */
+  instrumented = false
   /** Scopes open right now: a query with no scope while some are open has lost its context. */
   openScopes = 0
   private counter = 0
@@ -499,8 +506,11 @@ export class DetectorCore {
    * throwing reporter is said once. `throwing`: the caller rejects with the N+1 findings instead.
    */
   report(scope: Scope, throwing: boolean): void {
-    const findings = throwing ? scope.ownFindings.filter((f) => !failsOn(f)) : scope.ownFindings
-    const reporters = this.reportersFor(scope, throwing)
+    // A scope inside an assertion (a request served in-process during assertNoNPlusOne) hands its
+    // N+1s to the assertion, which rejects with them: one finding, one report.
+    const surfaced = throwing || insideAssertion(scope)
+    const findings = surfaced ? scope.ownFindings.filter((f) => !failsOn(f)) : scope.ownFindings
+    const reporters = this.reportersFor(scope, surfaced)
     if (reporters.length === 0) return
     const report = new LazyScopeReport(scope, findings)
     for (const reporter of reporters) {

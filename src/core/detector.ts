@@ -7,6 +7,7 @@ import { describeValue, resolveOptions, type DetectorOptions, type IgnoreRule, t
 import { registerDetector } from './registry.js'
 import type { Scope, ScopeKind } from './scope.js'
 import { checkFn, parseScopeInput } from './scope-input.js'
+import { testOrFunctionName } from './test-name.js'
 import type { Finding, QueryRecord, ScopeInfo, ScopeInput } from './types.js'
 
 export type { CoreDefaults } from './detector-core.js'
@@ -102,9 +103,21 @@ export interface Detector {
 const RUN: ScopeKind = { exact: false, keepRecords: false, report: true, canThrow: true }
 const MANUAL: ScopeKind = { exact: false, keepRecords: false, report: true, canThrow: false }
 const CAPTURE: ScopeKind = { exact: true, keepRecords: true, report: false, canThrow: false }
+const ASSERTION: ScopeKind = { ...CAPTURE, surfaces: true }
 const PAUSED: ScopeKind = { exact: false, keepRecords: false, report: false, canThrow: false, paused: true }
 
 const cores = new WeakMap<object, DetectorCore>()
+const assertionCaptures = new WeakMap<object, <T>(name: string, fn: () => T | PromiseLike<T>) => Promise<CaptureReport<Awaited<T>>>>()
+
+/**
+ * `detector.capture(fn)` for the test helpers: the scope is named `name` (the test, or the
+ * function) for the failure header, and the N+1s of scopes nested in it are the helper's to
+ * throw, so those scopes do not report them as well. @internal
+ */
+export function captureForAssertion<T>(detector: Detector, name: string, fn: () => T | PromiseLike<T>): Promise<CaptureReport<Awaited<T>>> {
+  const capture = assertionCaptures.get(detector)
+  return capture === undefined ? detector.capture(fn) : capture(name, fn)
+}
 
 /**
  * The machinery behind a detector, for adapters. Throws a `TypeError` naming the value when it is
@@ -134,6 +147,20 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
     } catch (error) {
       return { ok: false, error }
     }
+  }
+
+  async function captureAs<T>(input: ScopeInput, kind: ScopeKind, fn: () => T | PromiseLike<T>): Promise<CaptureReport<Awaited<T>>> {
+    checkFn(fn, 'detector.capture')
+    const scope = core.open(input, kind, 'detector.capture')
+    const outcome = await runIn(scope, fn)
+    const findings = core.close(scope)
+    const queries = outcome.ok ? core.records(scope) : []
+    scope.release()
+    if (!outcome.ok) throw outcome.error
+    const report = { result: outcome.value, queries, findings: [...findings] }
+    // Not enumerable, so the documented shape { result, queries, findings } stays exact.
+    Object.defineProperty(report, 'truncated', { value: scope.truncated, enumerable: false })
+    return report
   }
 
   // Ends a run() scope and returns its value, or throws its error or an NPlusOneError.
@@ -189,22 +216,12 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
     },
 
     async capture<T>(fn: () => T | PromiseLike<T>): Promise<CaptureReport<Awaited<T>>> {
-      checkFn(fn, 'detector.capture')
-      const scope = core.open({ name: 'capture' }, CAPTURE, 'detector.capture')
-      const outcome = await runIn(scope, fn)
-      const findings = core.close(scope)
-      const queries = outcome.ok ? core.records(scope) : []
-      scope.release()
-      if (!outcome.ok) throw outcome.error
-      const report = { result: outcome.value, queries, findings: [...findings] }
-      // Not enumerable, so the documented shape { result, queries, findings } stays exact.
-      Object.defineProperty(report, 'truncated', { value: scope.truncated, enumerable: false })
-      return report
+      return await captureAs({ name: 'capture' }, CAPTURE, fn)
     },
 
     async assertNoNPlusOne<T>(fn: () => T | PromiseLike<T>): Promise<Awaited<T>> {
       checkFn(fn, 'detector.assertNoNPlusOne')
-      const scope = core.open({ name: 'assertNoNPlusOne' }, CAPTURE, 'detector.assertNoNPlusOne')
+      const scope = core.open({ name: testOrFunctionName(fn) ?? 'assertNoNPlusOne' }, ASSERTION, 'detector.assertNoNPlusOne')
       const outcome = await runIn(scope, fn)
       const findings = core.close(scope)
       scope.release()
@@ -288,6 +305,7 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
     },
   }
   cores.set(detector, core)
+  assertionCaptures.set(detector, (name, fn) => captureAs({ name }, ASSERTION, fn))
   registerDetector(detector)
   return Object.freeze(detector)
 }

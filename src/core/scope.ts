@@ -17,6 +17,11 @@ export interface ScopeKind {
   readonly canThrow: boolean
   /** Detection paused (`detector.ignore(fn)`): queries pass through unrecorded. */
   readonly paused?: boolean
+  /**
+   * Its opener rejects with the N+1s of the scopes nested in it (a test assertion around
+   * supertest requests): those scopes do not report them too. One finding, one report.
+   */
+  readonly surfaces?: boolean
 }
 
 /**

@@ -13,6 +13,7 @@ export interface Watchers {
 
 /** Adds `core` to an object's watchers (made when absent); `fresh` when the object was new to n1guard. */
 export function watch(existing: Watchers | undefined, core: DetectorCore): { watchers: Watchers; fresh: boolean } {
+  core.instrumented = true
   if (existing === undefined) return { watchers: { cores: [core] }, fresh: true }
   if (!existing.cores.includes(core)) existing.cores.push(core)
   return { watchers: existing, fresh: false }

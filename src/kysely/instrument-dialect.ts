@@ -176,6 +176,25 @@ function instrumentDriver(driver: Driver, w: Watchers): Driver {
   return wrapped as unknown as Driver
 }
 
+// n1guard reads PostgreSQL's SQL (placeholders, RETURNING, transaction control): a dialect for
+// another database is refused. Told by its adapter, so PostgreSQL dialects other than Kysely's own
+// (PGlite, Neon, postgres.js ones built on PostgresAdapter) are accepted.
+function checkPostgres(dialect: object): void {
+  let adapter: { supportsTransactionalDdl?: unknown; supportsReturning?: unknown } | undefined
+  try {
+    const create = (dialect as { createAdapter?: unknown }).createAdapter
+    if (typeof create === 'function') adapter = create.call(dialect) as typeof adapter
+  } catch {
+    return
+  }
+  if (adapter === undefined || adapter === null || typeof adapter !== 'object') return
+  if (adapter.supportsTransactionalDdl === true && adapter.supportsReturning === true) return
+  const name = (dialect as { constructor?: { name?: unknown } }).constructor?.name
+  throw new TypeError(
+    `n1guard: instrumentDialect supports PostgreSQL dialects only, got ${typeof name === 'string' && name !== '' && name !== 'Object' ? `a ${name}` : 'a dialect for another database'}: instrument a Kysely instance on PostgreSQL instead, instrumentDialect(new PostgresDialect({ pool }), detector), or leave this one uninstrumented`,
+  )
+}
+
 /**
  * Wraps a Kysely dialect so every query of the `Kysely` instance built on it reports to
  * `detector`: `execute*()`, `stream()`, transactions (BEGIN / COMMIT / ROLLBACK and savepoints are
@@ -193,13 +212,14 @@ export function instrumentDialect<D extends Dialect>(dialect: D, detector: Detec
   if (dialect === null || typeof dialect !== 'object' || typeof (dialect as { createDriver?: unknown }).createDriver !== 'function') {
     throw new TypeError(`n1guard: instrumentDialect needs a Kysely dialect with createDriver(), got ${describeValue(dialect)}`)
   }
+  checkPostgres(dialect)
   const existing = dialects.get(dialect)
   if (existing !== undefined) {
     // Wrapped already: it reports to this detector too.
     watch(existing, core)
     return dialect
   }
-  const w: Watchers = { cores: [core] }
+  const { watchers: w } = watch(undefined, core)
   const methods = new Map<PropertyKey, Fn>()
   const proxy = new Proxy(dialect, {
     get(target, property, receiver) {

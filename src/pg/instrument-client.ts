@@ -29,6 +29,18 @@ type Fn = (...args: any[]) => any
  */
 export const handoff: { trace: QueryTrace | undefined } = { trace: undefined }
 
+/** A node-postgres (pg-pool) Pool, told structurally: its counters and client lists. @internal */
+export function looksLikePgPool(value: object): boolean {
+  const v = value as { _clients?: unknown; _idle?: unknown }
+  return 'totalCount' in value && 'idleCount' in value && Array.isArray(v._clients) && Array.isArray(v._idle)
+}
+
+/** A node-postgres Client (a PoolClient too), told structurally: its connection settings and queue. @internal */
+export function looksLikePgClient(value: object): boolean {
+  const v = value as { connectionParameters?: unknown; queryQueue?: unknown }
+  return typeof v.connectionParameters === 'object' && v.connectionParameters !== null && Array.isArray(v.queryQueue)
+}
+
 /** The detectors an object reports to, when n1guard instrumented it. @internal */
 export function watchersOf(target: object): Watchers | undefined {
   return (target as { [MARK]?: Watchers })[MARK]
@@ -242,5 +254,10 @@ export function instrumentClient<C extends PgQueryable>(client: C, detector: Det
   if (client === null || typeof client !== 'object' || typeof (client as { query?: unknown }).query !== 'function') {
     throw new TypeError(`n1guard: instrumentClient needs a pg Client with a query() method, got ${describeValue(client)}`)
   }
-  return instrumentClientWith(client, { cores: [core] })
+  if (looksLikePgPool(client)) {
+    throw new TypeError(
+      "n1guard: instrumentClient needs a pg Client, got a pg Pool: call instrumentPool(pool, detector) from 'n1guard/pg' instead (it covers pool.query() and every client pool.connect() hands out)",
+    )
+  }
+  return instrumentClientWith(client, watch(undefined, core).watchers)
 }

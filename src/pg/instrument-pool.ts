@@ -4,7 +4,7 @@ import { internalError } from '../core/internal-error.js'
 import { nesting } from '../core/nesting.js'
 import { describeValue } from '../core/options.js'
 import { activeScopeOf, bindToCaller, noteOutside, type Watchers } from '../core/watchers.js'
-import { adopt, handoff, instrumentClientWith, paramsOf, sqlOf, type PgQueryable } from './instrument-client.js'
+import { adopt, handoff, instrumentClientWith, looksLikePgClient, looksLikePgPool, paramsOf, sqlOf, type PgQueryable } from './instrument-client.js'
 
 /** What n1guard needs of a node-postgres `Pool`: `query` and `connect`. */
 export interface PgPoolLike extends PgQueryable {
@@ -49,6 +49,11 @@ export function instrumentPool<P extends PgPoolLike>(pool: P, detector: Detector
     typeof (pool as { connect?: unknown }).connect !== 'function'
   ) {
     throw new TypeError(`n1guard: instrumentPool needs a pg Pool with query() and connect(), got ${describeValue(pool)}`)
+  }
+  if (looksLikePgClient(pool) && !looksLikePgPool(pool)) {
+    throw new TypeError(
+      "n1guard: instrumentPool needs a pg Pool, got a pg Client: call instrumentClient(client, detector) from 'n1guard/pg' instead (a Client's queries would otherwise go unrecorded)",
+    )
   }
   const { watchers: w, fresh } = adopt(pool, core)
   if (!fresh) return pool

@@ -89,6 +89,10 @@ export function findingLogEntry(f: Finding, fields: readonly JsonField[] = DEFAU
       case 'msg':
         entry.msg = `n1guard: ${findingTitle(f)}`
         break
+      case 'totalDurationMs':
+        // µs precision: 16.518491000000267 would say more than the clock measured.
+        entry.totalDurationMs = Math.round(f.totalDurationMs * 1000) / 1000
+        break
       default: {
         const value = (f as unknown as Record<string, unknown>)[field]
         if (value !== undefined) entry[field] = value

@@ -2,7 +2,8 @@ import { describeValue } from '../core/options.js'
 import { countQueries, groupQueries, mainTable, where, type QueryGroup } from './query-count.js'
 import { QueryCountError, type ScaleCounts } from './query-count-error.js'
 import { checkDatabase, inRolledBackTransaction, type TransactionalDatabase, type TransactionOf } from './transaction.js'
-import { checkFunction, checkOptions, observe, watchedDetectors, type WatchOptions } from './watch.js'
+import { atFrames, callerFrames, own, scopeLabel } from './caller.js'
+import { checkFunction, checkHandleInstrumented, checkOptions, checkSawQueries, observe, watchedDetectors, type WatchOptions } from './watch.js'
 
 /** Options of `assertConstantQueries`. */
 export interface AssertConstantQueriesOptions<D extends TransactionalDatabase> extends WatchOptions {
@@ -85,6 +86,8 @@ function growthMessage(runs: readonly ScaleCounts[]): string | undefined {
  * `QueryCountError` when the number of statements grows with `n`: the signature of an N+1 that
  * loops over rows. The message shows the counts per table at each scale (`pet: 2 -> 3`) and the
  * statements whose count grows, with their call sites. Resolves to the counts at every scale.
+ * A pg `db` not instrumented for a watched detector is refused up front, and a run that saw no
+ * statement at any scale rejects (counts of 0 -> 0 prove nothing).
  *
  * @example
  * import { assertConstantQueries } from 'n1guard/testing'
@@ -98,6 +101,28 @@ export async function assertConstantQueries<D extends TransactionalDatabase>(
   fn: (n: number, trx: TransactionOf<D>) => unknown,
   options: AssertConstantQueriesOptions<D>,
 ): Promise<ScaleCounts[]> {
+  const frames = callerFrames(assertConstantQueries)
+  const { db, scales, seed, detectors } = own(frames, () => checkConstantOptions(fn, options))
+  const runs: ScaleCounts[] = []
+  let sawAny = false
+  for (const n of scales) {
+    const observed = await inRolledBackTransaction(db, async (trx) => {
+      if (seed !== undefined) await seed(n, trx)
+      return await observe(detectors, () => fn(n, trx as TransactionOf<D>), scopeLabel(fn, frames))
+    })
+    sawAny ||= observed.queries.length > 0
+    runs.push({ n, counts: countQueries(observed.queries), tables: byTable(observed.queries), queries: groupQueries(observed.queries) })
+  }
+  if (!sawAny) own(frames, () => checkSawQueries({ result: undefined, queries: [], findings: [], truncated: 0 }, detectors, 'assertConstantQueries'))
+  const message = growthMessage(runs)
+  if (message !== undefined) {
+    const last = runs[runs.length - 1]!
+    throw atFrames(new QueryCountError(message, { counts: last.counts, queries: last.queries, scales: runs }), frames)
+  }
+  return runs
+}
+
+function checkConstantOptions(fn: unknown, options: unknown) {
   checkFunction(fn, 'assertConstantQueries')
   if (options === undefined) throw new TypeError('n1guard: assertConstantQueries needs options with `db`, e.g. { db, scales: [2, 3] }')
   const o = checkOptions(options, 'assertConstantQueries', KNOWN)
@@ -108,18 +133,6 @@ export async function assertConstantQueries<D extends TransactionalDatabase>(
   }
   const seed = o.seed as ((n: number, trx: unknown) => unknown) | undefined
   const detectors = watchedDetectors(o.detector, 'assertConstantQueries')
-  const runs: ScaleCounts[] = []
-  for (const n of scales) {
-    const observed = await inRolledBackTransaction(db, async (trx) => {
-      if (seed !== undefined) await seed(n, trx)
-      return await observe(detectors, () => fn(n, trx as TransactionOf<D>))
-    })
-    runs.push({ n, counts: countQueries(observed.queries), tables: byTable(observed.queries), queries: groupQueries(observed.queries) })
-  }
-  const message = growthMessage(runs)
-  if (message !== undefined) {
-    const last = runs[runs.length - 1]!
-    throw new QueryCountError(message, { counts: last.counts, queries: last.queries, scales: runs })
-  }
-  return runs
+  checkHandleInstrumented(db, detectors, 'assertConstantQueries')
+  return { db, scales, seed, detectors }
 }

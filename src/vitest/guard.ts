@@ -8,6 +8,8 @@ import type { ScopeHandle } from '../core/detector.js'
 import { onScopeEnd, type ScopeEndEvent } from '../core/hub.js'
 import { onScopeStart } from '../core/scope-start.js'
 import { liveDetectors } from '../core/registry.js'
+import { atFrames, frameOf } from '../testing/caller.js'
+import { anyInstrumented, notInstrumentedMessage } from '../testing/watch.js'
 import { describeValue } from '../core/options.js'
 import type { Finding } from '../core/types.js'
 import { formatFinding, PLAIN } from '../report/format-finding.js'
@@ -86,11 +88,11 @@ function failing(findings: readonly Finding[], failOn: Required<GuardOptions>['f
   return failOn === 'any' ? findings.filter((f) => f.baselined !== true) : findings.filter(failsOn)
 }
 
-function failureMessage(findings: readonly Finding[]): string {
+function failureMessage(findings: readonly Finding[], test: string): string {
   const n = findings.filter((f) => f.kind === 'n-plus-one').length
   const d = findings.length - n
   const what = [n > 0 ? `${n} N+1 ${n === 1 ? 'query' : 'queries'}` : '', d > 0 ? `${d} duplicate ${d === 1 ? 'query' : 'queries'}` : '']
-  const lines = [`n1guard: ${what.filter((w) => w !== '').join(' and ')} while this test ran`]
+  const lines = [`n1guard: ${what.filter((w) => w !== '').join(' and ')} while test "${test}" ran`]
   for (const f of findings) lines.push('', ...formatFinding(f, PLAIN))
   return lines.join('\n')
 }
@@ -170,6 +172,13 @@ export function guardTests(options?: GuardOptions): void {
     for (const s of stop) s()
     stop = []
     if (unclaimed.length > 0 && file !== undefined) file.meta[META_KEY] = { findings: unclaimed } satisfies FileMeta
+    // A detector that exists but was never given a pool, client or dialect guards nothing: every
+    // test would pass for want of queries seen, so the file fails instead of passing vacuously.
+    const detectors = liveDetectors()
+    if (file !== undefined && detectors.length > 0 && !anyInstrumented(detectors, 'guardTests')) {
+      const where = (file as { filepath?: string }).filepath
+      throw atFrames(new Error(notInstrumentedMessage('the n1guard Vitest guard', detectors.length)), where === undefined ? '' : `    at ${where}:1:1`)
+    }
   })
 
   const begin = (task: TaskLike): TestState => {
@@ -224,6 +233,11 @@ export function guardTests(options?: GuardOptions): void {
     if (state.findings.length === 0) return
     task.meta[META_KEY] = { findings: state.findings.map(toTestFinding) } satisfies TestMeta
     const bad = failing(state.findings, failOn)
-    if (bad.length > 0) throw new NPlusOneError(bad, failureMessage(bad))
+    if (bad.length > 0) {
+      // The stack is the findings' call sites in the user's code: the runner's code frame shows
+      // the line that ran the N+1, not this hook.
+      const sites = bad.flatMap((f) => (f.callSite === undefined ? [] : [frameOf(f.callSite)]))
+      throw atFrames(new NPlusOneError(bad, failureMessage(bad, state.name)), sites.join('\n'))
+    }
   })
 }

@@ -2,10 +2,11 @@
 import { expect } from 'vitest'
 import { describeValue } from '../core/options.js'
 import { nPlusOneFindings, type AssertNoNPlusOneOptions } from '../testing/assert-no-n-plus-one.js'
-import { queryCountFailure, readCountOptions, type AssertQueryCountOptions } from '../testing/assert-query-count.js'
+import { expectsZero, queryCountFailure, readCountOptions, type AssertQueryCountOptions } from '../testing/assert-query-count.js'
 import { NPlusOneError } from '../core/errors.js'
 import { countQueries, formatCounts } from '../testing/query-count.js'
-import { checkOptions, observe, watchedDetectors } from '../testing/watch.js'
+import { callerFrames, own, scopeLabel } from '../testing/caller.js'
+import { checkOptions, checkSawQueries, observe, watchedDetectors } from '../testing/watch.js'
 
 declare module 'vitest' {
   interface Matchers<T = any> {
@@ -51,32 +52,47 @@ export function installMatchers(): void {
   // expect is per test file (module); remember which one was extended.
   if (g[INSTALLED] === expect) return
   g[INSTALLED] = expect
-  expect.extend({
-    async toHaveNoNPlusOne(received: unknown, options?: AssertNoNPlusOneOptions) {
+  expect.extend({ toHaveNoNPlusOne, toRunQueries })
+}
+
+// Named, so a failure's stack can start below the matcher: at the user's expect(...) line.
+const matchers = {
+  async toHaveNoNPlusOne(received: unknown, options?: AssertNoNPlusOneOptions) {
+    const frames = callerFrames(toHaveNoNPlusOne)
+    const { fn, detectors } = own(frames, () => {
       const fn = checkReceived(received, 'toHaveNoNPlusOne')
       const o = checkOptions(options, 'toHaveNoNPlusOne', ['detector'])
-      const observed = await observe(watchedDetectors(o.detector, 'toHaveNoNPlusOne'), fn)
-      const bad = nPlusOneFindings(observed.findings)
-      return {
-        pass: bad.length === 0,
-        message: () =>
-          bad.length === 0
-            ? `n1guard: expected an N+1 query, but the function ran none (${formatCounts(countQueries(observed.queries))})`
-            : new NPlusOneError(bad).message,
-      }
-    },
-    async toRunQueries(received: unknown, expected: AssertQueryCountOptions) {
+      return { fn, detectors: watchedDetectors(o.detector, 'toHaveNoNPlusOne') }
+    })
+    const observed = await observe(detectors, fn, scopeLabel(fn, frames))
+    // Thrown, not returned as `pass`: with .not too, seeing nothing is never a pass.
+    own(frames, () => checkSawQueries(observed, detectors, 'toHaveNoNPlusOne'))
+    const bad = nPlusOneFindings(observed.findings)
+    return {
+      pass: bad.length === 0,
+      message: () =>
+        bad.length === 0
+          ? `n1guard: expected an N+1 query, but the function ran none (${formatCounts(countQueries(observed.queries))})`
+          : new NPlusOneError(bad).message,
+    }
+  },
+  async toRunQueries(received: unknown, expected: AssertQueryCountOptions) {
+    const frames = callerFrames(toRunQueries)
+    const { fn, counts, detectors } = own(frames, () => {
       const fn = checkReceived(received, 'toRunQueries')
       const { expected: counts, detectors } = readCountOptions(expected, 'toRunQueries')
-      const observed = await observe(detectors, fn)
-      const failure = queryCountFailure(observed, counts)
-      return {
-        pass: failure === undefined,
-        message: () =>
-          failure === undefined
-            ? `n1guard: expected the statements to break ${JSON.stringify(counts)}, but they ran ${formatCounts(countQueries(observed.queries))}`
-            : failure.message,
-      }
-    },
-  })
+      return { fn, counts, detectors }
+    })
+    const observed = await observe(detectors, fn, scopeLabel(fn, frames))
+    own(frames, () => checkSawQueries(observed, detectors, 'toRunQueries', expectsZero(counts)))
+    const failure = queryCountFailure(observed, counts)
+    return {
+      pass: failure === undefined,
+      message: () =>
+        failure === undefined
+          ? `n1guard: expected the statements to break ${JSON.stringify(counts)}, but they ran ${formatCounts(countQueries(observed.queries))}`
+          : failure.message,
+    }
+  },
 }
+const { toHaveNoNPlusOne, toRunQueries } = matchers

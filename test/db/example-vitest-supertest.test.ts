@@ -28,7 +28,7 @@ test('the N+1 test fails with the shape, count, route and line; the fixed versio
     ['GET /people/fast > runs one query, however many people there are', 'passed'],
   ])
   const message = run.test('GET /people/slow > lists everyone with their pets (fails: the route runs an N+1)').errors.join('\n')
-  expect(message).toContain('NPlusOneError: n1guard: 1 N+1 query while this test ran')
+  expect(message).toContain('NPlusOneError: n1guard: 1 N+1 query while test "lists everyone with their pets (fails: the route runs an N+1)" ran')
   expect(message).toContain('n1guard: N+1 query: 5 × the same shape on pet in GET /people/slow')
   expect(message).toContain('select "name", "species" from "pet" where "owner_id" = ? order by "id"')
   expect(message).toContain(`at ${appFile}:${loopLine}:`)

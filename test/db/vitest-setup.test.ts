@@ -47,12 +47,17 @@ describe('n1guard/vitest/setup', () => {
       ['fails: a loop in the test body', 'fails: a loop in the test body'],
     ] as const) {
       const message = run.test(name).errors.join('\n')
-      expect(message).toContain('NPlusOneError: n1guard: 1 N+1 query while this test ran')
+      expect(message).toContain(`NPlusOneError: n1guard: 1 N+1 query while test "${name.replace(/^guarded > /, '')}" ran`)
       expect(message).toContain(`n1guard: N+1 query: 3 × the same shape on pet in ${scope}`)
       expect(message).toContain('  select "name" from "pet" where "owner_id" = ? and "name" <> ?')
       expect(message).toContain(`  at ${loop.file}:${loop.line}:`)
       expect(message).toContain('(peopleWithPets)')
     }
+  })
+
+  test("the code frame of a guard failure points at the user's line that ran the N+1, never at n1guard's files", () => {
+    expect(run.output).not.toMatch(/vitest\/guard\.[tj]s|n1guard\/(?:src|dist)\//)
+    expect(run.output).toMatch(new RegExp(`❯ peopleWithPets app\\.ts:${loop.line}:\\d+`))
   })
 })
 

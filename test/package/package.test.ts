@@ -14,6 +14,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   name: string
   version: string
   exports: Record<string, unknown>
+  [key: string]: unknown
 }
 // `n1guard/vitest/setup` is a Vitest setupFiles entry: it registers hooks, so it loads only inside
 // Vitest (test/db/vitest-setup.test.ts runs it there).
@@ -32,6 +33,7 @@ beforeAll(async () => {
   project = mkdtempSync(join(scratch, 'package-'))
   // Built in place (no rm -rf dist): other test files may be reading dist/ right now.
   await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root })
+  await run(process.execPath, [join(root, 'scripts', 'cts-types.mjs')], { cwd: root })
   const { stdout } = await run('npm', ['pack', '--pack-destination', project, '--silent'], { cwd: root })
   tarball = join(project, stdout.trim().split('\n').pop()!)
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }))
@@ -43,13 +45,38 @@ afterAll(() => {
 })
 
 describe('the packed package', () => {
-  test('ships dist and the README, and no sources, tests or examples', async () => {
+  test('ships dist, the README and the LICENSE, and no sources, tests, examples or maps into sources it lacks', async () => {
     const { stdout } = await run('tar', ['-tzf', tarball])
     const files = stdout.split('\n').filter(Boolean)
     expect(files).toContain('package/dist/index.js')
     expect(files).toContain('package/dist/index.d.ts')
+    expect(files).toContain('package/dist/index.d.cts')
     expect(files).toContain('package/README.md')
+    expect(files).toContain('package/LICENSE')
     expect(files.some((f) => /^package\/(src|test|examples|bench)\//.test(f))).toBe(false)
+    // A map would send stack traces and editors to src/, which the package does not contain.
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([])
+    const installed = join(project, 'node_modules', pkg.name, 'dist')
+    const { stdout: grep } = await run('grep', ['-rl', 'sourceMappingURL', installed]).catch(() => ({ stdout: '' }))
+    expect(grep).toBe('')
+  })
+
+  test('package.json: main, types, repository, homepage, bugs; an MIT LICENSE that matches', () => {
+    expect(pkg.main).toBe('./dist/index.js')
+    expect(pkg.types).toBe('./dist/index.d.ts')
+    expect(pkg.license).toBe('MIT')
+    expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n/)
+    expect(pkg.repository).toMatchObject({ type: 'git', url: expect.stringMatching(/^git\+https:\/\/github\.com\/n1guard\/n1guard\.git$/) })
+    expect(pkg.homepage).toMatch(/^https:\/\/github\.com\/n1guard\/n1guard/)
+    expect(pkg.bugs).toEqual({ url: 'https://github.com/n1guard/n1guard/issues' })
+  })
+
+  test('README links work on the package page: no relative link to a file the package does not ship', async () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8')
+    const links = [...readme.matchAll(/\]\(([^)\s]+)[^)]*\)/g)].map((m) => m[1]!)
+    expect(links.length).toBeGreaterThan(0)
+    const relative = links.filter((l) => !/^(?:https?:|mailto:|#)/.test(l))
+    expect(relative).toEqual([])
   })
 
   test('every subpath has its types and JavaScript in the tarball', async () => {
@@ -105,5 +132,52 @@ console.log(JSON.stringify({ result: report.result, shape: fingerprint('select *
     } finally {
       rmSync(bare, { recursive: true, force: true })
     }
+  })
+
+  // A consumer project per module setting, type-checking an import of every subpath. Each import
+  // has an @ts-expect-error on a name the module does not export: if a subpath resolved to `any`
+  // (no types found), that line would be an unused expectation and fail too.
+  describe.concurrent('types resolve for a consumer under every module setting', () => {
+    const allSubpaths = Object.keys(pkg.exports)
+      .filter((k) => k !== './package.json')
+      .map((k) => (k === '.' ? pkg.name : `${pkg.name}/${k.slice(2)}`))
+    const settings: Array<{ name: string; type: 'module' | 'commonjs'; options: Record<string, string>; typescripts: readonly string[] }> = [
+      // node10 is gone from TypeScript 7 (deprecated in 6): only 5.9 can still use it.
+      { name: 'node10', type: 'commonjs', options: { module: 'commonjs', moduleResolution: 'node10' }, typescripts: ['typescript'] },
+      { name: 'node16-esm', type: 'module', options: { module: 'node16', moduleResolution: 'node16' }, typescripts: ['typescript', 'typescript-7'] },
+      { name: 'node16-cjs', type: 'commonjs', options: { module: 'node16', moduleResolution: 'node16' }, typescripts: ['typescript', 'typescript-7'] },
+      { name: 'nodenext-esm', type: 'module', options: { module: 'nodenext', moduleResolution: 'nodenext' }, typescripts: ['typescript', 'typescript-7'] },
+      { name: 'nodenext-cjs', type: 'commonjs', options: { module: 'nodenext', moduleResolution: 'nodenext' }, typescripts: ['typescript', 'typescript-7'] },
+      { name: 'bundler', type: 'module', options: { module: 'esnext', moduleResolution: 'bundler' }, typescripts: ['typescript', 'typescript-7'] },
+    ]
+    const source = [
+      ...allSubpaths.map((s, i) => `import * as m${i} from ${JSON.stringify(s)}`),
+      `import { createDetector } from ${JSON.stringify(pkg.name)}`,
+      'export const detector = createDetector({ mode: \'silent\' })',
+      'export const capture: Promise<{ result: number }> = detector.capture(async () => 1)',
+      ...allSubpaths.map((s, i) => `// @ts-expect-error ${s} exports no such name\nexport const x${i} = m${i}.__not_exported__`),
+      '',
+    ].join('\n')
+    const cases = settings.flatMap((s) => s.typescripts.map((ts) => [`${s.name} (${ts})`, s, ts] as const))
+
+    test.each(cases)('%s', async (_label, setting, typescript) => {
+      const dir = join(project, `types-${setting.name}-${typescript}`)
+      mkdirSync(dir, { recursive: true })
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `consumer-${setting.name}`, version: '1.0.0', private: true, type: setting.type }))
+      writeFileSync(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: { ...setting.options, target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] },
+          files: ['index.ts'],
+        }),
+      )
+      writeFileSync(join(dir, 'index.ts'), source)
+      const tsc = join(root, 'node_modules', typescript, 'bin', 'tsc')
+      const out = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: dir }).then(
+        () => '',
+        (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}` || String(error),
+      )
+      expect(out).toBe('')
+    }, 120_000)
   })
 })

@@ -1,4 +1,4 @@
-// The fingerprint cases of libpg_query (see /work/shared/corpus/README.md): inputs with the same
+// The fingerprint cases of libpg_query (see test/fixtures/pg_query/README.md): inputs with the same
 // expectedHash are one shape to PostgreSQL's parser. We use them for equivalence classes only.
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -10,11 +10,11 @@ interface CorpusEntry {
   readonly expectedHash: string
 }
 
-const CORPUS_PATH = fileURLToPath(new URL('../../../shared/corpus/pg_query-fingerprint.json', import.meta.url))
+const CORPUS_PATH = fileURLToPath(new URL('../fixtures/pg_query/pg_query-fingerprint.json', import.meta.url))
 
 function loadCorpus(): readonly CorpusEntry[] {
   if (!existsSync(CORPUS_PATH)) {
-    throw new Error(`pg_query fingerprint corpus not found at ${CORPUS_PATH} (expected ../shared/corpus/ next to the repository, see shared/corpus/README.md)`)
+    throw new Error(`pg_query fingerprint corpus not found at ${CORPUS_PATH} (see test/fixtures/pg_query/README.md)`)
   }
   const parsed: unknown = JSON.parse(readFileSync(CORPUS_PATH, 'utf8'))
   if (!Array.isArray(parsed) || parsed.length === 0) throw new Error(`${CORPUS_PATH} is not a non-empty JSON array`)

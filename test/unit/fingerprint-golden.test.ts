@@ -610,7 +610,7 @@ function generated(): string[] {
 }
 
 function corpusInputs(): string[] {
-  const path = fileURLToPath(new URL('../../../shared/corpus/pg_query-fingerprint.json', import.meta.url))
+  const path = fileURLToPath(new URL('../fixtures/pg_query/pg_query-fingerprint.json', import.meta.url))
   return (JSON.parse(readFileSync(path, 'utf8')) as { input: string }[]).map((e) => e.input)
 }
 
