@@ -149,23 +149,7 @@ class Group {
 
 const NO_RESULTS: ReadonlyArray<{ readonly rows: readonly unknown[]; readonly endedAt: number }> = []
 
-/**
- * Issue-time bookkeeping of one shape in a scope, kept on the shape's entry so a scope needs one
- * map, not two: how often the shape was issued, and where its repeats come from. The detector
- * samples stacks of repeats from one stable call site at growing intervals.
- */
-export interface ShapeIssue {
-  issued: number
-  /** The call site the repeats come from, once two captures in a row agree. */
-  stableKey: string | undefined
-  /** The key of the last capture. */
-  lastKey: string | undefined
-  /** `issued` count at which the stable site is checked again. */
-  nextSample: number
-  gap: number
-}
-
-class ShapeEntry implements RetainedShape, ShapeIssue {
+class ShapeEntry implements RetainedShape {
   /** The first call-site group; most shapes only ever run from one site. */
   private group0: Group | undefined
   /** Further groups by call site: a shape runs from one or a few sites, so a scan beats a Map. */
@@ -174,11 +158,8 @@ class ShapeEntry implements RetainedShape, ShapeIssue {
   /** The first finished query of the shape (undefined until one finishes). */
   first: AnalyzedQuery = undefined as never
   count = 0
+  /** Statements of the shape issued so far (finished or not). */
   issued = 0
-  stableKey: string | undefined = undefined
-  lastKey: string | undefined = undefined
-  nextSample = 0
-  gap = 2
   /** Result rows kept by reference, in completion order, with when each result ended. */
   results: Array<{ readonly rows: readonly unknown[]; readonly endedAt: number }> = NO_RESULTS as never
   firstEnded = Number.POSITIVE_INFINITY
@@ -274,9 +255,13 @@ export class ScopeAggregate {
     return this.seen
   }
 
-  /** The issue-time bookkeeping of a shape, made on first use (see `ShapeIssue`). */
-  issue(fingerprint: string): ShapeIssue {
-    return this.entry(fingerprint)
+  /**
+   * Notes a shape when it is issued (before it finishes), so shapes keep the order they were
+   * first issued in even when their queries finish out of order. Returns how many times the shape
+   * has been issued in the scope, this one included.
+   */
+  issued(fingerprint: string): number {
+    return ++this.entry(fingerprint).issued
   }
 
   private entry(fingerprint: string): ShapeEntry {

@@ -1,7 +1,7 @@
 import { findSourceMap } from 'node:module'
 import { isAbsolute, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { CallSite } from '../core/types.js'
+import type { CallSite } from './call-site.js'
 import type { RawSite } from './capture-site.js'
 
 const CACHE_LIMIT = 4096

@@ -1,113 +1,29 @@
-import { DetectorCore, failsOn, type CoreDefaults } from './detector-core.js'
-import type { BaselineEntry } from './baseline.js'
+import { DetectorCore, type CoreDefaults } from './detector-core.js'
+import type { CaptureReport, Detector, ScopeHandle } from './detector-types.js'
 import { NPlusOneError } from './errors.js'
+import { failsOn as failsOnFinding } from './fails-on.js'
 import { internalError } from './internal-error.js'
 import { complainOnce, jobScope } from './job-scope.js'
-import { describeValue, resolveOptions, type DetectorOptions, type IgnoreRule, type ResolvedOptions } from './options.js'
+import { describeValue, resolveOptions, type DetectorOptions } from './options.js'
 import { registerDetector } from './registry.js'
 import type { Scope, ScopeKind } from './scope.js'
 import { checkFn, parseScopeInput } from './scope-input.js'
 import { testOrFunctionName } from './test-name.js'
-import type { Finding, QueryRecord, ScopeInfo, ScopeInput } from './types.js'
+import type { Finding, ScopeInfo, ScopeInput } from './types.js'
 
 export type { CoreDefaults } from './detector-core.js'
-export { DetectorCore } from './detector-core.js'
-
-/** What `detector.capture` resolves to. */
-export interface CaptureReport<T> {
-  /** What `fn` returned. */
-  readonly result: T
-  /** Every query `fn` ran, in the order they finished (capped at `maxRecords`). */
-  readonly queries: QueryRecord[]
-  /** N+1, duplicate and query-budget findings, nested scopes included. */
-  readonly findings: Finding[]
-}
-
-/**
- * A scope opened by hand, for integrations whose request does not fit in one function call
- * (middleware that ends on the response's `finish` event, job runners, test hooks).
- *
- * @example
- * const scope = detector.startScope('POST /orders')
- * res.on('finish', () => scope.end())
- * scope.run(() => next())
- */
-export interface ScopeHandle extends ScopeInfo {
-  /** The scope's name; may be set later, for instance once the router knows the route pattern. */
-  name: string | undefined
-  /** Runs `fn` inside the scope (queries from `fn` and from everything it starts belong to it). */
-  run<T>(fn: () => T): T
-  /**
-   * Closes the scope, runs the reporters (in `'throw'` mode too, since nothing can be thrown to)
-   * and returns its findings. Later calls return the same findings.
-   */
-  end(): readonly Finding[]
-  readonly ended: boolean
-}
-
-/**
- * Finds N+1 queries. Create one per process with `createDetector`, hand it to the adapters
- * (`instrumentDialect`, `instrumentPool`, middleware), and open scopes with `run`.
- *
- * @example
- * const detector = createDetector()
- * await detector.run('nightly-report', async () => { await buildReport(db) })
- */
-export interface Detector {
-  /** The options in force, defaults applied. */
-  readonly options: Readonly<ResolvedOptions>
-  /**
-   * Runs `fn` in a new scope and resolves to what it returns. When the scope ends its findings go
-   * to the reporters; in `'throw'` mode an N+1 rejects with `NPlusOneError` instead.
-   */
-  run<T>(scope: ScopeInput, fn: () => T | PromiseLike<T>): Promise<Awaited<T>>
-  /** Runs `fn` in a new scope and resolves to its result, queries and findings; reports nothing. */
-  capture<T>(fn: () => T | PromiseLike<T>): Promise<CaptureReport<Awaited<T>>>
-  /**
-   * Resolves to `fn`'s result, or rejects with `NPlusOneError` when `fn` ran an N+1 (one the
-   * baseline does not list).
-   */
-  assertNoNPlusOne<T>(fn: () => T | PromiseLike<T>): Promise<Awaited<T>>
-  /** Opens a scope to be ended by hand (see `ScopeHandle`). */
-  startScope(scope: ScopeInput): ScopeHandle
-  /**
-   * Wraps a job handler (a queue worker, a cron task) so every call runs in its own scope, named
-   * by `name` or by what `name(...args)` returns. The wrapper resolves to the handler's result.
-   *
-   * @example
-   * worker.process(detector.wrapJob((job) => `job ${job.name}`, async (job) => sendDigest(job.data)))
-   */
-  wrapJob<F extends (...args: any[]) => unknown>(
-    name: ScopeInput | ((...args: Parameters<F>) => ScopeInput),
-    fn: F,
-  ): (...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>>
-  /**
-   * Runs `fn` with detection paused: its queries (and those of everything it starts) are not
-   * recorded and count toward nothing. Returns what `fn` returns.
-   *
-   * @example
-   * const flags = detector.ignore(() => loadFeatureFlagsOneByOne(db)) // known, accepted
-   */
-  ignore<T>(fn: () => T): T
-  /** The innermost open scope of the current async context, if any. */
-  currentScope(): ScopeInfo | undefined
-  /**
-   * Ignore rules that have not silenced a single finding in this process: candidates for removal.
-   * In `'warn'` mode n1guard also names them on stderr when the process exits.
-   */
-  staleIgnoreRules(): IgnoreRule[]
-  /** Baseline entries no finding of this process matched (fixed, or not exercised by this run). */
-  staleBaselineEntries(): BaselineEntry[]
-}
+export type { CaptureReport, Detector, ScopeHandle } from './detector-types.js'
 
 const RUN: ScopeKind = { exact: false, keepRecords: false, report: true, canThrow: true }
 const MANUAL: ScopeKind = { exact: false, keepRecords: false, report: true, canThrow: false }
 const CAPTURE: ScopeKind = { exact: true, keepRecords: true, report: false, canThrow: false }
+// Its N+1s, and those of the scopes nested in it, are the assertion's to throw: one finding, one report.
 const ASSERTION: ScopeKind = { ...CAPTURE, surfaces: true }
 const PAUSED: ScopeKind = { exact: false, keepRecords: false, report: false, canThrow: false, paused: true }
 
 const cores = new WeakMap<object, DetectorCore>()
-const assertionCaptures = new WeakMap<object, <T>(name: string, fn: () => T | PromiseLike<T>) => Promise<CaptureReport<Awaited<T>>>>()
+type AssertionCapture = <T>(name: string, fn: () => T | PromiseLike<T>) => Promise<CaptureReport<Awaited<T>>>
+const assertionCaptures = new WeakMap<object, AssertionCapture>()
 
 /**
  * `detector.capture(fn)` for the test helpers: the scope is named `name` (the test, or the
@@ -120,8 +36,8 @@ export function captureForAssertion<T>(detector: Detector, name: string, fn: () 
 }
 
 /**
- * The machinery behind a detector, for adapters. Throws a `TypeError` naming the value when it is
- * not a detector made by `createDetector`.
+ * The machinery behind a detector, for the capture port. Throws a `TypeError` naming the value when
+ * it is not a detector made by `createDetector`. @internal
  */
 export function detectorCore(detector: unknown, what: string): DetectorCore {
   const core = typeof detector === 'object' && detector !== null ? cores.get(detector) : undefined
@@ -140,36 +56,20 @@ type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown }
 export function createDetectorWith(options: DetectorOptions | undefined, defaults: CoreDefaults): Detector {
   const resolved = resolveOptions(options)
   const core = new DetectorCore(Object.freeze(resolved), defaults)
+  const tracker = core.tracker
+  const als = tracker.als
 
   async function runIn<T>(scope: Scope, fn: () => T | PromiseLike<T>): Promise<Outcome<Awaited<T>>> {
     try {
-      return { ok: true, value: await core.als.run(scope, fn) }
+      return { ok: true, value: await als.run(scope, fn) }
     } catch (error) {
       return { ok: false, error }
     }
   }
 
-  async function captureAs<T>(input: ScopeInput, kind: ScopeKind, fn: () => T | PromiseLike<T>): Promise<CaptureReport<Awaited<T>>> {
-    checkFn(fn, 'detector.capture')
-    const scope = core.open(input, kind, 'detector.capture')
-    const outcome = await runIn(scope, fn)
-    const findings = core.close(scope)
-    const queries = outcome.ok ? core.records(scope) : []
-    scope.release()
-    if (!outcome.ok) throw outcome.error
-    const report = { result: outcome.value, queries, findings: [...findings] }
-    // Not enumerable, so the documented shape { result, queries, findings } stays exact.
-    Object.defineProperty(report, 'truncated', { value: scope.truncated, enumerable: false })
-    return report
-  }
-
   // Ends a run() scope and returns its value, or throws its error or an NPlusOneError.
   function finishRun<T>(scope: Scope, ok: boolean, outcome: T): T {
-    const throwing = resolved.mode === 'throw' && ok
-    const findings = core.close(scope, throwing)
-    const thrown = throwing ? findings.filter(failsOn) : []
-    core.report(scope, thrown.length > 0)
-    scope.release()
+    const { thrown } = tracker.endScope(scope, { canThrow: resolved.mode === 'throw' && ok })
     if (!ok) throw outcome
     if (thrown.length > 0) throw new NPlusOneError(thrown)
     return outcome
@@ -181,6 +81,24 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
     } catch (error) {
       return Promise.reject(error)
     }
+  }
+
+  // A test-style scope (capture, assertNoNPlusOne): exact, records kept, reports nothing.
+  async function captured<T>(fn: () => T | PromiseLike<T>, what: string, name = what.slice('detector.'.length), kind = CAPTURE) {
+    checkFn(fn, what)
+    const scope = tracker.open({ name }, kind, what)
+    const outcome = await runIn(scope, fn)
+    const end = tracker.endScope(scope)
+    if (!outcome.ok) throw outcome.error
+    return { value: outcome.value, end }
+  }
+
+  async function captureAs<T>(fn: () => T | PromiseLike<T>, name: string, kind: ScopeKind): Promise<CaptureReport<Awaited<T>>> {
+    const { value, end } = await captured(fn, 'detector.capture', name, kind)
+    const report = { result: value, queries: end.records, findings: [...end.findings] }
+    // Not enumerable, so the documented shape { result, queries, findings } stays exact.
+    Object.defineProperty(report, 'truncated', { value: end.truncated, enumerable: false })
+    return report
   }
 
   const detector: Detector = {
@@ -196,13 +114,13 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
           parseScopeInput(input, 'detector.run')
           return Promise.resolve(fn()) as Promise<Awaited<T>>
         }
-        scope = core.open(input, RUN, 'detector.run')
+        scope = tracker.open(input, RUN, 'detector.run')
       } catch (error) {
         return Promise.reject(error)
       }
       let value: T | PromiseLike<T>
       try {
-        value = core.als.run(scope, fn)
+        value = als.run(scope, fn)
       } catch (error) {
         return settle(scope, false, error)
       }
@@ -216,23 +134,18 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
     },
 
     async capture<T>(fn: () => T | PromiseLike<T>): Promise<CaptureReport<Awaited<T>>> {
-      return await captureAs({ name: 'capture' }, CAPTURE, fn)
+      return await captureAs(fn, 'capture', CAPTURE)
     },
 
     async assertNoNPlusOne<T>(fn: () => T | PromiseLike<T>): Promise<Awaited<T>> {
-      checkFn(fn, 'detector.assertNoNPlusOne')
-      const scope = core.open({ name: testOrFunctionName(fn) ?? 'assertNoNPlusOne' }, ASSERTION, 'detector.assertNoNPlusOne')
-      const outcome = await runIn(scope, fn)
-      const findings = core.close(scope)
-      scope.release()
-      if (!outcome.ok) throw outcome.error
-      const bad = findings.filter(failsOn)
+      const { value, end } = await captured(fn, 'detector.assertNoNPlusOne', testOrFunctionName(fn) ?? 'assertNoNPlusOne', ASSERTION)
+      const bad = end.findings.filter(failsOnFinding)
       if (bad.length > 0) throw new NPlusOneError(bad)
-      return outcome.value
+      return value
     },
 
     startScope(input: ScopeInput): ScopeHandle {
-      const scope = core.open(input, MANUAL, 'detector.startScope')
+      const scope = tracker.open(input, MANUAL, 'detector.startScope')
       let findings: readonly Finding[] | undefined
       return {
         get id() {
@@ -253,14 +166,10 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
         run<R>(fn: () => R): R {
           checkFn(fn, 'scope.run')
           if (!resolved.enabled) return fn()
-          return core.als.run(scope, fn)
+          return als.run(scope, fn)
         },
         end(): readonly Finding[] {
-          if (findings !== undefined) return findings
-          findings = core.close(scope)
-          if (resolved.enabled) core.report(scope, false)
-          scope.release()
-          return findings
+          return (findings ??= tracker.endScope(scope, { report: resolved.enabled }).findings)
         },
       }
     },
@@ -288,24 +197,31 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
     ignore<T>(fn: () => T): T {
       checkFn(fn, 'detector.ignore')
       if (!resolved.enabled) return fn()
-      const paused = core.open({ name: 'ignored' }, PAUSED, 'detector.ignore')
-      return core.als.run(paused, fn)
+      // Ended as soon as fn returns: a paused scope records nothing, so its queries (now or from
+      // fn's async continuation) pass through either way, and a test runner waiting for the
+      // scopes a test opened is not kept waiting for it.
+      const paused = tracker.open({ name: 'ignored' }, PAUSED, 'detector.ignore')
+      try {
+        return als.run(paused, fn)
+      } finally {
+        tracker.endScope(paused)
+      }
     },
 
     currentScope(): ScopeInfo | undefined {
-      return core.activeScope()?.info()
+      return tracker.activeScope()?.info()
     },
 
-    staleIgnoreRules(): IgnoreRule[] {
-      return core.staleIgnoreRules()
+    staleIgnoreRules() {
+      return core.suppressions.staleIgnoreRules()
     },
 
-    staleBaselineEntries(): BaselineEntry[] {
-      return core.staleBaselineEntries()
+    staleBaselineEntries() {
+      return core.suppressions.staleBaselineEntries()
     },
   }
   cores.set(detector, core)
-  assertionCaptures.set(detector, (name, fn) => captureAs({ name }, ASSERTION, fn))
+  assertionCaptures.set(detector, (name, fn) => captureAs(fn, name, ASSERTION))
   registerDetector(detector)
   return Object.freeze(detector)
 }

@@ -1,3 +1,4 @@
+import { processState } from './process-state.js'
 import type { Finding, ScopeInfo } from './types.js'
 
 /** What every detector publishes when one of its scopes ends. */
@@ -16,11 +17,8 @@ export interface ScopeEndEvent {
 
 type Listener = (event: ScopeEndEvent) => void
 
-// Shared through globalThis, so two copies of n1guard in one process (an app bundling its own and
-// a test setup importing another) still meet here.
-const KEY = Symbol.for('n1guard.scope-end-listeners')
-const store = globalThis as { [KEY]?: Set<Listener> }
-const listeners: Set<Listener> = (store[KEY] ??= new Set())
+// Shared by every copy of n1guard in the process (see process-state.ts).
+const listeners = processState.scopeEndListeners as Set<Listener>
 
 /**
  * Calls `listener` whenever a scope of any detector in the process ends, with its findings. For

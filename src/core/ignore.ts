@@ -1,3 +1,4 @@
+import { bareTable } from './bare-table.js'
 import type { IgnoreRule, IgnoreSubject } from './options.js'
 
 function text(pattern: string | RegExp, value: string | undefined, mode: 'contains' | 'equals'): boolean {
@@ -9,9 +10,8 @@ function text(pattern: string | RegExp, value: string | undefined, mode: 'contai
   return mode === 'contains' ? value.toLowerCase().includes(pattern.toLowerCase()) : value === pattern
 }
 
-function bareTable(name: string): string {
-  const dot = name.lastIndexOf('.')
-  return (dot >= 0 ? name.slice(dot + 1) : name).toLowerCase()
+function lowerBareTable(name: string): string {
+  return bareTable(name)!.toLowerCase()
 }
 
 /** True when one rule silences the finding described by `subject`. */
@@ -21,7 +21,7 @@ export function matchesIgnoreRule(rule: IgnoreRule, subject: IgnoreSubject): boo
   if (rule.sql !== undefined && !text(rule.sql, subject.sql, 'contains')) return false
   if (rule.table !== undefined) {
     const want = rule.table.toLowerCase()
-    if (subject.table === undefined || (subject.table.toLowerCase() !== want && bareTable(subject.table) !== bareTable(want))) {
+    if (subject.table === undefined || (subject.table.toLowerCase() !== want && lowerBareTable(subject.table) !== lowerBareTable(want))) {
       return false
     }
   }

@@ -1,7 +1,7 @@
 // What a job's name function returns comes from a queue's data at run time (a numeric job id,
 // undefined, `{ name, id: 7 }`): it must never keep the job from running. Usable parts are kept
 // (a number id becomes its decimal string), the rest degrades to a generic name, said once.
-import { describeValue } from './options.js'
+import { describeValue } from './describe-value.js'
 import { printable } from './printable.js'
 import type { ScopeInput } from './types.js'
 

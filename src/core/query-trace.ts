@@ -2,16 +2,35 @@ import type { AnalyzedQuery } from '../analyze/index.js'
 import type { RawSite } from '../callsite/capture-site.js'
 import type { ColumnFilter, SqlInfo, StatementKind } from '../fingerprint/index.js'
 import { paramKey } from '../analyze/index.js'
-import type { DetectorCore } from './detector-core.js'
-import type { Scope } from './scope.js'
 import type { QueryError } from './types.js'
+
+/**
+ * What a trace knows of its scope. `Scope` satisfies it; a trace is typed by its scope (`QueryTrace<Scope>`
+ * in the recorder) so that scope.ts and query-trace.ts need not import each other.
+ */
+export interface TraceScope {
+  readonly id: string
+  readonly name: string | undefined
+  readonly ended: boolean
+}
+
+/**
+ * Where a trace goes back to when it settles: the query recorder that began it. An interface here,
+ * not the recorder's class, so a trace never imports the detector's machinery (no import circle),
+ * and a trace begun by one copy of n1guard can be finished by another's adapter.
+ */
+export interface TraceSink {
+  end(trace: QueryTrace<any>, rowCount: number | undefined, error?: unknown, rows?: readonly unknown[]): void
+  /** The statement text with the scope's sqlcommenter tag, or `sql` unchanged. */
+  tag(sql: string, trace: QueryTrace<any>): string
+}
 
 /**
  * One statement in flight inside a scope: created when the query is issued, completed when it
  * settles. It is both the detector's record and the analyzer's input, so a query costs a single
  * allocation.
  */
-export class QueryTrace implements AnalyzedQuery {
+export class QueryTrace<S extends TraceScope = TraceScope> implements AnalyzedQuery {
   readonly siteKey: string | undefined
   readonly paramKey: number
   /** When the statement went to the database; `endedAt - startedAt` is its duration. */
@@ -27,9 +46,9 @@ export class QueryTrace implements AnalyzedQuery {
   rows: readonly unknown[] | undefined = undefined
 
   constructor(
-    /** The detector that recorded it, which `finish` reports back to. */
-    readonly core: DetectorCore,
-    readonly scope: Scope,
+    /** The recorder that began it, which the capture port's `finish` hands it back to. */
+    readonly sink: TraceSink,
+    readonly scope: S,
     /** The statement's fingerprint; its shape, tables and filters are read only when needed. */
     readonly info: SqlInfo,
     params: readonly unknown[] | undefined,
@@ -65,11 +84,6 @@ export class QueryTrace implements AnalyzedQuery {
   }
   get filters(): readonly ColumnFilter[] {
     return this.info.filters
-  }
-
-  /** Records the outcome (see `DetectorCore.end`). */
-  finish(rowCount: number | undefined, error?: unknown, rows?: readonly unknown[]): void {
-    this.core.end(this, rowCount, error, rows)
   }
 
   /** Times the statement from `now`: it was issued earlier but waited (for a pooled connection). */

@@ -1,10 +1,9 @@
-import type { Detector } from './detector.js'
+import type { Detector } from './detector-types.js'
+import { processState } from './process-state.js'
 
 // Every detector made in this process, held weakly: test helpers that are not handed a detector
-// (`expect(fn).toHaveNoNPlusOne()`) watch all of them. Shared through globalThis like the hub.
-const KEY = Symbol.for('n1guard.detectors')
-const store = globalThis as { [KEY]?: Set<WeakRef<Detector>> }
-const refs: Set<WeakRef<Detector>> = (store[KEY] ??= new Set())
+// (`expect(fn).toHaveNoNPlusOne()`) watch all of them. Shared by every copy (see process-state.ts).
+const refs = processState.detectors as Set<WeakRef<Detector>>
 
 /** @internal */
 export function registerDetector(detector: Detector): void {

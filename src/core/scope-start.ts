@@ -1,5 +1,6 @@
 // Scope openings, for integrations: test runners (which test opened a request's scope) and
 // tracers (which span was active there). Kept apart from the scope-end hub (hub.ts).
+import { processState } from './process-state.js'
 import type { Scope } from './scope.js'
 import { probeTraceContext } from './trace-context.js'
 import type { ScopeInfo } from './types.js'
@@ -9,10 +10,8 @@ export interface ScopeStartEvent {
   readonly scope: ScopeInfo
 }
 
-// Shared through globalThis, like the scope-end listeners, so two copies of n1guard meet.
-const KEY = Symbol.for('n1guard.scope-start-listeners')
-const holder = globalThis as { [KEY]?: Set<(event: ScopeStartEvent) => void> }
-const starts = (holder[KEY] ??= new Set())
+// Shared by every copy of n1guard in the process (see process-state.ts).
+const starts = processState.scopeStartListeners as Set<(event: ScopeStartEvent) => void>
 
 /**
  * Calls `listener` whenever a scope of any detector in the process opens, synchronously and in the

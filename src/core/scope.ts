@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { ScopeAggregate } from '../analyze/index.js'
 import type { RawSite } from '../callsite/capture-site.js'
-import type { DetectorCore } from './detector-core.js'
+import type { SiteSamples } from './site-sampler.js'
 import type { QueryTrace } from './query-trace.js'
 import type { Finding, ScopeInfo } from './types.js'
 
@@ -32,7 +32,7 @@ export interface ScopeKind {
 // Scope ids: a random prefix per process (ids stay unique across a fleet's logs) and a counter.
 const SCOPE_PREFIX = `${randomBytes(3).toString('hex')}-`
 const NO_FINDINGS: readonly Finding[] = Object.freeze([])
-const NO_RECORDS: readonly QueryTrace[] = Object.freeze([])
+const NO_RECORDS: readonly QueryTrace<Scope>[] = Object.freeze([])
 
 export class Scope implements ScopeInfo {
   private agg: ScopeAggregate | undefined
@@ -40,12 +40,12 @@ export class Scope implements ScopeInfo {
   /** The first captured frame of each call site, resolved for display only when it makes a finding. */
   sites: Map<string, RawSite> | undefined
   /** Query records for capture(), made on first use. */
-  records: readonly QueryTrace[] = NO_RECORDS
+  records: readonly QueryTrace<Scope>[] = NO_RECORDS
   truncated = 0
   ended = false
   /** Findings of scopes opened inside this one, which report on their own but also belong here. */
   childFindings: Finding[] | undefined
-  childRecords: QueryTrace[] | undefined
+  childRecords: QueryTrace<Scope>[] | undefined
   /** Set when the scope ends: its own findings, and those plus its children's. */
   ownFindings: readonly Finding[] = NO_FINDINGS
   findings: readonly Finding[] = NO_FINDINGS
@@ -54,12 +54,12 @@ export class Scope implements ScopeInfo {
   traceContext: unknown = undefined
   /** The trace context was looked for at the first query already. */
   probed = false
+  /** Where each shape's repeats come from, for the site sampler (made on first query). */
+  samples: SiteSamples | undefined = undefined
 
   // Everything a scope that runs one query never needs is made on first use: a request scope is
   // opened and closed on every request, and AsyncLocalStorage itself costs only ~0.3 µs.
   constructor(
-    /** The detector the scope belongs to. */
-    readonly core: DetectorCore,
     id: string | undefined,
     /** The detector's scope counter, from which an id is made when someone asks for it. */
     private readonly seq: number,
@@ -87,9 +87,9 @@ export class Scope implements ScopeInfo {
   }
 
   /** Keeps a record for capture(), up to `max`; counts the rest as truncated. */
-  keep(trace: QueryTrace, max: number): void {
+  keep(trace: QueryTrace<Scope>, max: number): void {
     if (this.records === NO_RECORDS) this.records = []
-    if (this.records.length < max) (this.records as QueryTrace[]).push(trace)
+    if (this.records.length < max) (this.records as QueryTrace<Scope>[]).push(trace)
     else this.truncated++
   }
 
@@ -102,6 +102,7 @@ export class Scope implements ScopeInfo {
   release(): void {
     this.agg = undefined
     this.sites = undefined
+    this.samples = undefined
     this.records = NO_RECORDS
     this.childRecords = undefined
     this.childFindings = undefined

@@ -1,6 +1,7 @@
 // The one place core meets a tracer, without importing one: `n1guard/otel` registers a provider
 // here, core calls it where a scope opens and where a statement is tagged for sqlcommenter.
 import { internalError } from './internal-error.js'
+import { processState } from './process-state.js'
 import type { Scope } from './scope.js'
 
 /** What a tracing integration (`n1guard/otel`) gives core. Both calls run in the caller's async context. */
@@ -15,23 +16,19 @@ export interface TraceContextProvider {
   traceparent(): string | undefined
 }
 
-// Shared through globalThis like the hub, so a provider registered by one copy of n1guard serves
-// detectors made by another.
-const KEY = Symbol.for('n1guard.trace-context-provider')
-// One holder object per process, found once: reading it is a plain property read, where a symbol
+// Shared by every copy of n1guard (see process-state.ts), so a provider registered by one copy
+// serves detectors made by another. Found once: reading it is a plain property read, where a symbol
 // lookup on globalThis (a dictionary) on every scope was not free.
-const holder: { provider: TraceContextProvider | undefined } = ((globalThis as { [KEY]?: { provider: TraceContextProvider | undefined } })[KEY] ??= {
-  provider: undefined,
-})
+const holder = processState as { traceContextProvider: TraceContextProvider | undefined }
 
 /** Registers (or with undefined, removes) the process's trace-context provider. @internal */
 export function setTraceContextProvider(provider: TraceContextProvider | undefined): void {
-  holder.provider = provider
+  holder.traceContextProvider = provider
 }
 
 /** The registered trace-context provider, if any. @internal */
 export function traceContextProvider(): TraceContextProvider | undefined {
-  return holder.provider
+  return holder.traceContextProvider
 }
 
 /**
@@ -39,7 +36,7 @@ export function traceContextProvider(): TraceContextProvider | undefined {
  * nothing (a job whose span starts inside it), once more at its first query. @internal
  */
 export function probeTraceContext(scope: Scope): void {
-  const provider = holder.provider
+  const provider = holder.traceContextProvider
   if (provider === undefined || scope.traceContext !== undefined) return
   try {
     scope.traceContext = provider.capture()

@@ -1,24 +1,23 @@
 import { performance } from 'node:perf_hooks'
 import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult } from 'kysely'
-import { createDepthHint } from '../callsite/capture-site.js'
-import { detectorCore, type Detector } from '../core/detector.js'
-import { activeScopeOf, noteOutside, watch, type Watchers } from '../core/watchers.js'
+import { callBelow } from '../core/adapter-layers.js'
+import { capturePort, entryHint, type Capture, type CapturePort } from '../core/capture-port.js'
+import type { Detector } from '../core/detector.js'
 import { internalError } from '../core/internal-error.js'
-import { nesting } from '../core/nesting.js'
 import { describeValue } from '../core/options.js'
-import type { QueryTrace } from '../core/query-trace.js'
-import { tagSql } from '../core/sqlcommenter.js'
 
-const KYSELY_HINT = createDepthHint()
-// The detectors of each dialect n1guard returned, shared by its drivers and their connections.
-const dialects = new WeakMap<object, Watchers>()
+const KYSELY_HINT = entryHint()
+// The capture port of each dialect n1guard returned, shared by its drivers and their connections.
+const dialects = new WeakMap<object, CapturePort>()
+// Connections and drivers n1guard patched (per-object state in WeakSets, off the objects).
+const patchedConnections = new WeakSet<object>()
+const patchedDrivers = new WeakSet<object>()
 // On a connection n1guard patched: when the application asked for it, inside a scope. The first
 // statement on it was issued then, even if it waited for the pool (Promise.all behind a pool of 2
-// is still parallel). A symbol property, not a WeakMap: it is read on every query.
+// is still parallel). A symbol property, not a WeakMap: it is written on every acquire and read on
+// every query, where a WeakMap lookup costs a hash of the object.
 const ASKED_AT = Symbol('n1guard.askedAt')
-const PATCHED = Symbol('n1guard.patched')
-interface Patched {
-  [PATCHED]?: true
+interface Asked {
   [ASKED_AT]?: number | undefined
 }
 
@@ -32,95 +31,88 @@ function rowCountOf(result: QueryResult<unknown> | undefined): number | undefine
   return Array.isArray(rows) ? rows.length : undefined
 }
 
-// Calls into the wrapped connection with `nesting` raised, so an instrumented pg pool underneath
-// passes the same statement through instead of counting it twice. Only the synchronous part of
-// the call is covered: PostgresConnection issues client.query before its first await.
-function below(fn: Fn, self: unknown, arg: unknown, arg2?: unknown): any {
-  nesting.depth++
-  try {
-    return fn.call(self, arg, arg2)
-  } finally {
-    nesting.depth--
-  }
-}
-
 // sqlcommenter: a CompiledQuery is frozen, so a tagged statement is a new one of the same shape.
-function tagged(query: CompiledQuery, trace: QueryTrace): CompiledQuery {
-  const core = trace.core
-  if (core.options.sqlcommenter === undefined || typeof query?.sql !== 'string') return query
-  const sql = tagSql(query.sql, trace.scope, core.options)
+function tagged(port: CapturePort, query: CompiledQuery, trace: Capture): CompiledQuery {
+  if (typeof query?.sql !== 'string') return query
+  const sql = port.tag(query.sql, trace)
   return sql === query.sql ? query : Object.freeze({ ...query, sql })
 }
 
-function patchConnection(connection: DatabaseConnection & Patched, w: Watchers): DatabaseConnection {
-  if (connection[PATCHED] === true) return connection
-  Object.defineProperty(connection, PATCHED, { value: true, enumerable: false })
+// The method an object had before n1guard patched it, looked up at call time: an own property
+// it had then (kept), else whatever its prototype holds now (a sinon stub or an APM agent's patch
+// made after instrumenting is honoured).
+function live(self: object, name: string, own: Fn | undefined): Fn {
+  return own ?? (Reflect.get(Object.getPrototypeOf(self) as object, name, self) as Fn)
+}
+
+function ownMethod(self: object, name: string): Fn | undefined {
+  const d = Object.getOwnPropertyDescriptor(self, name)
+  return d !== undefined && typeof d.value === 'function' ? (d.value as Fn) : undefined
+}
+
+// An own method that stays out of Object.keys and spreads, as the prototype's method was.
+function hide(self: object, name: string, fn: Fn): void {
+  Object.defineProperty(self, name, { value: fn, writable: true, configurable: true, enumerable: false })
+}
+
+function takeAskedAt(connection: Asked): number | undefined {
+  const issuedAt = connection[ASKED_AT]
+  if (issuedAt !== undefined) connection[ASKED_AT] = undefined
+  return issuedAt
+}
+
+function patchConnection(connection: DatabaseConnection & Asked, port: CapturePort): DatabaseConnection {
+  if (patchedConnections.has(connection)) return connection
+  patchedConnections.add(connection)
   Object.defineProperty(connection, ASKED_AT, { value: undefined, writable: true, enumerable: false })
   // Patched in place, as Kysely's own RuntimeDriver does: PostgresConnection keeps its client in
   // #private fields and the driver releases it through a private symbol, so the object the driver
-  // handed out must stay the one it gets back.
-  const executeQuery = connection.executeQuery as Fn
-  const streamQuery = connection.streamQuery as Fn | undefined
+  // handed out must stay the one it gets back. Each call dispatches to the live method with every
+  // argument (Kysely 0.29 passes options such as `{ signal }`).
+  const ownExecute = ownMethod(connection, 'executeQuery')
+  const ownStream = ownMethod(connection, 'streamQuery')
+  const hasStream = typeof connection.streamQuery === 'function'
 
-  function instrumentedExecuteQuery(this: unknown, compiledQuery: CompiledQuery): Promise<QueryResult<unknown>> {
-    const scope = activeScopeOf(w)
-    if (scope === undefined) {
-      noteOutside(w, instrumentedExecuteQuery, KYSELY_HINT)
-      return below(executeQuery, connection, compiledQuery)
-    }
-    const issuedAt = connection[ASKED_AT]
-    if (issuedAt !== undefined) connection[ASKED_AT] = undefined
-    const trace = scope.core.begin(scope, compiledQuery?.sql, compiledQuery?.parameters, 'kysely', instrumentedExecuteQuery, KYSELY_HINT, issuedAt)
-    if (trace === undefined) return below(executeQuery, connection, compiledQuery)
+  function executeQuery(this: unknown, ...args: unknown[]): Promise<QueryResult<unknown>> {
+    const original = live(connection, 'executeQuery', ownExecute)
+    const compiledQuery = args[0] as CompiledQuery
+    const trace = port.begin(compiledQuery?.sql, compiledQuery?.parameters, 'kysely', executeQuery, KYSELY_HINT, takeAskedAt(connection))
+    if (trace === undefined) return callBelow(original, connection, args)
     let pending: Promise<QueryResult<unknown>>
     try {
-      pending = below(executeQuery, connection, tagged(compiledQuery, trace))
+      args[0] = tagged(port, compiledQuery, trace)
+      pending = callBelow(original, connection, args)
     } catch (error) {
-      trace.finish(undefined, error)
+      port.finish(trace, undefined, error)
       throw error
     }
     return pending.then(
       (result) => {
-        trace.finish(rowCountOf(result), undefined, Array.isArray(result?.rows) ? result.rows : undefined)
+        port.finish(trace, rowCountOf(result), undefined, Array.isArray(result?.rows) ? result.rows : undefined)
         return result
       },
       (error: unknown) => {
-        trace.finish(undefined, error)
+        port.finish(trace, undefined, error)
         throw error
       },
     )
   }
+  hide(connection, 'executeQuery', executeQuery)
 
-  connection.executeQuery = instrumentedExecuteQuery as DatabaseConnection['executeQuery']
-
-  if (typeof streamQuery === 'function') {
-    async function* instrumentedStreamQuery(
-      this: unknown,
-      compiledQuery: CompiledQuery,
-      chunkSize?: number,
-    ): AsyncIterableIterator<QueryResult<unknown>> {
-      const scope = activeScopeOf(w)
-      if (scope === undefined) noteOutside(w, instrumentedStreamQuery, KYSELY_HINT)
-      const issuedAt = connection[ASKED_AT]
-      if (issuedAt !== undefined) connection[ASKED_AT] = undefined
-      const trace: QueryTrace | undefined = scope === undefined ? undefined : scope.core.begin(
-        scope,
-        compiledQuery?.sql,
-        compiledQuery?.parameters,
-        'kysely',
-        instrumentedStreamQuery,
-        KYSELY_HINT,
-        issuedAt,
-      )
-      const query = trace === undefined ? compiledQuery : tagged(compiledQuery, trace)
-      const inner = streamQuery!.call(connection, query, chunkSize) as AsyncIterator<QueryResult<unknown>>
+  if (hasStream) {
+    async function* streamQuery(this: unknown, ...args: unknown[]): AsyncIterableIterator<QueryResult<unknown>> {
+      const original = live(connection, 'streamQuery', ownStream)
+      const compiledQuery = args[0] as CompiledQuery
+      const trace = port.begin(compiledQuery?.sql, compiledQuery?.parameters, 'kysely', streamQuery, KYSELY_HINT, takeAskedAt(connection))
+      if (trace !== undefined) args[0] = tagged(port, compiledQuery, trace)
+      const inner = original.apply(connection, args) as AsyncIterator<QueryResult<unknown>>
       let rows = 0
       let finished = false
       let failure: { error: unknown } | undefined
       try {
         for (;;) {
           // The generator issues client.query(new Cursor(...)) synchronously in its first next().
-          const step = (await below(inner.next, inner, undefined)) as IteratorResult<QueryResult<unknown>>
+          const step = (await callBelow(inner.next, inner, [])) as IteratorResult<QueryResult<unknown>>
           if (step.done === true) {
             finished = true
             return
@@ -137,34 +129,29 @@ function patchConnection(connection: DatabaseConnection & Patched, w: Watchers):
           // The consumer stopped early: let Kysely close its cursor, as it would without us.
           if (!finished && typeof inner.return === 'function') await inner.return(undefined)
         } finally {
-          if (trace !== undefined) trace.finish(rows, failure?.error)
+          if (trace !== undefined) port.finish(trace, rows, failure?.error)
         }
       }
     }
-    connection.streamQuery = instrumentedStreamQuery as DatabaseConnection['streamQuery']
+    hide(connection, 'streamQuery', streamQuery)
   }
   return connection
 }
 
-// The driver's methods, bound to it (they use #private fields, so `this` must be the real driver),
-// on a plain object: RuntimeDriver calls acquireConnection and releaseConnection on every query, and a
-// property read here costs nothing where a Proxy trap would. Only acquireConnection is n1guard's.
-function instrumentDriver(driver: Driver, w: Watchers): Driver {
-  const wrapped: Record<PropertyKey, unknown> = {}
-  for (let o: object | null = driver; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
-    for (const key of Reflect.ownKeys(o)) {
-      if (key === 'constructor' || key in wrapped) continue
-      const value = Reflect.get(driver, key) as unknown
-      if (typeof value === 'function') wrapped[key] = (value as Fn).bind(driver)
-      else Object.defineProperty(wrapped, key, { get: () => Reflect.get(driver, key), enumerable: false })
-    }
-  }
-  const acquire = driver.acquireConnection.bind(driver)
-  wrapped.acquireConnection = function acquireConnection(): Promise<DatabaseConnection> {
-    const asked = activeScopeOf(w) === undefined ? undefined : performance.now()
-    return acquire().then((connection) => {
+// The driver Kysely gets is the dialect's own driver, patched in place (it is made for this Kysely
+// instance by createDriver, so nobody else holds it): `instanceof`, the prototype and #private
+// fields stay the real ones, every other method is untouched and dispatched by the prototype as
+// usual, and only acquireConnection (one own property) is n1guard's. It calls the live method at
+// call time with every argument (`{ signal }` in Kysely 0.29).
+function instrumentDriver(driver: Driver, port: CapturePort): Driver {
+  if (patchedDrivers.has(driver)) return driver
+  patchedDrivers.add(driver)
+  const own = ownMethod(driver, 'acquireConnection')
+  function acquireConnection(this: unknown, ...args: unknown[]): Promise<DatabaseConnection> {
+    const asked = port.active() ? performance.now() : undefined
+    return (live(driver, 'acquireConnection', own).apply(driver, args) as Promise<DatabaseConnection>).then((connection) => {
       try {
-        const patched = patchConnection(connection, w) as DatabaseConnection & Patched
+        const patched = patchConnection(connection, port) as DatabaseConnection & Asked
         if (asked !== undefined) patched[ASKED_AT] = asked
         return patched
       } catch (error) {
@@ -173,7 +160,8 @@ function instrumentDriver(driver: Driver, w: Watchers): Driver {
       }
     })
   }
-  return wrapped as unknown as Driver
+  hide(driver, 'acquireConnection', acquireConnection)
+  return driver
 }
 
 // n1guard reads PostgreSQL's SQL (placeholders, RETURNING, transaction control): a dialect for
@@ -208,34 +196,35 @@ function checkPostgres(dialect: object): void {
  * const db = new Kysely<DB>({ dialect: instrumentDialect(new PostgresDialect({ pool }), detector) })
  */
 export function instrumentDialect<D extends Dialect>(dialect: D, detector: Detector): D {
-  const core = detectorCore(detector, 'instrumentDialect')
+  const given = capturePort(detector, 'instrumentDialect')
   if (dialect === null || typeof dialect !== 'object' || typeof (dialect as { createDriver?: unknown }).createDriver !== 'function') {
     throw new TypeError(`n1guard: instrumentDialect needs a Kysely dialect with createDriver(), got ${describeValue(dialect)}`)
   }
   checkPostgres(dialect)
+  given.attached()
   const existing = dialects.get(dialect)
   if (existing !== undefined) {
     // Wrapped already: it reports to this detector too.
-    watch(existing, core)
+    existing.merge(given)
     return dialect
   }
-  const { watchers: w } = watch(undefined, core)
-  const methods = new Map<PropertyKey, Fn>()
+  const port = given
+  // The dialect's methods run on the dialect itself (PostgresDialect keeps its config in #private
+  // fields), looked up at call time, so later patches of the dialect or its prototype still apply.
   const proxy = new Proxy(dialect, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver)
+    get(target, property) {
+      const value = Reflect.get(target, property, target)
       if (typeof value !== 'function') return value
-      let fn = methods.get(property)
-      if (fn === undefined) {
-        fn =
-          property === 'createDriver'
-            ? () => instrumentDriver((value as Fn).call(target) as Driver, w)
-            : (value as Fn).bind(target)
-        methods.set(property, fn)
+      if (property === 'createDriver') {
+        return function createDriver(...args: unknown[]): Driver {
+          return instrumentDriver((Reflect.get(target, property, target) as Fn).apply(target, args) as Driver, port)
+        }
       }
-      return fn
+      return function (this: unknown, ...args: unknown[]): unknown {
+        return (Reflect.get(target, property, target) as Fn).apply(target, args)
+      }
     },
   })
-  dialects.set(proxy, w)
+  dialects.set(proxy, port)
   return proxy
 }

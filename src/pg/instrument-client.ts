@@ -1,13 +1,9 @@
 import { performance } from 'node:perf_hooks'
-import { createDepthHint } from '../callsite/capture-site.js'
-import { detectorCore, type DetectorCore } from '../core/detector.js'
-import { activeScopeOf, bindToCaller, noteOutside, watch, type Watchers } from '../core/watchers.js'
-import { internalError } from '../core/internal-error.js'
-import { nesting } from '../core/nesting.js'
-import { describeValue } from '../core/options.js'
-import type { QueryTrace } from '../core/query-trace.js'
-import { tagSql } from '../core/sqlcommenter.js'
+import { recordedAbove, takeHandoff } from '../core/adapter-layers.js'
+import { adoptPort, capturePort, entryHint, type Capture, type CapturePort } from '../core/capture-port.js'
 import type { Detector } from '../core/detector.js'
+import { internalError } from '../core/internal-error.js'
+import { describeValue } from '../core/options.js'
 
 /**
  * What n1guard needs of a node-postgres `Client` (or `PoolClient`): a `query` method. Described
@@ -17,44 +13,9 @@ export interface PgQueryable {
   query: (...args: any[]) => any
 }
 
-const MARK = Symbol.for('n1guard.pg.instrumented')
-const CLIENT_HINT = createDepthHint()
+const CLIENT_HINT = entryHint()
 
 type Fn = (...args: any[]) => any
-
-/**
- * A pool.query hands its trace to the client.query that pg-pool issues synchronously inside the
- * connect callback; the trace was begun in the caller's context, with the caller's call site.
- * @internal
- */
-export const handoff: { trace: QueryTrace | undefined } = { trace: undefined }
-
-/** A node-postgres (pg-pool) Pool, told structurally: its counters and client lists. @internal */
-export function looksLikePgPool(value: object): boolean {
-  const v = value as { _clients?: unknown; _idle?: unknown }
-  return 'totalCount' in value && 'idleCount' in value && Array.isArray(v._clients) && Array.isArray(v._idle)
-}
-
-/** A node-postgres Client (a PoolClient too), told structurally: its connection settings and queue. @internal */
-export function looksLikePgClient(value: object): boolean {
-  const v = value as { connectionParameters?: unknown; queryQueue?: unknown }
-  return typeof v.connectionParameters === 'object' && v.connectionParameters !== null && Array.isArray(v.queryQueue)
-}
-
-/** The detectors an object reports to, when n1guard instrumented it. @internal */
-export function watchersOf(target: object): Watchers | undefined {
-  return (target as { [MARK]?: Watchers })[MARK]
-}
-
-/**
- * Adds `core` to an object's detectors; true when the object is new to n1guard and its methods
- * still need wrapping. Several detectors may share one pool or client. @internal
- */
-export function adopt(target: object, core: DetectorCore): { watchers: Watchers; fresh: boolean } {
-  const result = watch(watchersOf(target), core)
-  if (result.fresh) Object.defineProperty(target, MARK, { value: result.watchers, enumerable: false, configurable: true })
-  return result
-}
 
 /** The SQL text of any pg call form. @internal */
 export function sqlOf(config: unknown): unknown {
@@ -77,6 +38,18 @@ interface PgResultLike {
   rows?: unknown[]
   rowCount?: number | null
   command?: string
+}
+
+/** A node-postgres (pg-pool) Pool, told structurally: its counters and client lists. @internal */
+export function looksLikePgPool(value: object): boolean {
+  const v = value as { _clients?: unknown; _idle?: unknown }
+  return 'totalCount' in value && 'idleCount' in value && Array.isArray(v._clients) && Array.isArray(v._idle)
+}
+
+/** A node-postgres Client (a PoolClient too), told structurally: its connection settings and queue. @internal */
+export function looksLikePgClient(value: object): boolean {
+  const v = value as { connectionParameters?: unknown; queryQueue?: unknown }
+  return typeof v.connectionParameters === 'object' && v.connectionParameters !== null && Array.isArray(v.queryQueue)
 }
 
 function countOne(r: PgResultLike | null | undefined): number | undefined {
@@ -102,12 +75,12 @@ export function rowCountOf(result: unknown): number | undefined {
   return countOne(result as PgResultLike)
 }
 
-function hookSubmittable(sub: Record<string, unknown>, trace: QueryTrace): void {
+function hookSubmittable(port: CapturePort, sub: Record<string, unknown>, trace: Capture): void {
   let done = false
   const finish = (error?: unknown): void => {
     if (done) return
     done = true
-    trace.finish(undefined, error)
+    port.finish(trace, undefined, error)
   }
   const wrap = (name: string, onCall: (args: unknown[]) => void): void => {
     const original = sub[name]
@@ -124,33 +97,32 @@ function hookSubmittable(sub: Record<string, unknown>, trace: QueryTrace): void 
 
 // sqlcommenter: text, or a copy of a plain config object with tagged text. Named prepared
 // statements keep their text (the server matches it to the name) and submittables are the caller's.
-function tagged(config: unknown, trace: QueryTrace): unknown {
-  const core = trace.core
-  if (core.options.sqlcommenter === undefined) return config
-  if (typeof config === 'string') return tagSql(config, trace.scope, core.options)
+function tagged(port: CapturePort, config: unknown, trace: Capture): unknown {
+  if (typeof config === 'string') return port.tag(config, trace)
   if (config === null || typeof config !== 'object') return config
   const c = config as { text?: unknown; name?: unknown; submit?: unknown }
   if (typeof c.text !== 'string' || c.name !== undefined || typeof c.submit === 'function') return config
-  const text = tagSql(c.text, trace.scope, core.options)
+  const text = port.tag(c.text, trace)
   return text === c.text ? config : Object.assign(Object.create(Object.getPrototypeOf(config) as object) as object, config, { text })
 }
 
 // A query callback that records the outcome before the caller sees it, in the caller's scope.
-// `w` undefined: pg-pool's own callback for a pool.query, whose caller's callback (or promise) is
+// `bind` false: pg-pool's own callback for a pool.query, whose caller's callback (or promise) is
 // bound already; the trace knows its scope, so no context needs restoring here.
-function settling(w: Watchers | undefined, trace: QueryTrace, callback: Fn): Fn {
-  const settle = function (this: unknown, error: unknown, result: unknown) {
-    trace.finish(error ? undefined : rowCountOf(result), error || undefined, error ? undefined : rowsOf(result))
-    return callback.call(this, error, result)
+function settling(port: CapturePort, bind: boolean, trace: Capture, callback: Fn): Fn {
+  const settle = function (this: unknown, ...args: unknown[]) {
+    const [error, result] = args
+    port.finish(trace, error ? undefined : rowCountOf(result), error || undefined, error ? undefined : rowsOf(result))
+    return callback.apply(this, args)
   }
-  return w === undefined ? settle : bindToCaller(w, settle)
+  return bind ? port.bindToCaller(settle) : settle
 }
 
-function observe(w: Watchers | undefined, original: Fn, self: unknown, args: unknown[], trace: QueryTrace): unknown {
+function observe(port: CapturePort, bind: boolean, original: Fn, self: unknown, args: unknown[], trace: Capture): unknown {
   const config = args[0]
   if (config !== null && typeof config === 'object' && typeof (config as { submit?: unknown }).submit === 'function') {
     try {
-      hookSubmittable(config as Record<string, unknown>, trace)
+      hookSubmittable(port, config as Record<string, unknown>, trace)
     } catch (error) {
       internalError('watching a submittable query', error)
     }
@@ -160,13 +132,13 @@ function observe(w: Watchers | undefined, original: Fn, self: unknown, args: unk
   if (typeof args[1] === 'function') cbIndex = 1
   else if (typeof args[2] === 'function') cbIndex = 2
   if (cbIndex >= 0) {
-    args[cbIndex] = settling(w, trace, args[cbIndex] as Fn)
+    args[cbIndex] = settling(port, bind, trace, args[cbIndex] as Fn)
     return original.apply(self, args)
   }
   if (config !== null && typeof config === 'object' && typeof (config as { callback?: unknown }).callback === 'function') {
     // Rare form: query({ text, callback }). Wrap the callback on a copy, never on the caller's object.
     const copy = Object.assign(Object.create(Object.getPrototypeOf(config) as object) as object, config)
-    ;(copy as { callback: Fn }).callback = settling(w, trace, (config as { callback: Fn }).callback)
+    ;(copy as { callback: Fn }).callback = settling(port, bind, trace, (config as { callback: Fn }).callback)
     args[0] = copy
     return original.apply(self, args)
   }
@@ -174,63 +146,54 @@ function observe(w: Watchers | undefined, original: Fn, self: unknown, args: unk
   try {
     returned = original.apply(self, args)
   } catch (error) {
-    trace.finish(undefined, error)
+    port.finish(trace, undefined, error)
     throw error
   }
   if (returned === null || typeof returned !== 'object' || typeof (returned as PromiseLike<unknown>).then !== 'function') {
-    trace.finish(undefined)
+    port.finish(trace, undefined)
     return returned
   }
   // .then on pg's own promise keeps the user's Promise implementation (the `Promise` pool option).
   return (returned as Promise<unknown>).then(
     (result) => {
-      trace.finish(rowCountOf(result), undefined, rowsOf(result))
+      port.finish(trace, rowCountOf(result), undefined, rowsOf(result))
       return result
     },
     (error: unknown) => {
-      trace.finish(undefined, error)
+      port.finish(trace, undefined, error)
       throw error
     },
   )
 }
 
 /**
- * Wraps `client.query` once, reporting to the detectors of `watchers` (a pool's clients share the
- * pool's list). @internal
+ * Wraps `client.query` once, reporting through `port` (a pool's clients share the pool's port).
+ * @internal
  */
-export function instrumentClientWith<C extends PgQueryable>(client: C, watchers: Watchers): C {
-  const own = watchersOf(client)
-  if (own !== undefined) {
-    // Already wrapped (standalone, or by another pool's detectors): it reports to those too.
-    for (const core of watchers.cores) watch(own, core)
-    return client
-  }
-  Object.defineProperty(client, MARK, { value: watchers, enumerable: false, configurable: true })
-  const w = watchers
+export function instrumentClientWith<C extends PgQueryable>(client: C, port: CapturePort): C {
+  // Already wrapped (standalone, or by another pool's detectors): it reports to these too.
+  const { fresh } = adoptPort(client, port)
+  if (!fresh) return client
   const original = client.query as Fn
   function query(this: unknown, ...args: unknown[]): unknown {
     // Kysely (or another adapter) is recording this statement already.
-    if (nesting.depth > 0) return original.apply(this, args)
-    let trace = handoff.trace
-    handoff.trace = undefined
+    if (recordedAbove()) return original.apply(this, args)
+    let trace = takeHandoff()
     const handed = trace !== undefined
     if (trace === undefined) {
-      const scope = activeScopeOf(w)
-      if (scope === undefined) {
-        noteOutside(w, query, CLIENT_HINT)
+      trace = port.begin(sqlOf(args[0]), paramsOf(args[0], args[1]), 'pg', query, CLIENT_HINT)
+      if (trace === undefined) {
         // Outside any scope: still keep the caller's (empty) scopes for its callback.
-        if (typeof args[1] === 'function') args[1] = bindToCaller(w, args[1] as Fn)
-        else if (typeof args[2] === 'function') args[2] = bindToCaller(w, args[2] as Fn)
+        if (typeof args[1] === 'function') args[1] = port.bindToCaller(args[1] as Fn)
+        else if (typeof args[2] === 'function') args[2] = port.bindToCaller(args[2] as Fn)
         return original.apply(this, args)
       }
-      trace = scope.core.begin(scope, sqlOf(args[0]), paramsOf(args[0], args[1]), 'pg', query, CLIENT_HINT)
-      if (trace === undefined) return original.apply(this, args)
     } else {
       // Handed over by pool.query: time the statement from now, not from the wait for a connection.
-      trace.restartClock(performance.now())
+      port.restart(trace, performance.now())
     }
-    args[0] = tagged(args[0], trace)
-    return observe(handed ? undefined : w, original, this, args, trace)
+    args[0] = tagged(port, args[0], trace)
+    return observe(port, !handed, original, this, args, trace)
   }
   Object.defineProperty(client, 'query', { value: query, writable: true, configurable: true, enumerable: false })
   return client
@@ -250,7 +213,7 @@ export function instrumentClientWith<C extends PgQueryable>(client: C, watchers:
  * await client.connect()
  */
 export function instrumentClient<C extends PgQueryable>(client: C, detector: Detector): C {
-  const core = detectorCore(detector, 'instrumentClient')
+  const port = capturePort(detector, 'instrumentClient')
   if (client === null || typeof client !== 'object' || typeof (client as { query?: unknown }).query !== 'function') {
     throw new TypeError(`n1guard: instrumentClient needs a pg Client with a query() method, got ${describeValue(client)}`)
   }
@@ -259,5 +222,5 @@ export function instrumentClient<C extends PgQueryable>(client: C, detector: Det
       "n1guard: instrumentClient needs a pg Client, got a pg Pool: call instrumentPool(pool, detector) from 'n1guard/pg' instead (it covers pool.query() and every client pool.connect() hands out)",
     )
   }
-  return instrumentClientWith(client, watch(undefined, core).watchers)
+  return instrumentClientWith(client, port.attached())
 }

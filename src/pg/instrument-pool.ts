@@ -1,23 +1,22 @@
-import { createDepthHint } from '../callsite/capture-site.js'
-import { detectorCore, type Detector } from '../core/detector.js'
+import { callHandingOff, recordedAbove, takeHandoff } from '../core/adapter-layers.js'
+import { adoptPort, capturePort, entryHint, type CapturePort } from '../core/capture-port.js'
+import type { Detector } from '../core/detector.js'
 import { internalError } from '../core/internal-error.js'
-import { nesting } from '../core/nesting.js'
 import { describeValue } from '../core/options.js'
-import { activeScopeOf, bindToCaller, noteOutside, type Watchers } from '../core/watchers.js'
-import { adopt, handoff, instrumentClientWith, looksLikePgClient, looksLikePgPool, paramsOf, sqlOf, type PgQueryable } from './instrument-client.js'
+import { instrumentClientWith, looksLikePgClient, looksLikePgPool, paramsOf, sqlOf, type PgQueryable } from './instrument-client.js'
 
 /** What n1guard needs of a node-postgres `Pool`: `query` and `connect`. */
 export interface PgPoolLike extends PgQueryable {
   connect: (...args: any[]) => any
 }
 
-const POOL_HINT = createDepthHint()
+const POOL_HINT = entryHint()
 type Fn = (...args: any[]) => any
 
-function instrumentSafely(client: unknown, watchers: Watchers): void {
+function instrumentSafely(client: unknown, port: CapturePort): void {
   try {
     if (client !== null && typeof client === 'object' && typeof (client as { query?: unknown }).query === 'function') {
-      instrumentClientWith(client as PgQueryable, watchers)
+      instrumentClientWith(client as PgQueryable, port)
     }
   } catch (error) {
     internalError('instrumenting a pooled client', error)
@@ -41,7 +40,7 @@ function instrumentSafely(client: unknown, watchers: Watchers): void {
  * await detector.run('GET /people', () => pool.query('select * from person'))
  */
 export function instrumentPool<P extends PgPoolLike>(pool: P, detector: Detector): P {
-  const core = detectorCore(detector, 'instrumentPool')
+  const given = capturePort(detector, 'instrumentPool')
   if (
     pool === null ||
     typeof pool !== 'object' ||
@@ -55,7 +54,7 @@ export function instrumentPool<P extends PgPoolLike>(pool: P, detector: Detector
       "n1guard: instrumentPool needs a pg Pool, got a pg Client: call instrumentClient(client, detector) from 'n1guard/pg' instead (a Client's queries would otherwise go unrecorded)",
     )
   }
-  const { watchers: w, fresh } = adopt(pool, core)
+  const { port, fresh } = adoptPort(pool, given.attached())
   if (!fresh) return pool
 
   const originalConnect = pool.connect as Fn
@@ -67,50 +66,39 @@ export function instrumentPool<P extends PgPoolLike>(pool: P, detector: Detector
       const result = originalConnect.apply(this, args)
       if (result === null || typeof result !== 'object' || typeof (result as PromiseLike<unknown>).then !== 'function') return result
       return (result as Promise<unknown>).then((client) => {
-        instrumentSafely(client, w)
+        instrumentSafely(client, port)
         return client
       })
     }
     // pg-pool's own query() calls connect(cb) synchronously: take the trace it was handed.
-    const trace = handoff.trace
-    handoff.trace = undefined
+    const trace = takeHandoff()
     if (trace !== undefined) {
       // pg-pool's callback for our own pool.query: the trace carries the scope and the caller's
       // callback or promise is bound already, so no async context needs restoring.
-      args[0] = function (this: unknown, error: unknown, client: unknown, release: unknown) {
-        if (client !== undefined && client !== null) instrumentSafely(client, w)
-        if (error) return (callback as Fn).call(this, error, client, release)
-        handoff.trace = trace
-        try {
-          return (callback as Fn).call(this, error, client, release)
-        } finally {
-          handoff.trace = undefined
-        }
+      args[0] = function (this: unknown, ...cbArgs: unknown[]) {
+        const [error, client] = cbArgs
+        if (client !== undefined && client !== null) instrumentSafely(client, port)
+        if (error) return (callback as Fn).apply(this, cbArgs)
+        return callHandingOff(trace, callback as Fn, this, cbArgs)
       }
       return originalConnect.apply(this, args)
     }
-    const bound = bindToCaller(w, callback as Fn)
-    args[0] = function (this: unknown, error: unknown, client: unknown, release: unknown) {
-      if (client !== undefined && client !== null) instrumentSafely(client, w)
-      return bound.call(this, error, client, release)
+    const bound = port.bindToCaller(callback as Fn)
+    args[0] = function (this: unknown, ...cbArgs: unknown[]) {
+      const client = cbArgs[1]
+      if (client !== undefined && client !== null) instrumentSafely(client, port)
+      return bound.apply(this, cbArgs)
     }
     return originalConnect.apply(this, args)
   }
 
   function query(this: unknown, ...args: unknown[]): unknown {
-    if (nesting.depth > 0) return originalQuery.apply(this, args)
-    const scope = activeScopeOf(w)
-    if (scope === undefined) noteOutside(w, query, POOL_HINT)
-    const trace = scope === undefined ? undefined : scope.core.begin(scope, sqlOf(args[0]), paramsOf(args[0], args[1]), 'pg', query, POOL_HINT)
-    if (typeof args[1] === 'function') args[1] = bindToCaller(w, args[1] as Fn)
-    else if (typeof args[2] === 'function') args[2] = bindToCaller(w, args[2] as Fn)
+    if (recordedAbove()) return originalQuery.apply(this, args)
+    const trace = port.begin(sqlOf(args[0]), paramsOf(args[0], args[1]), 'pg', query, POOL_HINT)
+    if (typeof args[1] === 'function') args[1] = port.bindToCaller(args[1] as Fn)
+    else if (typeof args[2] === 'function') args[2] = port.bindToCaller(args[2] as Fn)
     if (trace === undefined) return originalQuery.apply(this, args)
-    handoff.trace = trace
-    try {
-      return originalQuery.apply(this, args)
-    } finally {
-      handoff.trace = undefined
-    }
+    return callHandingOff(trace, originalQuery, this, args)
   }
 
   Object.defineProperty(pool, 'connect', { value: connect, writable: true, configurable: true, enumerable: false })

@@ -1,4 +1,4 @@
-import { failsOn } from '../core/detector-core.js'
+import { failsOn } from '../core/fails-on.js'
 import { NPlusOneError } from '../core/errors.js'
 import type { Finding } from '../core/types.js'
 import { atFrames, callerFrames, own, scopeLabel } from './caller.js'

@@ -1,3 +1,4 @@
+import { portOf } from '../core/capture-port.js'
 import { captureForAssertion, detectorCore, type Detector } from '../core/detector.js'
 import { describeValue } from '../core/options.js'
 import { liveDetectors } from '../core/registry.js'
@@ -112,8 +113,6 @@ export function checkSawQueries(observed: Observed<unknown>, detectors: readonly
   )
 }
 
-const PG_MARK = Symbol.for('n1guard.pg.instrumented')
-
 /**
  * For a pg Pool or Client handed to an assertion: throws up front when it is not instrumented for
  * any watched detector (its statements would go unseen). A Kysely instance hides its dialect, so
@@ -121,7 +120,7 @@ const PG_MARK = Symbol.for('n1guard.pg.instrumented')
  */
 export function checkHandleInstrumented(db: object, detectors: readonly Detector[], what: string): void {
   if (typeof (db as { selectFrom?: unknown }).selectFrom === 'function') return
-  const watchers = (db as { [PG_MARK]?: { cores: readonly unknown[] } })[PG_MARK]
+  const watchers = portOf(db)
   const cores = detectors.map((d) => detectorCore(d, what))
   if (watchers !== undefined && cores.some((c) => watchers.cores.includes(c))) return
   throw new Error(

@@ -2,7 +2,7 @@
 // N+1s inside requests served in-process, and leaves the findings in task meta for the reporter.
 import { AsyncLocalStorage } from 'node:async_hooks'
 import * as vitest from 'vitest'
-import { failsOn } from '../core/detector-core.js'
+import { failsOn } from '../core/fails-on.js'
 import { NPlusOneError } from '../core/errors.js'
 import type { ScopeHandle } from '../core/detector.js'
 import { onScopeEnd, type ScopeEndEvent } from '../core/hub.js'

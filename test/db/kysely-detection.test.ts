@@ -1,5 +1,6 @@
-// Detection through Kysely on a real PostgreSQL. test/db/pg-detection.test.ts runs the same
-// scenarios through raw node-postgres.
+// Detection through Kysely on a real PostgreSQL: what is particular to Kysely (transactions,
+// savepoints, connection(), stream()). The scenarios shared with raw node-postgres are one table in
+// test/db/detection-scenarios.test.ts.
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createDetector, type Detector } from '../../src/index.js'
@@ -29,104 +30,6 @@ afterAll(async () => {
 
 
 describe('Kysely: N+1 detection', () => {
-  test('a loop over rows is one N+1 with the right count, call site and table', async () => {
-    const { findings, queries } = await detector.capture(async () => {
-      const people = await kdb.selectFrom('person').select('id').orderBy('id').execute()
-      for (const person of people) {
-        await kdb.selectFrom('pet').selectAll().where('owner_id', '=', person.id).execute() // @site:loop
-      }
-    })
-    expect(queries).toHaveLength(7)
-    const f = only(findings)
-    expect(f.count).toBe(6)
-    expect(f.distinctParams).toBe(6)
-    expect(f.parallel).toBe(false)
-    expect(f.table).toBe('pet')
-    expect(f.sql).toBe('select * from "pet" where "owner_id" = ?')
-    expect(f.callSite).toMatchObject(siteOf(here, 'loop'))
-    expect(f.hint).toContain("where('owner_id', 'in', ids)")
-    expect(f.scope.id).toBe(queries[0]!.scopeId)
-    expect(f.totalDurationMs).toBeGreaterThan(0)
-  })
-
-  test('Promise.all over rows is an N+1 flagged parallel', async () => {
-    const { findings } = await detector.capture(async () => {
-      const people = await kdb.selectFrom('person').select('id').execute()
-      await Promise.all(people.map((p) => kdb.selectFrom('pet').selectAll().where('owner_id', '=', p.id).execute())) // @site:all
-    })
-    const f = only(findings)
-    expect(f.count).toBe(6)
-    expect(f.parallel).toBe(true)
-    expect(f.callSite).toMatchObject(siteOf(here, 'all'))
-  })
-
-  test('inlined literals in a loop are grouped into one finding', async () => {
-    const { findings } = await detector.capture(async () => {
-      for (const id of [1, 2, 3, 4]) {
-        await sql`select * from pet where owner_id = ${sql.lit(id)}`.execute(kdb) // @site:literal
-      }
-    })
-    const f = only(findings)
-    expect(f.count).toBe(4)
-    expect(f.distinctParams).toBe(4)
-    expect(f.sql).toBe('select * from pet where owner_id = ?')
-    expect(f.callSite).toMatchObject(siteOf(here, 'literal'))
-  })
-
-  test('IN-lists of varying length from one line are one shape', async () => {
-    const { findings } = await detector.capture(async () => {
-      for (const ids of [[1], [1, 2], [1, 2, 3], [4, 5, 6, 7]]) {
-        await kdb.selectFrom('pet').selectAll().where('owner_id', 'in', ids).execute() // @site:in
-      }
-    })
-    const f = only(findings)
-    expect(f.count).toBe(4)
-    expect(f.sql).toBe('select * from "pet" where "owner_id" in (...)')
-    expect(f.callSite).toMatchObject(siteOf(here, 'in'))
-  })
-
-  test('the same shape once each from three lines is not a finding', async () => {
-    const { findings, queries } = await detector.capture(async () => {
-      await kdb.selectFrom('pet').selectAll().where('owner_id', '=', 1).execute()
-      await kdb.selectFrom('pet').selectAll().where('owner_id', '=', 2).execute()
-      await kdb.selectFrom('pet').selectAll().where('owner_id', '=', 3).execute()
-    })
-    expect(queries).toHaveLength(3)
-    expect(new Set(queries.map((q) => q.fingerprint)).size).toBe(1)
-    expect(findings).toEqual([])
-  })
-
-  test('an identical query repeated is a duplicate, not an N+1', async () => {
-    const { findings } = await detector.capture(async () => {
-      for (let i = 0; i < 3; i++) {
-        await kdb.selectFrom('person').selectAll().where('id', '=', 1).executeTakeFirstOrThrow() // @site:dup
-      }
-    })
-    expect(findings.filter((f) => f.kind === 'n-plus-one')).toEqual([])
-    const f = only(findings, 'duplicate')
-    expect(f.count).toBe(3)
-    expect(f.distinctParams).toBe(1)
-    expect(f.callSite).toMatchObject(siteOf(here, 'dup'))
-  })
-
-  test('nested loops give two findings', async () => {
-    const { findings } = await detector.capture(async () => {
-      const people = await kdb.selectFrom('person').select('id').orderBy('id').limit(3).execute()
-      for (const person of people) {
-        const pets = await kdb.selectFrom('pet').select('id').where('owner_id', '=', person.id).execute() // @site:outer
-        for (const pet of pets) {
-          await kdb.selectFrom('toy').selectAll().where('pet_id', '=', pet.id).execute() // @site:inner
-        }
-      }
-    })
-    expect(findings.map((f) => [f.kind, f.table, f.count])).toEqual([
-      ['n-plus-one', 'pet', 3],
-      ['n-plus-one', 'toy', 6],
-    ])
-    expect(findings[0]!.callSite).toMatchObject(siteOf(here, 'outer'))
-    expect(findings[1]!.callSite).toMatchObject(siteOf(here, 'inner'))
-  })
-
   test('an N+1 inside a transaction is found, and BEGIN / COMMIT / savepoints are not', async () => {
     const { findings, queries } = await detector.capture(async () => {
       await kdb.transaction().execute(async (trx) => {

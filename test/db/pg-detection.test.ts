@@ -1,5 +1,6 @@
-// Detection through raw node-postgres on a real PostgreSQL: the scenarios of
-// test/db/kysely-detection.test.ts, plus the pg call forms (callbacks, checked-out clients).
+// Detection through raw node-postgres on a real PostgreSQL: the pg call forms (callbacks,
+// checked-out clients, standalone clients). The scenarios shared with Kysely are one table in
+// test/db/detection-scenarios.test.ts.
 import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createDetector, type Detector } from '../../src/index.js'
@@ -25,100 +26,6 @@ afterAll(async () => {
 
 
 describe('pg: N+1 detection', () => {
-  test('a loop over rows is one N+1 with the right count, call site and table', async () => {
-    const { findings, queries } = await detector.capture(async () => {
-      const people = await pool.query<{ id: number }>('select id from person order by id')
-      for (const person of people.rows) {
-        await pool.query('select * from pet where owner_id = $1', [person.id]) // @site:loop
-      }
-    })
-    expect(queries).toHaveLength(7)
-    expect(queries[0]!.rowCount).toBe(6)
-    const f = only(findings)
-    expect(f.count).toBe(6)
-    expect(f.distinctParams).toBe(6)
-    expect(f.parallel).toBe(false)
-    expect(f.table).toBe('pet')
-    expect(f.sql).toBe('select * from pet where owner_id = ?')
-    expect(f.callSite).toMatchObject(siteOf(here, 'loop'))
-    expect(f.hint).toContain('owner_id = any($1')
-  })
-
-  test('Promise.all over rows is an N+1 flagged parallel', async () => {
-    const { findings } = await detector.capture(async () => {
-      const ids = [1, 2, 3, 4, 5, 6]
-      await Promise.all(ids.map((id) => pool.query('select * from pet where owner_id = $1', [id]))) // @site:all
-    })
-    const f = only(findings)
-    expect(f.count).toBe(6)
-    expect(f.parallel).toBe(true)
-    expect(f.callSite).toMatchObject(siteOf(here, 'all'))
-  })
-
-  test('inlined literals in a loop are grouped into one finding', async () => {
-    const { findings } = await detector.capture(async () => {
-      for (const id of [1, 2, 3, 4]) {
-        await pool.query(`select * from pet where owner_id = ${id} and species <> 'fish'`) // @site:literal
-      }
-    })
-    const f = only(findings)
-    expect(f.count).toBe(4)
-    expect(f.distinctParams).toBe(4)
-    expect(f.sql).toBe('select * from pet where owner_id = ? and species <> ?')
-    expect(f.callSite).toMatchObject(siteOf(here, 'literal'))
-  })
-
-  test('IN-lists of varying length from one line are one shape', async () => {
-    const { findings } = await detector.capture(async () => {
-      for (const ids of [[1], [1, 2], [1, 2, 3]]) {
-        const list = ids.map((_, i) => `$${i + 1}`).join(', ')
-        await pool.query(`select * from pet where owner_id in (${list})`, ids) // @site:in
-      }
-    })
-    const f = only(findings)
-    expect(f.count).toBe(3)
-    expect(f.callSite).toMatchObject(siteOf(here, 'in'))
-  })
-
-  test('the same shape once each from three lines is not a finding', async () => {
-    const { findings, queries } = await detector.capture(async () => {
-      await pool.query('select * from pet where owner_id = $1', [1])
-      await pool.query('select * from pet where owner_id = $1', [2])
-      await pool.query('select * from pet where owner_id = $1', [3])
-    })
-    expect(queries).toHaveLength(3)
-    expect(findings).toEqual([])
-  })
-
-  test('an identical query repeated is a duplicate, not an N+1', async () => {
-    const { findings } = await detector.capture(async () => {
-      for (let i = 0; i < 3; i++) await pool.query('select * from person where id = $1', [1]) // @site:dup
-    })
-    expect(findings.filter((f) => f.kind === 'n-plus-one')).toEqual([])
-    const f = only(findings, 'duplicate')
-    expect(f.count).toBe(3)
-    expect(f.distinctParams).toBe(1)
-    expect(f.callSite).toMatchObject(siteOf(here, 'dup'))
-  })
-
-  test('nested loops give two findings', async () => {
-    const { findings } = await detector.capture(async () => {
-      const people = await pool.query<{ id: number }>('select id from person order by id limit 3')
-      for (const person of people.rows) {
-        const pets = await pool.query<{ id: number }>('select id from pet where owner_id = $1', [person.id]) // @site:outer
-        for (const pet of pets.rows) {
-          await pool.query('select * from toy where pet_id = $1', [pet.id]) // @site:inner
-        }
-      }
-    })
-    expect(findings.map((f) => [f.kind, f.table, f.count])).toEqual([
-      ['n-plus-one', 'pet', 3],
-      ['n-plus-one', 'toy', 6],
-    ])
-    expect(findings[0]!.callSite).toMatchObject(siteOf(here, 'outer'))
-    expect(findings[1]!.callSite).toMatchObject(siteOf(here, 'inner'))
-  })
-
   test('an N+1 inside a transaction on a checked-out client is found; BEGIN / COMMIT are not', async () => {
     const { findings, queries } = await detector.capture(async () => {
       const client = await pool.connect()

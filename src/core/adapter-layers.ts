@@ -1,0 +1,53 @@
+// How two adapters stacked on one statement (Kysely over a pg pool, pool.query over its client)
+// agree that it is counted once. The state is process-wide (process-state.ts) so that adapters
+// loaded from two copies of n1guard agree too.
+import { processState } from './process-state.js'
+import type { QueryTrace } from './query-trace.js'
+
+type Fn = (...args: any[]) => any
+const state = processState
+
+/**
+ * Calls `fn` on the layer below (Kysely's connection -> the pg client) with that layer told to
+ * pass the statement straight through. Covers the synchronous part of the call only.
+ *
+ * @example
+ * return callBelow(executeQuery, connection, args)
+ */
+export function callBelow(fn: Fn, self: unknown, args: readonly unknown[]): any {
+  state.nestingDepth++
+  try {
+    return fn.apply(self, args as unknown[])
+  } finally {
+    state.nestingDepth--
+  }
+}
+
+/** True while an adapter above is handing this statement down (pass it through). */
+export function recordedAbove(): boolean {
+  return state.nestingDepth > 0
+}
+
+/**
+ * Calls `fn` with `capture` handed to the next statement a lower adapter sees synchronously
+ * (pool.query -> pg-pool's connect callback -> client.query): that adapter continues the capture
+ * instead of beginning another. Cleared afterwards whether or not it was taken.
+ *
+ * @example
+ * return callHandingOff(capture, originalQuery, pool, args)
+ */
+export function callHandingOff(capture: QueryTrace, fn: Fn, self: unknown, args: readonly unknown[]): any {
+  state.handoff = capture
+  try {
+    return fn.apply(self, args as unknown[])
+  } finally {
+    state.handoff = undefined
+  }
+}
+
+/** Takes the capture handed down by an adapter above, if any (it is handed once). */
+export function takeHandoff(): QueryTrace | undefined {
+  const capture = state.handoff
+  if (capture !== undefined) state.handoff = undefined
+  return capture
+}

@@ -1,0 +1,135 @@
+import type { Candidate, CandidateBase, PatternMember } from '../analyze/index.js'
+import { resolveSite } from '../callsite/resolve-site.js'
+import { bareTable } from './bare-table.js'
+import { internalError } from './internal-error.js'
+import { describeValue, type ResolvedOptions } from './options.js'
+import type { Scope } from './scope.js'
+import { stableId } from './stable-id.js'
+import type { Suppressions } from './suppressions.js'
+import type { CallSite, Finding, FindingShape, FindingSource, ScopeInfo, Severity } from './types.js'
+
+const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2 }
+const NO_FINDINGS: readonly Finding[] = Object.freeze([])
+
+function siteOf(scope: Scope, key: string | undefined): CallSite | undefined {
+  const raw = key === undefined ? undefined : scope.sites?.get(key)
+  return raw === undefined ? undefined : resolveSite(raw)
+}
+
+function shapeOf(scope: Scope, m: PatternMember): FindingShape {
+  const callSite = siteOf(scope, m.siteKey)
+  const table = bareTable(m.tables[0])
+  return {
+    sql: m.shape,
+    fingerprint: m.fingerprint,
+    count: m.count,
+    ...(callSite === undefined ? {} : { callSite }),
+    ...(table === undefined ? {} : { table }),
+  }
+}
+
+function sourceOf(scope: Scope, c: CandidateBase): FindingSource | undefined {
+  const s = c.source
+  if (s === undefined) return undefined
+  const callSite = siteOf(scope, s.siteKey)
+  const table = bareTable(s.tables[0])
+  return {
+    sql: s.shape,
+    fingerprint: s.fingerprint,
+    ...(callSite === undefined ? {} : { callSite }),
+    ...(table === undefined ? {} : { table }),
+    queries: s.queries,
+    rowCount: s.rowCount,
+    column: s.column,
+    param: s.param,
+  }
+}
+
+/**
+ * Turns a closed scope's aggregate into findings: the analyzer's candidates, filtered by
+ * `minSeverity`, with call sites resolved for display, marked `baselined` and dropped by ignore
+ * rules (through `Suppressions`). Never throws: a failure is said once and yields no findings.
+ *
+ * @example
+ * const own = new FindingBuilder(options, suppressions).build(scope)
+ */
+export class FindingBuilder {
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly suppressions: Suppressions,
+  ) {}
+
+  /** The scope's own findings (its children's are not included). */
+  build(scope: Scope): readonly Finding[] {
+    if (scope.queryCount === 0) return NO_FINDINGS
+    try {
+      const o = this.options
+      const candidates = scope.aggregate.candidates({
+        threshold: o.threshold,
+        maxQueries: this.budgetOf(scope),
+        requireMultiRowSource: o.requireMultiRowSource,
+        minTotalDurationMs: o.minTotalDurationMs,
+      })
+      if (candidates.length === 0) return NO_FINDINGS
+      const info = scope.info()
+      const min = SEVERITY_RANK[o.minSeverity]
+      const found: Finding[] = []
+      for (const c of candidates) {
+        if (SEVERITY_RANK[c.severity] < min) continue
+        const finding = this.toFinding(c, scope, info)
+        if (!this.suppressions.ignored(finding)) found.push(finding)
+      }
+      return found.length > 0 ? found : NO_FINDINGS
+    } catch (error) {
+      internalError('analyzing a scope', error)
+      return NO_FINDINGS
+    }
+  }
+
+  private budgetOf(scope: Scope): number | undefined {
+    if (scope.maxQueries !== undefined) return scope.maxQueries
+    const budget = this.options.maxQueries
+    if (typeof budget !== 'function') return budget
+    try {
+      const value = budget(scope.info())
+      if (value === undefined) return undefined
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+        throw new TypeError(`maxQueries(scope) must return an integer >= 1 or undefined, got ${describeValue(value)}`)
+      }
+      return value
+    } catch (error) {
+      internalError('computing a scope query budget (the maxQueries function threw)', error)
+      return undefined
+    }
+  }
+
+  private toFinding(c: Candidate, scope: Scope, info: ScopeInfo): Finding {
+    const callSite = siteOf(scope, c.siteKey)
+    const where = callSite === undefined ? '' : `${callSite.file}:${callSite.function ?? callSite.line}`
+    const table = bareTable(c.tables[0])
+    const source = sourceOf(scope, c)
+    let finding: Finding = {
+      kind: c.kind,
+      id: stableId(`${c.kind}\u0000${c.fingerprint}\u0000${where}`),
+      fingerprint: c.fingerprint,
+      sql: c.shape,
+      count: c.count,
+      distinctParams: c.distinctParams,
+      ...(callSite === undefined ? {} : { callSite }),
+      parallel: c.parallel,
+      totalDurationMs: c.totalDurationMs,
+      scope: info,
+      ...(table === undefined ? {} : { table }),
+      hint: c.hint,
+      severity: c.severity,
+      proven: source !== undefined,
+      ...(source === undefined ? {} : { source }),
+      ...(c.pattern === undefined ? {} : { pattern: c.pattern.map((m) => shapeOf(scope, m)) }),
+      ...(c.budget === undefined ? {} : { budget: c.budget }),
+      ...(c.topShapes === undefined ? {} : { topShapes: c.topShapes.map((m) => shapeOf(scope, m)) }),
+    }
+    if (c.sampleParams !== undefined) finding = { ...finding, sampleParams: c.sampleParams }
+    if (this.suppressions.baselined(finding)) finding = { ...finding, baselined: true }
+    return finding
+  }
+}
