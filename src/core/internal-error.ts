@@ -8,7 +8,16 @@ const said = new Set<string>()
 // A message can carry anything (a scope name, a value from a request): it is printed as one
 // escaped line, and only the stack's frame lines after it keep their line breaks.
 function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return printable(String(error))
+  if (!(error instanceof Error)) {
+    let text: string
+    try {
+      text = String(error)
+    } catch {
+      // No usable toString (a null-prototype object): say what it is.
+      text = Object.prototype.toString.call(error)
+    }
+    return printable(text)
+  }
   const head = error.message === '' ? String(error.name) : `${error.name}: ${error.message}`
   const stack = typeof error.stack === 'string' ? error.stack : ''
   const at = stack.indexOf('\n    at ')
