@@ -60,9 +60,13 @@ export class QueryRecorder implements TraceSink {
       let site: RawSite | undefined
       let siteKey: string | undefined
       if (info.kind !== 'transaction') {
-        const sampled = sampleSite(scope, info.id, scope.aggregate.issued(info.id), scope.kind.exact, entry, hint)
-        site = sampled.site
-        siteKey = sampled.siteKey
+        const issued = scope.aggregate.issued(info.id)
+        // 0: a shape past the scope's cap, counted but not analyzed, so no stack is worth taking.
+        if (issued > 0) {
+          const sampled = sampleSite(scope, info.id, issued, scope.kind.exact, entry, hint)
+          site = sampled.site
+          siteKey = sampled.siteKey
+        }
       }
       const now = performance.now()
       return new QueryTrace(this, scope, info, params, site, siteKey, adapter, issuedAt ?? now, now, this.options.captureParams)

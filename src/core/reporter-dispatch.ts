@@ -159,11 +159,14 @@ class LazyScopeReport implements ScopeReport {
   readonly findings: readonly Finding[]
   readonly queryCount: number
   readonly durationMs: number
+  declare readonly untrackedQueries?: number
   constructor(owner: Scope, findings: readonly Finding[]) {
     this.#owner = owner
     this.findings = findings
     this.queryCount = owner.queryCount
     this.durationMs = owner.endedAt - owner.startedAt
+    const untracked = owner.untrackedQueries
+    if (untracked > 0) (this as { untrackedQueries?: number }).untrackedQueries = untracked
   }
   get scope(): ScopeInfo {
     return (this.#info ??= Object.freeze(this.#owner.info()))
@@ -173,6 +176,13 @@ class LazyScopeReport implements ScopeReport {
     return this.#owner.traceContext
   }
   toJSON(): ScopeReport {
-    return { scope: this.scope, findings: this.findings, queryCount: this.queryCount, durationMs: this.durationMs, ...traceContextOf(this.#owner) }
+    return {
+      scope: this.scope,
+      findings: this.findings,
+      queryCount: this.queryCount,
+      durationMs: this.durationMs,
+      ...(this.untrackedQueries === undefined ? {} : { untrackedQueries: this.untrackedQueries }),
+      ...traceContextOf(this.#owner),
+    }
   }
 }

@@ -150,6 +150,11 @@ export interface ScopeReport {
   readonly queryCount: number
   readonly durationMs: number
   /**
+   * Queries of statement shapes past the first 5,000 distinct ones of the scope (a scope that
+   * builds SQL from data): counted in `queryCount`, not checked for N+1. Absent when none.
+   */
+  readonly untrackedQueries?: number
+  /**
    * What the registered trace-context provider captured where the scope opened (or at its first
    * query): with `n1guard/otel`, the OpenTelemetry span that was active. Opaque to everyone else;
    * absent when no provider is registered or nothing was active.
