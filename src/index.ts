@@ -47,6 +47,7 @@ export type {
   Reporter,
   ScopeInfo,
   ScopeInput,
+  JobScopeInput,
   ScopeReport,
   Severity,
   StatementKindName,

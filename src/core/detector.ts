@@ -9,7 +9,7 @@ import { registerDetector } from './registry.js'
 import type { Scope, ScopeKind } from './scope.js'
 import { checkFn, parseScopeInput } from './scope-input.js'
 import { testOrFunctionName } from './test-name.js'
-import type { Finding, ScopeInfo, ScopeInput } from './types.js'
+import type { Finding, JobScopeInput, ScopeInfo, ScopeInput } from './types.js'
 
 export type { CoreDefaults } from './detector-core.js'
 export type { CaptureReport, Detector, ScopeHandle } from './detector-types.js'
@@ -175,7 +175,7 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
     },
 
     wrapJob<F extends (...args: any[]) => unknown>(
-      name: ScopeInput | ((...args: Parameters<F>) => ScopeInput),
+      name: ScopeInput | ((...args: Parameters<F>) => JobScopeInput),
       fn: F,
     ): (...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>> {
       checkFn(fn, 'detector.wrapJob')

@@ -30,7 +30,7 @@ describe('detector.wrapJob', () => {
     const { detector, reports, said } = setup()
     const seen: Array<ScopeInfo | undefined> = []
     const handle = detector.wrapJob(
-      (job: Job) => ({ name: `job ${job.name}`, id: job.id as string }),
+      (job: Job) => ({ name: `job ${job.name}`, id: job.id as number }),
       async (job: Job) => {
         seen.push(detector.currentScope())
         return job.data * 2
