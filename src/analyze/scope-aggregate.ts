@@ -54,6 +54,8 @@ class Group {
   samples: unknown[] | undefined
   /** The first few captured parameter sets (only with captureParams). */
   captured: Array<readonly unknown[]> | undefined
+  /** The first annotation seen (see `AnalyzedQuery.annotation`). */
+  annotation: object | undefined
 
   constructor(
     readonly siteKey: string | undefined,
@@ -84,6 +86,7 @@ class Group {
     if (q.issuedAt > this.maxIssued) this.maxIssued = q.issuedAt
     if (q.rowCount !== undefined && q.rowCount > this.maxRows) this.maxRows = q.rowCount
     if (q.params !== undefined && (this.captured?.length ?? 0) < MAX_SAMPLE_PARAMS) (this.captured ??= []).push(q.params)
+    if (this.annotation === undefined && q.annotation !== undefined) this.annotation = q.annotation
     this.totalDurationMs += q.endedAt - q.startedAt
     this.count++
   }
@@ -118,6 +121,7 @@ class Group {
       this.values = other.values?.map((set) => new Set(set))
       this.samples = other.samples?.slice()
       this.captured = other.captured?.slice()
+      this.annotation = other.annotation
       return
     }
     if (this.minIssued < other.maxEnd && other.minIssued < this.maxEnd) this.parallel = true
@@ -141,6 +145,7 @@ class Group {
       if (samples[i] === undefined) samples[i] = v
     })
     for (const p of other.captured ?? []) if ((this.captured?.length ?? 0) < MAX_SAMPLE_PARAMS) (this.captured ??= []).push(p)
+    this.annotation ??= other.annotation
     this.count += other.count
     this.totalDurationMs += other.totalDurationMs
     this.maxEnd = Math.max(this.maxEnd, other.maxEnd)
@@ -382,6 +387,7 @@ export class ScopeAggregate {
           ...(source === undefined ? {} : { source }),
           ...(type === undefined ? {} : { paramType: type }),
           ...(g.captured === undefined ? {} : { sampleParams: g.captured }),
+          ...(g.annotation === undefined ? {} : { annotation: g.annotation }),
         } as const
         found.push({ ...base, severity: severityOf(base), group: g })
       }

@@ -1,12 +1,21 @@
 import type { Candidate, CandidateBase, PatternMember } from '../analyze/index.js'
 import { resolveSite } from '../callsite/resolve-site.js'
+import type { AdvisorPort } from './advisor-port.js'
 import { bareTable } from './bare-table.js'
 import { internalError } from './internal-error.js'
+import { refineAnnotated, type QueryAnnotation } from './query-annotation.js'
 import { describeValue, type ResolvedOptions } from './options.js'
 import type { Scope } from './scope.js'
 import { stableId } from './stable-id.js'
 import type { Suppressions } from './suppressions.js'
 import type { CallSite, Finding, FindingShape, FindingSource, ScopeInfo, Severity } from './types.js'
+
+// A scope of capture() or a test helper, or one opened inside one: the advisor may read the
+// catalog there whatever NODE_ENV says.
+function testing(scope: Scope): boolean {
+  for (let s: Scope | undefined = scope; s !== undefined; s = s.parent) if (!s.kind.report) return true
+  return false
+}
 
 const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2 }
 const NO_FINDINGS: readonly Finding[] = Object.freeze([])
@@ -57,6 +66,8 @@ export class FindingBuilder {
   constructor(
     private readonly options: ResolvedOptions,
     private readonly suppressions: Suppressions,
+    /** The query advisor, when it is on: its findings join the analyzer's. */
+    private readonly advisor: AdvisorPort | undefined = undefined,
   ) {}
 
   /** The scope's own findings (its children's are not included). */
@@ -64,22 +75,32 @@ export class FindingBuilder {
     if (scope.queryCount === 0) return NO_FINDINGS
     try {
       const o = this.options
-      const candidates = scope.aggregate.candidates({
+      let candidates = scope.aggregate.candidates({
         threshold: o.threshold,
         maxQueries: this.budgetOf(scope),
         requireMultiRowSource: o.requireMultiRowSource,
         minTotalDurationMs: o.minTotalDurationMs,
       })
+      if (this.advisor !== undefined) {
+        const advice = this.advisor.advise(scope, testing(scope), candidates)
+        if (advice.length > 0) candidates = [...candidates, ...advice]
+      }
       if (candidates.length === 0) return NO_FINDINGS
       const info = scope.info()
       const min = SEVERITY_RANK[o.minSeverity]
       const found: Finding[] = []
+      const notes: Array<QueryAnnotation | undefined> = []
       for (const c of candidates) {
         if (SEVERITY_RANK[c.severity] < min) continue
         const finding = this.toFinding(c, scope, info)
-        if (!this.suppressions.ignored(finding)) found.push(finding)
+        if (!this.suppressions.ignored(finding)) {
+          found.push(finding)
+          notes.push(c.annotation as QueryAnnotation | undefined)
+        }
       }
-      return found.length > 0 ? found : NO_FINDINGS
+      if (found.length === 0) return NO_FINDINGS
+      // Integrations that annotated the queries (n1guard/graphql) say the findings in their terms.
+      return notes.some((n) => n !== undefined) ? refineAnnotated(found, notes) : found
     } catch (error) {
       internalError('analyzing a scope', error)
       return NO_FINDINGS
@@ -127,6 +148,8 @@ export class FindingBuilder {
       ...(c.pattern === undefined ? {} : { pattern: c.pattern.map((m) => shapeOf(scope, m)) }),
       ...(c.budget === undefined ? {} : { budget: c.budget }),
       ...(c.topShapes === undefined ? {} : { topShapes: c.topShapes.map((m) => shapeOf(scope, m)) }),
+      ...(c.index === undefined ? {} : { index: c.index }),
+      ...(c.rowCount === undefined ? {} : { rowCount: c.rowCount }),
     }
     if (c.sampleParams !== undefined) finding = { ...finding, sampleParams: c.sampleParams }
     if (this.suppressions.baselined(finding)) finding = { ...finding, baselined: true }

@@ -1,7 +1,7 @@
 // Public data shapes. Other code, docs and tests depend on these names: add fields freely, never
 // rename or remove one without an issue that asks for it (see DESIGN.md, "Public API contract").
 
-import type { Severity } from '../analyze/types.js'
+import type { IndexAdvice, Severity } from '../analyze/types.js'
 import type { CallSite } from '../callsite/call-site.js'
 
 export type { CallSite } from '../callsite/call-site.js'
@@ -69,9 +69,14 @@ export type StatementKindName = 'select' | 'insert' | 'update' | 'delete' | 'mer
 
 /**
  * What a finding is about: `n-plus-one` (a loop over rows), `duplicate` (the same query with the
- * same parameters repeated), `query-budget` (a scope ran more queries than `maxQueries`).
+ * same parameters repeated), `query-budget` (a scope ran more queries than `maxQueries`), and the
+ * advisor's notes (see docs/advisor.md): `missing-index` (a repeated query filters on a column no
+ * index leads with), `deep-offset` (an OFFSET page at or past `advisor.deepOffset`),
+ * `unbounded-select` (a SELECT without LIMIT returned more than `advisor.unboundedSelect` rows).
  */
-export type FindingKind = 'n-plus-one' | 'duplicate' | 'query-budget'
+export type FindingKind = 'n-plus-one' | 'duplicate' | 'query-budget' | 'missing-index' | 'deep-offset' | 'unbounded-select'
+
+export type { IndexAdvice } from '../analyze/types.js'
 
 // Defined once, by the rules that assign it (analyze).
 export type { Severity } from '../analyze/types.js'
@@ -153,6 +158,51 @@ export interface Finding {
   readonly topShapes?: readonly FindingShape[]
   /** True when the baseline file lists this finding as known: it warns but never fails. */
   readonly baselined?: boolean
+  /**
+   * For `missing-index`: table, columns, the plan node EXPLAIN showed and the `create index`
+   * statement; the finding's `callSite` and `count` are those of the loop the index would speed up.
+   */
+  readonly index?: IndexAdvice
+  /** For `unbounded-select`: the most rows one execution returned. */
+  readonly rowCount?: number
+  /** Set by `n1guard/graphql`: the GraphQL field whose resolver ran the loop. */
+  readonly resolver?: FindingResolver
+}
+
+/**
+ * One GraphQL field that runs queries per parent (`n1guard/graphql`).
+ *
+ * @example
+ * { field: 'Author.books', path: 'Query.authors.books', parentType: 'Author', parents: 20, queries: 20 }
+ */
+export interface FindingResolverLink {
+  /** Parent type and field name: `Author.books`. */
+  readonly field: string
+  /** Response path from the root, list indices collapsed: `Query.authors.books`. */
+  readonly path: string
+  /** The type whose field it is: `Author`. */
+  readonly parentType: string
+  /** Times the field's resolver ran in the operation: one per parent object. */
+  readonly parents: number
+  /** Queries of the finding's shape the resolver ran. */
+  readonly queries: number
+}
+
+/**
+ * Where a GraphQL N+1 runs, in GraphQL terms: the field, its parents, the operation, and for
+ * nested loops (`authors.books.reviews`) the whole chain, outermost first.
+ *
+ * @example
+ * { field: 'Author.books', path: 'Query.authors.books', parentType: 'Author', parents: 20, queries: 20,
+ *   operation: 'query AuthorsWithBooks', multiplies: 'Author.books' }
+ */
+export interface FindingResolver extends FindingResolverLink {
+  /** The operation, by type and name (`query AuthorsWithBooks`), or by its root fields when anonymous (`query { authors }`). */
+  readonly operation: string
+  /** The field where the loop starts: every query below it runs once per parent of it. */
+  readonly multiplies: string
+  /** For nested loops: every looping field of the chain, outermost first (this finding's field first). */
+  readonly chain?: readonly FindingResolverLink[]
 }
 
 /** Everything a reporter learns when a scope ends. */

@@ -28,6 +28,9 @@ export type JsonField =
   | 'budget'
   | 'topShapes'
   | 'baselined'
+  | 'index'
+  | 'rowCount'
+  | 'resolver'
   | 'sampleParams'
 
 const ALL_FIELDS: readonly JsonField[] = [
@@ -53,6 +56,9 @@ const ALL_FIELDS: readonly JsonField[] = [
   'budget',
   'topShapes',
   'baselined',
+  'index',
+  'rowCount',
+  'resolver',
   'sampleParams',
 ]
 const DEFAULT_FIELDS = ALL_FIELDS.filter((f) => f !== 'sampleParams')
