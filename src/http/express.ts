@@ -112,29 +112,39 @@ function isPrefix(prefix: string, path: string): boolean {
 // matches. Both are followed on this one request, so the scope is named by the full pattern as soon
 // as the route is known (sqlcommenter's `route` tag, read while the handler runs, needs it then),
 // and the name is taken at that moment (an error leaving a sub-router restores baseUrl before the
-// response finishes). When baseUrl grows, req.params holds the mount's own parameters.
-function followRoute(req: ExpressRequestLike, onMatch: (name: string) => void): { name: string | undefined } {
-  const seen: { name: string | undefined } = { name: undefined }
+// response finishes). When baseUrl grows, req.params holds the mount's own parameters. A request
+// answered by a mounted middleware with no route (`app.use('/graphql', yoga)`) is named by the
+// mount's pattern (`POST /graphql`) while it is inside it.
+function followRoute(req: ExpressRequestLike, rename: (name: string) => void): { readonly name: string | undefined } {
+  let routeMatched: string | undefined
   const initial = req.baseUrl ?? ''
   // Mount prefixes entered so far, outermost first: [raw, pattern].
   const mounts: Array<[string, string]> = [[initial, patternOf(initial, req.params)]]
+  const inMount = (): string | undefined => (mounts.length > 1 ? `${req.method} ${mounts[mounts.length - 1]![1]}` : undefined)
   const watchedBase = watchProperty(req, 'baseUrl', (value) => {
     if (typeof value !== 'string') return
+    const depth = mounts.length
     while (mounts.length > 1 && !isPrefix(mounts[mounts.length - 1]![0], value)) mounts.pop()
     const [raw, pattern] = mounts[mounts.length - 1]!
-    if (raw === value || !isPrefix(raw, value)) return
-    const exact = mountPattern(req)
-    const added = exact !== undefined && exact !== '/' ? exact.replace(/\/$/, '') : patternOf(value.slice(raw.length), req.params)
-    mounts.push([value, pattern.replace(/\/$/, '') + added])
+    if (raw !== value && isPrefix(raw, value)) {
+      const exact = mountPattern(req)
+      const added = exact !== undefined && exact !== '/' ? exact.replace(/\/$/, '') : patternOf(value.slice(raw.length), req.params)
+      mounts.push([value, pattern.replace(/\/$/, '') + added])
+    }
+    if (routeMatched === undefined && mounts.length !== depth) rename(inMount() ?? unmatchedName(req.method))
   })
   watchProperty(req, 'route', (value) => {
     const path = (value as { path?: unknown } | undefined)?.path
     if (path === undefined || path === null) return
     const base = watchedBase ? mounts[mounts.length - 1]![1] : patternOf(req.baseUrl ?? '', req.params)
-    seen.name = `${req.method} ${base}${String(path)}`
-    onMatch(seen.name)
+    routeMatched = `${req.method} ${base}${String(path)}`
+    rename(routeMatched)
   })
-  return seen
+  return {
+    get name() {
+      return routeMatched ?? inMount()
+    },
+  }
 }
 
 /**

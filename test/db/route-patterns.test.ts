@@ -73,6 +73,8 @@ async function expressApp(): Promise<string> {
   const admin = express()
   admin.get('/audit/:entry', async (_req, res) => void res.json(await seen()))
   app.use('/orgs/:org', admin)
+  // A handler mounted with no route of its own (a GraphQL server, a proxy).
+  app.use('/hooks/:tenant', async (_req, res) => void res.json(await seen()))
   return await listening(app.listen(0, '127.0.0.1'))
 }
 
@@ -178,4 +180,16 @@ test('Express: a nested router inside a parameterised mount names the whole patt
   expect(body.during).toBe('GET /users/:email/pets/:petId/toys/:toyId')
   const [report] = await log.waitFor('GET /users/:email/pets/:petId/toys/:toyId')
   expect(JSON.stringify([report, body])).not.toMatch(/alice|rex-4242|ball-9/)
+})
+
+test('Express: a middleware mounted at a path, with no route, is named by the mount pattern', async () => {
+  const base = await expressApp()
+  log.clear()
+  const response = await fetch(`${base}/hooks/acme-7/deliveries?token=secret`, { method: 'POST' })
+  expect(response.status).toBe(200)
+  const body = (await response.json()) as Seen
+  expect(body.during).toBe('POST /hooks/:tenant')
+  expect(body.q).toContain(tagOf('POST /hooks/:tenant'))
+  const [report] = await log.waitFor('POST /hooks/:tenant')
+  expect(JSON.stringify([report, body])).not.toMatch(/acme-7|deliveries|secret/)
 })
