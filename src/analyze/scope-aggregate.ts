@@ -1,4 +1,5 @@
 import { fixHint } from './fix-hint.js'
+import { columnBehind } from './hint-facts.js'
 import { findSource, type RetainedShape } from './source-link.js'
 import type { AnalyzedQuery, Candidate, CandidateBase, PatternMember, Severity } from './types.js'
 import { valueKey } from './value-hash.js'
@@ -250,6 +251,7 @@ export class ScopeAggregate {
   private shape0: ShapeEntry | undefined
   private more: Map<string, ShapeEntry> | undefined
   private seen = 0
+  private housekept = 0
   private counted = 0
   /** Shapes that ran more than once: without any, there is nothing but a budget to report. */
   private repeated = 0
@@ -265,9 +267,9 @@ export class ScopeAggregate {
     return this.more === undefined ? [this.shape0] : [this.shape0, ...this.more.values()]
   }
 
-  /** Queries added so far, transaction control included. */
+  /** Queries added so far, transaction control included, ORM housekeeping left out. */
   get size(): number {
-    return this.seen
+    return this.seen - this.housekept
   }
 
   /**
@@ -304,6 +306,10 @@ export class ScopeAggregate {
     const position = this.seen++
     // BEGIN / COMMIT / SAVEPOINT repeat in every loop that opens a transaction: never a finding.
     if (q.kind === 'transaction') return
+    if (q.housekeeping === true) {
+      this.housekept++
+      return
+    }
     this.counted++
     const entry = this.entry(q.fingerprint)
     if (entry === undefined) {
@@ -363,10 +369,12 @@ export class ScopeAggregate {
         if (g.count < threshold) continue
         const q = entry.first
         const kind = g.distinctParams >= 2 ? 'n-plus-one' : 'duplicate'
-        const source =
+        const linked =
           kind === 'n-plus-one' && g.values !== undefined
             ? findSource(g.values, g.minIssued, entry, shapes)
             : undefined
+        // An ORM's select alias (TypeORM's "Author_id") names the column it selects.
+        const source = linked === undefined ? undefined : { ...linked, column: columnBehind(linked.shape, linked.column) }
         const fed = source?.param ?? q.filters.find((f) => f.param !== undefined)?.param ?? 1
         const type = paramType(g.samples?.[fed - 1])
         const base = {
@@ -382,6 +390,7 @@ export class ScopeAggregate {
           parallel: g.parallel,
           totalDurationMs: g.totalDurationMs,
           adapter: q.adapter,
+          ...(q.orm === undefined ? {} : { orm: q.orm }),
           firstSeen: g.firstSeen,
           singleRow: g.maxRows >= 0 && g.maxRows <= 1,
           ...(source === undefined ? {} : { source }),

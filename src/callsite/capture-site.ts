@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { isAppFrame } from './app-frame.js'
 
 /**
@@ -57,11 +58,16 @@ function collect(entry: Function, limit: number): NodeJS.CallSite[] {
 }
 
 /**
- * Finds the application frame that called `entry` (an adapter function on the current stack).
- * Returns undefined when no application frame is within reach (a query issued from a library's
- * timer, for instance).
+ * Finds the application frame that called `entry` (an adapter function on the current stack), or
+ * the one an ORM helper carried to this statement (see `carrySite`). Returns undefined when no
+ * application frame is within reach (a query issued from a library's timer, for instance).
  */
 export function captureSite(entry: Function, hint: DepthHint): RawSite | undefined {
+  return carriedSite() ?? captureLiveSite(entry, hint)
+}
+
+/** Like `captureSite`, from the live stack only: where an ORM helper takes the site it carries. */
+export function captureLiveSite(entry: Function, hint: DepthHint): RawSite | undefined {
   let frames = collect(entry, hint.depth)
   let frame = firstAppFrame(frames)
   if (frame === undefined && frames.length >= hint.depth && hint.depth < MAX_DEPTH) {
@@ -74,4 +80,25 @@ export function captureSite(entry: Function, hint: DepthHint): RawSite | undefin
   const index = frames.indexOf(frame)
   if (index + 1 > hint.depth) hint.depth = Math.min(MAX_DEPTH, index + 1)
   return { key: `${frame.getFileName()}:${frame.getLineNumber()}:${frame.getColumnNumber()}`, frame }
+}
+
+// A thenable ORM (Drizzle's builders, Prisma's model calls, TypeORM's lazy relations) issues its SQL
+// from a then() that the microtask queue runs, or behind a process.nextTick batch: the stack at the
+// query holds no application frame, and V8's async stack traces do not cross a thenable's then().
+// The user's frame is on the stack where the builder or relation promise is made; the ORM helpers
+// capture it there and carry it to the query through this store. Made on first use, so an app that
+// uses no ORM helper never enables a second AsyncLocalStorage.
+let carrier: AsyncLocalStorage<RawSite> | undefined
+
+/** The call site an ORM helper carried to the statement being issued now, if any. */
+export function carriedSite(): RawSite | undefined {
+  return carrier?.getStore()
+}
+
+/**
+ * Runs `fn` with `site` as the call site of every statement it issues, synchronously or in the
+ * async work it starts (a carried site wins over the live stack, which is the ORM's own there).
+ */
+export function carrySite<T>(site: RawSite, fn: () => T): T {
+  return (carrier ??= new AsyncLocalStorage<RawSite>()).run(site, fn)
 }

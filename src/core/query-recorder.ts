@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks'
-import type { DepthHint, RawSite } from '../callsite/capture-site.js'
+import { carriedSite, type DepthHint, type RawSite } from '../callsite/capture-site.js'
 import type { AdvisorPort } from './advisor-port.js'
 import { sqlInfo } from '../fingerprint/index.js'
 import type { ContextDiagnostics } from './context-diagnostics.js'
@@ -62,17 +62,22 @@ export class QueryRecorder implements TraceSink {
       const info = sqlInfo(sql)
       let site: RawSite | undefined
       let siteKey: string | undefined
-      if (info.kind !== 'transaction') {
+      if (info.kind !== 'transaction' && !info.housekeeping) {
         const issued = scope.aggregate.issued(info.id)
         // 0: a shape past the scope's cap, counted but not analyzed, so no stack is worth taking.
         if (issued > 0) {
-          const sampled = sampleSite(scope, info.id, issued, scope.kind.exact, entry, hint)
+          // A line an ORM helper carried from the user's call costs nothing more to take: every run uses it.
+          const exact = scope.kind.exact || carriedSite() !== undefined
+          const sampled = sampleSite(scope, info.id, issued, exact, entry, hint)
           site = sampled.site
           siteKey = sampled.siteKey
         }
       }
       const now = performance.now()
       const trace = new QueryTrace(this, scope, info, params, site, siteKey, adapter, issuedAt ?? now, now, this.options.captureParams)
+      // The text as sent, for the panel's EXPLAIN: only where values are kept anyway, in scopes
+      // that keep their records (every scope while the panel records).
+      if (this.options.captureParams && scope.kind.keepRecords) trace.text = sql
       if (this.advisor !== undefined) this.advisor.issued(scope, trace, sql, params)
       return trace
     } catch (error) {
