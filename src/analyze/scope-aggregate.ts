@@ -1,6 +1,6 @@
 import { fixHint } from './fix-hint.js'
 import { columnBehind } from './hint-facts.js'
-import { findSource, type RetainedShape } from './source-link.js'
+import { findSource, type KeptResult, type RetainedShape } from './source-link.js'
 import type { AnalyzedQuery, Candidate, CandidateBase, PatternMember, Severity } from './types.js'
 import { valueKey } from './value-hash.js'
 
@@ -47,8 +47,8 @@ class Group {
   distinct: Set<number> | undefined
   /** Most rows one execution returned; -1 while unknown. */
   maxRows = -1
-  /** Values of the first execution, kept by reference until a second one makes them worth hashing. */
-  firstValues: readonly unknown[] | undefined
+  /** The first execution, kept by reference until a second one makes its values worth reading. */
+  firstQuery: AnalyzedQuery | undefined
   /** Per parameter position: keys of the values seen (sampled). */
   values: Set<number>[] | undefined
   /** Per parameter position: one raw value, to name a SQL array type in hints. */
@@ -66,18 +66,18 @@ class Group {
   add(q: AnalyzedQuery): void {
     if (this.count === 0) {
       this.firstParam = q.paramKey
-      this.firstValues = q.values
+      this.firstQuery = q
     } else {
       if (this.distinct === undefined) {
         if (q.paramKey !== this.firstParam) this.distinct = new Set([this.firstParam, q.paramKey])
       } else if (this.distinct.size < MAX_DISTINCT) {
         this.distinct.add(q.paramKey)
       }
-      if (this.count === 1 && this.firstValues !== undefined) {
-        this.sampleValues(this.firstValues)
-        this.firstValues = undefined
+      if (this.count === 1 && this.firstQuery !== undefined) {
+        this.sampleValues(this.firstQuery.values)
+        this.firstQuery = undefined
       }
-      if (q.values !== undefined) this.sampleValues(q.values)
+      this.sampleValues(q.values)
     }
     // Queries arrive in completion order, so an earlier one overlaps this one exactly when it
     // ended after this one was issued.
@@ -92,7 +92,8 @@ class Group {
     this.count++
   }
 
-  private sampleValues(values: readonly unknown[]): void {
+  private sampleValues(values: readonly unknown[] | undefined): void {
+    if (values === undefined) return
     const n = Math.min(values.length, MAX_POSITIONS)
     const sets = (this.values ??= [])
     const samples = (this.samples ??= [])
@@ -117,7 +118,7 @@ class Group {
       this.maxIssued = other.maxIssued
       this.firstParam = other.firstParam
       this.maxRows = other.maxRows
-      this.firstValues = other.firstValues
+      this.firstQuery = other.firstQuery
       this.distinct = other.distinct === undefined ? undefined : new Set(other.distinct)
       this.values = other.values?.map((set) => new Set(set))
       this.samples = other.samples?.slice()
@@ -136,10 +137,10 @@ class Group {
       for (const k of set) if (mine.size < MAX_VALUES) mine.add(k)
     })
     // Now more than one execution: values held back for a second one are worth hashing.
-    if (other.firstValues !== undefined) this.sampleValues(other.firstValues)
-    if (this.firstValues !== undefined) {
-      this.sampleValues(this.firstValues)
-      this.firstValues = undefined
+    if (other.firstQuery !== undefined) this.sampleValues(other.firstQuery.values)
+    if (this.firstQuery !== undefined) {
+      this.sampleValues(this.firstQuery.values)
+      this.firstQuery = undefined
     }
     other.samples?.forEach((v, i) => {
       const samples = (this.samples ??= [])
@@ -160,7 +161,7 @@ class Group {
   }
 }
 
-const NO_RESULTS: ReadonlyArray<{ readonly rows: readonly unknown[]; readonly endedAt: number }> = []
+const NO_RESULTS: ReadonlyArray<KeptResult> = []
 
 class ShapeEntry implements RetainedShape {
   /** The first call-site group; most shapes only ever run from one site. */
@@ -174,7 +175,7 @@ class ShapeEntry implements RetainedShape {
   /** Statements of the shape issued so far (finished or not). */
   issued = 0
   /** Result rows kept by reference, in completion order, with when each result ended. */
-  results: Array<{ readonly rows: readonly unknown[]; readonly endedAt: number }> = NO_RESULTS as never
+  results: KeptResult[] = NO_RESULTS as never
   firstEnded = Number.POSITIVE_INFINITY
 
   constructor(readonly fingerprint: string) {}
@@ -206,6 +207,24 @@ class ShapeEntry implements RetainedShape {
     more.push(g)
     return g
   }
+}
+
+// Functions called for their effect, not their result: repeating one is not a cache miss.
+const EFFECT_CALL = /\b(?:pg_(?:try_)?advisory_\w*|pg_notify|set_config|nextval|setval)\s*\(/i
+
+/**
+ * Statements that are neither reads nor row writes: DDL, SET, LOCK, VACUUM and the like (kind
+ * `utility`), and a select that only calls a lock, notify, config or sequence function. Running
+ * one again is not a missed cache and not a loop over rows (a migration's `create table if not
+ * exists`, a lock taken and released per job), so they never make a finding.
+ */
+function isUtility(q: AnalyzedQuery): boolean {
+  if (q.kind === 'utility') return true
+  return q.kind === 'select' && q.tables.length === 0 && EFFECT_CALL.test(q.shape)
+}
+
+function isWrite(kind: AnalyzedQuery['kind']): boolean {
+  return kind === 'insert' || kind === 'update' || kind === 'delete' || kind === 'merge'
 }
 
 function paramType(value: unknown): string | undefined {
@@ -328,7 +347,7 @@ export class ScopeAggregate {
       this.rowsKept < MAX_ROWS_PER_SCOPE
     ) {
       if (entry.results === NO_RESULTS) entry.results = []
-      entry.results.push({ rows, endedAt: q.endedAt })
+      entry.results.push(q.columns === undefined ? { rows, endedAt: q.endedAt } : { rows, endedAt: q.endedAt, columns: q.columns })
       this.resultsKept++
       this.rowsKept += rows.length
     }
@@ -352,7 +371,7 @@ export class ScopeAggregate {
     const found: Array<CandidateBase & { group: Group }> = []
     const shapes = this.shapes
     for (const entry of shapes) {
-      if (entry.count === 0) continue
+      if (entry.count === 0 || isUtility(entry.first)) continue
       const groups = [...entry.groups]
       if (entry.unknown !== undefined) {
         const only = groups.length === 1 ? groups[0]! : undefined
@@ -368,7 +387,9 @@ export class ScopeAggregate {
       for (const g of groups) {
         if (g.count < threshold) continue
         const q = entry.first
-        const kind = g.distinctParams >= 2 ? 'n-plus-one' : 'duplicate'
+        // A write repeated is a loop of writes whatever its values (the same audit row per item):
+        // its fix is one multi-row statement, not a cached result.
+        const kind = g.distinctParams >= 2 || isWrite(q.kind) ? 'n-plus-one' : 'duplicate'
         const linked =
           kind === 'n-plus-one' && g.values !== undefined
             ? findSource(g.values, g.minIssued, entry, shapes)
