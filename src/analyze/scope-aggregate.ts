@@ -1,4 +1,5 @@
 import { fixHint } from './fix-hint.js'
+import { repeatSafe } from './repeat-safe.js'
 import { findSource, type RetainedShape } from './source-link.js'
 import type { AnalyzedQuery, Candidate, CandidateBase, PatternMember, Severity } from './types.js'
 import { valueKey } from './value-hash.js'
@@ -15,6 +16,11 @@ const MAX_RESULTS_PER_SCOPE = 512
 const MAX_ROWS_PER_SCOPE = 50_000
 /** Parameter sets kept per group for `sampleParams` (with captureParams only). */
 const MAX_SAMPLE_PARAMS = 5
+/** Parameter sets per shape watched for exact repeats, and finished repeat runs kept per shape. */
+const MAX_REPEAT_KEYS = 1024
+const MAX_CLOSED_REPEATS = 64
+/** Call sites listed per duplicate. */
+const MAX_REPEAT_SITES = 8
 
 /** Options of the detection rules. */
 export interface RuleOptions {
@@ -147,7 +153,52 @@ class Group {
   }
 }
 
-const NO_RESULTS: ReadonlyArray<{ readonly rows: readonly unknown[]; readonly endedAt: number }> = []
+
+/**
+ * One statement text with one parameter set, run again and again with no write to its tables in
+ * between (for a read), from any call sites: a duplicate wherever it was sent from.
+ */
+class Repeat {
+  count = 0
+  totalDurationMs = 0
+  parallel = false
+  maxEnd = Number.NEGATIVE_INFINITY
+  maxRows = -1
+  readonly siteKeys: Array<string | undefined> = []
+  readonly siteCounts: number[] = []
+  readonly siteDurations: number[] = []
+  captured: Array<readonly unknown[]> | undefined
+
+  constructor(
+    /** The write stamp of its tables when it first ran: a write in between starts a new run. */
+    readonly stamp: number,
+    readonly firstSeen: number,
+  ) {}
+
+  add(q: AnalyzedQuery): void {
+    if (q.issuedAt < this.maxEnd) this.parallel = true
+    if (q.endedAt > this.maxEnd) this.maxEnd = q.endedAt
+    if (q.rowCount !== undefined && q.rowCount > this.maxRows) this.maxRows = q.rowCount
+    if (q.params !== undefined && (this.captured?.length ?? 0) < MAX_SAMPLE_PARAMS) (this.captured ??= []).push(q.params)
+    const ms = q.endedAt - q.startedAt
+    this.totalDurationMs += ms
+    this.count++
+    let i = this.siteKeys.indexOf(q.siteKey)
+    if (i < 0) {
+      if (this.siteKeys.length >= MAX_REPEAT_SITES) i = this.siteKeys.length - 1
+      else {
+        i = this.siteKeys.push(q.siteKey) - 1
+        this.siteCounts.push(0)
+        this.siteDurations.push(0)
+      }
+    }
+    this.siteCounts[i]!++
+    this.siteDurations[i]! += ms
+  }
+}
+
+type KeptResult = { readonly rows: readonly unknown[]; readonly endedAt: number; readonly siteKey: string | undefined }
+const NO_RESULTS: readonly KeptResult[] = []
 
 class ShapeEntry implements RetainedShape {
   /** The first call-site group; most shapes only ever run from one site. */
@@ -161,8 +212,15 @@ class ShapeEntry implements RetainedShape {
   /** Statements of the shape issued so far (finished or not). */
   issued = 0
   /** Result rows kept by reference, in completion order, with when each result ended. */
-  results: Array<{ readonly rows: readonly unknown[]; readonly endedAt: number }> = NO_RESULTS as never
+  results: KeptResult[] = NO_RESULTS as never
   firstEnded = Number.POSITIVE_INFINITY
+  /** Whether a repeat with the same parameters is a duplicate (reads, idempotent writes); known once it runs. */
+  repeatable: boolean | undefined
+  /** Runs of one parameter set in progress, by parameter key, and finished runs that repeated. */
+  repeats: Map<number, Repeat> | undefined
+  closedRepeats: Repeat[] | undefined
+  /** Most executions any repeat run reached. */
+  maxRepeat = 0
 
   constructor(readonly fingerprint: string) {}
 
@@ -181,6 +239,45 @@ class ShapeEntry implements RetainedShape {
   /** The call site of the shape's first known group (where its results come from). */
   get siteKey(): string | undefined {
     return this.group0?.siteKey
+  }
+
+  /**
+   * True when some parameter position of this shape was run with every one of `wanted` (value
+   * keys): the shape took those keys as input, so its rows echo them and cannot be their source.
+   */
+  ranWith(wanted: ReadonlySet<number>): boolean {
+    const groups = this.unknown === undefined ? this.groups : [...this.groups, this.unknown]
+    for (const g of groups) {
+      for (const have of g.values ?? []) {
+        if (have === undefined || have.size < wanted.size) continue
+        let all = true
+        for (const k of wanted) {
+          if (!have.has(k)) {
+            all = false
+            break
+          }
+        }
+        if (all) return true
+      }
+    }
+    return false
+  }
+
+  /** Notes one execution for exact repeats: same parameters, and for a read the same write stamp. */
+  repeat(q: AnalyzedQuery, stamp: number, position: number): void {
+    const map = (this.repeats ??= new Map())
+    let r = map.get(q.paramKey)
+    if (r !== undefined && r.stamp !== stamp) {
+      if (r.count >= 2 && (this.closedRepeats ??= []).length < MAX_CLOSED_REPEATS) this.closedRepeats.push(r)
+      r = undefined
+    }
+    if (r === undefined) {
+      if (map.size >= MAX_REPEAT_KEYS && !map.has(q.paramKey)) return
+      r = new Repeat(stamp, position)
+      map.set(q.paramKey, r)
+    }
+    r.add(q)
+    if (r.count > this.maxRepeat) this.maxRepeat = r.count
   }
 
   group(siteKey: string, position: number): Group {
@@ -214,6 +311,8 @@ function paramType(value: unknown): string | undefined {
 
 function severityOf(c: Omit<CandidateBase, 'severity'>): Severity {
   if (c.kind === 'query-budget') return 'medium'
+  // Without an application frame n1guard cannot tell one loop from several lines: never evidence.
+  if (c.siteUnknown === true) return 'low'
   if (c.kind === 'duplicate') return c.count >= 5 ? 'medium' : 'low'
   if (c.source !== undefined || c.count >= 10) return 'high'
   // Two or three lookups by key with no earlier result behind them: often two different rows a
@@ -243,6 +342,21 @@ export class ScopeAggregate {
   private repeated = 0
   private resultsKept = 0
   private rowsKept = 0
+  /** Writes seen so far, and the number of the last write to each table (for repeats of reads). */
+  private writes = 0
+  private tableWrites: Map<string, number> | undefined
+
+  // The number of the last write to any of `tables`: reads with the same number saw the same data.
+  private stampOf(tables: readonly string[]): number {
+    const writes = this.tableWrites
+    if (writes === undefined) return 0
+    let stamp = 0
+    for (const t of tables) {
+      const w = writes.get(t)
+      if (w !== undefined && w > stamp) stamp = w
+    }
+    return stamp
+  }
 
   /** Every shape seen, in the order it was first issued. */
   private get shapes(): ShapeEntry[] {
@@ -296,12 +410,19 @@ export class ScopeAggregate {
       this.rowsKept < MAX_ROWS_PER_SCOPE
     ) {
       if (entry.results === NO_RESULTS) entry.results = []
-      entry.results.push({ rows, endedAt: q.endedAt })
+      entry.results.push({ rows, endedAt: q.endedAt, siteKey: q.siteKey })
       this.resultsKept++
       this.rowsKept += rows.length
     }
     const group = q.siteKey === undefined ? (entry.unknown ??= new Group(undefined, position)) : entry.group(q.siteKey, position)
     group.add(q)
+    const read = q.kind === 'select'
+    if ((entry.repeatable ??= repeatSafe(q.shape, q.kind))) entry.repeat(q, read ? this.stampOf(q.tables) : 0, position)
+    if (!read && q.tables.length > 0) {
+      const n = ++this.writes
+      const writes = (this.tableWrites ??= new Map())
+      for (const t of q.tables) writes.set(t, n)
+    }
   }
 
   /**
@@ -317,11 +438,12 @@ export class ScopeAggregate {
     const budget = options.maxQueries
     const overBudget = budget !== undefined && this.counted > budget
     if (this.repeated === 0 && !overBudget) return []
-    const found: Array<CandidateBase & { group: Group }> = []
+    const found: Array<CandidateBase & { group: Group | undefined }> = []
     const shapes = this.shapes
     for (const entry of shapes) {
       if (entry.count === 0) continue
       const groups = [...entry.groups]
+      let unknownJoined = false
       if (entry.unknown !== undefined) {
         const only = groups.length === 1 ? groups[0]! : undefined
         if (only !== undefined && only.count >= threshold) {
@@ -329,22 +451,30 @@ export class ScopeAggregate {
           merged.absorb(only)
           merged.absorb(entry.unknown)
           groups[0] = merged
+          unknownJoined = true
         } else if (groups.length === 0) {
           groups.push(entry.unknown)
         }
       }
+      const q = entry.first
+      // Call paths that are loops: their repeats of one parameter set are part of the loop's finding.
+      const loops = new Set<string | undefined>()
       for (const g of groups) {
-        if (g.count < threshold) continue
-        const q = entry.first
-        const kind = g.distinctParams >= 2 ? 'n-plus-one' : 'duplicate'
+        // One call path run with one parameter set again and again is not a loop over rows; it is
+        // judged with the shape's other exact repeats below, wherever they were sent from.
+        if (g.count < threshold || g.distinctParams < 2) continue
+        loops.add(g.siteKey)
+        if (unknownJoined && g === groups[0]) loops.add(undefined)
+        const values = g.values
         const source =
-          kind === 'n-plus-one' && g.values !== undefined
-            ? findSource(g.values, g.minIssued, entry, shapes)
+          values !== undefined
+            ? findSource(values, g.minIssued, entry, shapes)
             : undefined
         const fed = source?.param ?? q.filters.find((f) => f.param !== undefined)?.param ?? 1
         const type = paramType(g.samples?.[fed - 1])
+        const siteUnknown = g.siteKey === undefined
         const base = {
-          kind,
+          kind: 'n-plus-one',
           fingerprint: q.fingerprint,
           shape: q.shape,
           statementKind: q.kind,
@@ -358,11 +488,36 @@ export class ScopeAggregate {
           adapter: q.adapter,
           firstSeen: g.firstSeen,
           singleRow: g.maxRows >= 0 && g.maxRows <= 1,
+          ...(siteUnknown ? { siteUnknown } : {}),
           ...(source === undefined ? {} : { source }),
           ...(type === undefined ? {} : { paramType: type }),
           ...(g.captured === undefined ? {} : { sampleParams: g.captured }),
         } as const
         found.push({ ...base, severity: severityOf(base), group: g })
+      }
+      if (entry.maxRepeat >= threshold) {
+        for (const d of duplicatesOf(entry, loops, threshold)) {
+          const base = {
+            kind: 'duplicate',
+            fingerprint: q.fingerprint,
+            shape: q.shape,
+            statementKind: q.kind,
+            tables: q.tables,
+            filters: q.filters,
+            siteKey: d.siteKeys[0],
+            ...(d.siteKeys.length > 1 ? { sites: d.siteKeys } : {}),
+            count: d.count,
+            distinctParams: 1,
+            parallel: d.parallel,
+            totalDurationMs: d.totalDurationMs,
+            adapter: q.adapter,
+            firstSeen: d.firstSeen,
+            singleRow: d.maxRows >= 0 && d.maxRows <= 1,
+            ...(d.siteKeys.every((k) => k === undefined) ? { siteUnknown: true } : {}),
+            ...(d.captured === undefined ? {} : { sampleParams: d.captured }),
+          } as const
+          found.push({ ...base, severity: severityOf(base), group: undefined })
+        }
       }
     }
     found.sort((a, b) => a.firstSeen - b.firstSeen)
@@ -415,23 +570,26 @@ export class ScopeAggregate {
  * A loop that runs several shapes per row (A B A B ...) shows up as N+1 groups with the same
  * count whose executions interleave: report it once, listing every shape, on the first of them.
  */
-function mergePatterns(found: Array<CandidateBase & { group: Group }>): CandidateBase[] {
+function mergePatterns(found: Array<CandidateBase & { group: Group | undefined }>): CandidateBase[] {
   const out: CandidateBase[] = []
   const taken = new Set<number>()
   found.forEach((a, i) => {
     if (taken.has(i)) return
     const { group: ga, ...ca } = a
-    if (a.kind !== 'n-plus-one') {
+    if (a.kind !== 'n-plus-one' || ga === undefined) {
       out.push(ca)
       return
     }
-    const members: Array<CandidateBase & { group: Group }> = [a]
+    const members: Array<CandidateBase & { group: Group | undefined }> = [a]
     for (let j = i + 1; j < found.length; j++) {
       const b = found[j]!
       if (taken.has(j) || b.kind !== 'n-plus-one' || b.count !== a.count) continue
       const gb = b.group
-      // Interleaved: each one's executions start before the other's last one.
-      if (gb.minIssued < ga.maxIssued && ga.minIssued < gb.maxIssued) {
+      if (gb === undefined) continue
+      // Interleaved: each one's executions start before the other's last one. Or run with the
+      // same keys: in Promise.all(rows.map(async r => { await a(r.id); await b(r.id) })) every a
+      // is issued before the first b, yet both run once per row of one loop.
+      if ((gb.minIssued < ga.maxIssued && ga.minIssued < gb.maxIssued) || sameKeys(ga, gb)) {
         members.push(b)
         taken.add(j)
       }
@@ -459,4 +617,73 @@ function mergePatterns(found: Array<CandidateBase & { group: Group }>): Candidat
     })
   })
   return out
+}
+
+// Two loop groups run with the same set of keys (at least two) at some parameter position.
+function sameKeys(a: Group, b: Group): boolean {
+  for (const x of a.values ?? []) {
+    if (x === undefined || x.size < 2) continue
+    for (const y of b.values ?? []) {
+      if (y === undefined || y.size !== x.size) continue
+      let all = true
+      for (const k of x) {
+        if (!y.has(k)) {
+          all = false
+          break
+        }
+      }
+      if (all) return true
+    }
+  }
+  return false
+}
+
+interface Duplicate {
+  siteKeys: Array<string | undefined>
+  count: number
+  totalDurationMs: number
+  parallel: boolean
+  firstSeen: number
+  maxRows: number
+  captured: Array<readonly unknown[]> | undefined
+}
+
+/**
+ * A shape's exact repeats that make duplicates: runs of one parameter set (with no write to a read's
+ * tables in between) of at least `threshold` executions, leaving out executions from call paths
+ * that are loops (`loops`, reported as N+1). Runs from the same call sites fold into one.
+ */
+function duplicatesOf(entry: ShapeEntry, loops: ReadonlySet<string | undefined>, threshold: number): Duplicate[] {
+  const out = new Map<string, Duplicate>()
+  const runs = [...(entry.closedRepeats ?? []), ...(entry.repeats?.values() ?? [])]
+  for (const r of runs) {
+    if (r.count < threshold) continue
+    let count = 0
+    let ms = 0
+    const keys: Array<string | undefined> = []
+    r.siteKeys.forEach((k, i) => {
+      if (loops.has(k)) return
+      count += r.siteCounts[i]!
+      ms += r.siteDurations[i]!
+      keys.push(k)
+    })
+    if (count < threshold) continue
+    // Most executions first: the site to look at before the others.
+    const order = keys
+      .map((k) => ({ k, n: r.siteCounts[r.siteKeys.indexOf(k)]! }))
+      .sort((x, y) => y.n - x.n)
+      .map((x) => x.k)
+    const id = order.map((k) => k ?? '').join('\u0001')
+    const had = out.get(id)
+    if (had === undefined) {
+      out.set(id, { siteKeys: order, count, totalDurationMs: ms, parallel: r.parallel, firstSeen: r.firstSeen, maxRows: r.maxRows, captured: r.captured })
+    } else {
+      had.count += count
+      had.totalDurationMs += ms
+      had.parallel ||= r.parallel
+      had.firstSeen = Math.min(had.firstSeen, r.firstSeen)
+      had.maxRows = Math.max(had.maxRows, r.maxRows)
+    }
+  }
+  return [...out.values()]
 }

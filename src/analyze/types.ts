@@ -81,6 +81,10 @@ export interface CandidateBase {
   readonly tables: readonly string[]
   readonly filters: readonly ColumnFilter[]
   readonly siteKey: string | undefined
+  /** For a duplicate sent from several call paths: each of them, the one that ran it most first. */
+  readonly sites?: ReadonlyArray<string | undefined>
+  /** No application frame was on the stack: n1guard cannot tell a loop from several lines. */
+  readonly siteUnknown?: boolean
   readonly count: number
   readonly distinctParams: number
   readonly parallel: boolean

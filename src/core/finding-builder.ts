@@ -1,5 +1,5 @@
 import type { Candidate, CandidateBase, PatternMember } from '../analyze/index.js'
-import { resolveSite } from '../callsite/resolve-site.js'
+import { resolveSite, resolveStack } from '../callsite/resolve-site.js'
 import { bareTable } from './bare-table.js'
 import { internalError } from './internal-error.js'
 import { describeValue, type ResolvedOptions } from './options.js'
@@ -14,6 +14,44 @@ const NO_FINDINGS: readonly Finding[] = Object.freeze([])
 function siteOf(scope: Scope, key: string | undefined): CallSite | undefined {
   const raw = key === undefined ? undefined : scope.sites?.get(key)
   return raw === undefined ? undefined : resolveSite(raw)
+}
+
+function stackOf(scope: Scope, key: string | undefined): CallSite[] | undefined {
+  const raw = key === undefined ? undefined : scope.sites?.get(key)
+  return raw === undefined ? undefined : resolveStack(raw)
+}
+
+// For each call path of a duplicate, the innermost frame that tells it apart from the others (two
+// calls of one helper from two lines share the helper's frame and differ at the caller's).
+function sitesOf(scope: Scope, keys: ReadonlyArray<string | undefined>): CallSite[] {
+  const raws = keys.map((k) => (k === undefined ? undefined : scope.sites?.get(k)))
+  const out: CallSite[] = []
+  raws.forEach((raw) => {
+    if (raw === undefined) return
+    let at = 0
+    while (
+      at < raw.frameKeys.length - 1 &&
+      raws.every((other) => other === undefined || other === raw || other.frameKeys[at] === raw.frameKeys[at])
+    ) {
+      at++
+    }
+    const stack = resolveStack(raw)
+    out.push(stack[at] ?? stack[0]!)
+  })
+  return out
+}
+
+function at(site: CallSite): string {
+  return `${site.function ?? '<anonymous>'} (${site.file}:${site.line})`
+}
+
+// Which frame to change: the query's own line is often a repository helper that every caller
+// shares; the loop is in a caller.
+function withLoopFrame(hint: string, stack: readonly CallSite[] | undefined): string {
+  if (stack === undefined || stack.length < 2) return hint
+  return `${hint}. Fix it in the frame that loops over the rows: the query is sent from ${at(stack[0]!)}, called from ${at(stack[1]!)}${
+    stack.length > 2 ? `, from ${at(stack[2]!)}` : ''
+  }; when ${stack[0]!.function ?? 'the first'} is a data-access helper, the loop is in a caller (give the helper a batched variant that takes every key)`
 }
 
 function shapeOf(scope: Scope, m: PatternMember): FindingShape {
@@ -105,7 +143,10 @@ export class FindingBuilder {
 
   private toFinding(c: Candidate, scope: Scope, info: ScopeInfo): Finding {
     const callSite = siteOf(scope, c.siteKey)
-    const where = callSite === undefined ? '' : `${callSite.file}:${callSite.function ?? callSite.line}`
+    const stack = stackOf(scope, c.siteKey)
+    // The whole path names the problem: one helper under two loops is two problems.
+    const where = stack === undefined ? '' : stack.map((s) => `${s.file}:${s.function ?? s.line}`).join('\u0001')
+    const sites = c.sites === undefined ? undefined : sitesOf(scope, c.sites)
     const table = bareTable(c.tables[0])
     const source = sourceOf(scope, c)
     let finding: Finding = {
@@ -116,11 +157,13 @@ export class FindingBuilder {
       count: c.count,
       distinctParams: c.distinctParams,
       ...(callSite === undefined ? {} : { callSite }),
+      ...(stack === undefined ? {} : { stack }),
+      ...(sites === undefined || sites.length < 2 ? {} : { sites }),
       parallel: c.parallel,
       totalDurationMs: c.totalDurationMs,
       scope: info,
       ...(table === undefined ? {} : { table }),
-      hint: c.hint,
+      hint: c.kind === 'n-plus-one' ? withLoopFrame(c.hint, stack) : c.hint,
       severity: c.severity,
       proven: source !== undefined,
       ...(source === undefined ? {} : { source }),
