@@ -47,12 +47,15 @@ class Group {
   maxRows = -1
   /** Values of the first execution, kept by reference until a second one makes them worth hashing. */
   firstValues: readonly unknown[] | undefined
-  /** Per parameter position: keys of the values seen (sampled). */
-  values: Set<number>[] | undefined
+  firstIssued = 0
+  /** Per parameter position: keys of the values seen (sampled), each with when it was first sent. */
+  values: Map<number, number>[] | undefined
   /** Per parameter position: one raw value, to name a SQL array type in hints. */
   samples: unknown[] | undefined
   /** The first few captured parameter sets (only with captureParams). */
   captured: Array<readonly unknown[]> | undefined
+  /** Call paths folded into this group (see `foldPaths`). */
+  alsoKeys: Array<string | undefined> | undefined
 
   constructor(
     readonly siteKey: string | undefined,
@@ -63,6 +66,7 @@ class Group {
     if (this.count === 0) {
       this.firstParam = q.paramKey
       this.firstValues = q.values
+      this.firstIssued = q.issuedAt
     } else {
       if (this.distinct === undefined) {
         if (q.paramKey !== this.firstParam) this.distinct = new Set([this.firstParam, q.paramKey])
@@ -70,10 +74,10 @@ class Group {
         this.distinct.add(q.paramKey)
       }
       if (this.count === 1 && this.firstValues !== undefined) {
-        this.sampleValues(this.firstValues)
+        this.sampleValues(this.firstValues, this.firstIssued)
         this.firstValues = undefined
       }
-      if (q.values !== undefined) this.sampleValues(q.values)
+      if (q.values !== undefined) this.sampleValues(q.values, q.issuedAt)
     }
     // Queries arrive in completion order, so an earlier one overlaps this one exactly when it
     // ended after this one was issued.
@@ -87,15 +91,17 @@ class Group {
     this.count++
   }
 
-  private sampleValues(values: readonly unknown[]): void {
+  private sampleValues(values: readonly unknown[], issuedAt: number): void {
     const n = Math.min(values.length, MAX_POSITIONS)
     const sets = (this.values ??= [])
     const samples = (this.samples ??= [])
     for (let i = 0; i < n; i++) {
       const v = values[i]
       if (v === null || v === undefined || (typeof v === 'object' && !(v instanceof Date))) continue
-      const set = (sets[i] ??= new Set())
-      if (set.size < MAX_VALUES) set.add(valueKey(v))
+      const set = (sets[i] ??= new Map())
+      const key = valueKey(v)
+      const had = set.get(key)
+      if (had === undefined ? set.size < MAX_VALUES : issuedAt < had) set.set(key, issuedAt)
       if (samples[i] === undefined) samples[i] = v
     }
   }
@@ -113,8 +119,9 @@ class Group {
       this.firstParam = other.firstParam
       this.maxRows = other.maxRows
       this.firstValues = other.firstValues
+      this.firstIssued = other.firstIssued
       this.distinct = other.distinct === undefined ? undefined : new Set(other.distinct)
-      this.values = other.values?.map((set) => new Set(set))
+      this.values = other.values?.map((set) => new Map(set))
       this.samples = other.samples?.slice()
       this.captured = other.captured?.slice()
       return
@@ -126,13 +133,16 @@ class Group {
     this.distinct = keys.size > 1 ? keys : undefined
     const otherValues = other.values ?? []
     otherValues.forEach((set, i) => {
-      const mine = ((this.values ??= [])[i] ??= new Set())
-      for (const k of set) if (mine.size < MAX_VALUES) mine.add(k)
+      const mine = ((this.values ??= [])[i] ??= new Map())
+      for (const [k, at] of set) {
+        const had = mine.get(k)
+        if (had === undefined ? mine.size < MAX_VALUES : at < had) mine.set(k, at)
+      }
     })
     // Now more than one execution: values held back for a second one are worth hashing.
-    if (other.firstValues !== undefined) this.sampleValues(other.firstValues)
+    if (other.firstValues !== undefined) this.sampleValues(other.firstValues, other.firstIssued)
     if (this.firstValues !== undefined) {
-      this.sampleValues(this.firstValues)
+      this.sampleValues(this.firstValues, this.firstIssued)
       this.firstValues = undefined
     }
     other.samples?.forEach((v, i) => {
@@ -245,13 +255,13 @@ class ShapeEntry implements RetainedShape {
    * True when some parameter position of this shape was run with every one of `wanted` (value
    * keys): the shape took those keys as input, so its rows echo them and cannot be their source.
    */
-  ranWith(wanted: ReadonlySet<number>): boolean {
+  ranWith(wanted: ReadonlyMap<number, number>): boolean {
     const groups = this.unknown === undefined ? this.groups : [...this.groups, this.unknown]
     for (const g of groups) {
       for (const have of g.values ?? []) {
         if (have === undefined || have.size < wanted.size) continue
         let all = true
-        for (const k of wanted) {
+        for (const k of wanted.keys()) {
           if (!have.has(k)) {
             all = false
             break
@@ -259,6 +269,17 @@ class ShapeEntry implements RetainedShape {
         }
         if (all) return true
       }
+    }
+    return false
+  }
+
+  /**
+   * True when this shape runs once per iteration of the same loop as a group of `count` queries
+   * issued from `minIssued` to `maxIssued`: one of its groups ran as often, interleaved with it.
+   */
+  loopsWith(count: number, minIssued: number, maxIssued: number): boolean {
+    for (const g of this.groups) {
+      if (g.count === count && g.minIssued < maxIssued && minIssued < g.maxIssued) return true
     }
     return false
   }
@@ -443,6 +464,7 @@ export class ScopeAggregate {
     for (const entry of shapes) {
       if (entry.count === 0) continue
       const groups = [...entry.groups]
+      if (groups.length > 1) foldPaths(groups)
       let unknownJoined = false
       if (entry.unknown !== undefined) {
         const only = groups.length === 1 ? groups[0]! : undefined
@@ -450,6 +472,7 @@ export class ScopeAggregate {
           const merged = new Group(only.siteKey, Math.min(only.firstSeen, entry.unknown.firstSeen))
           merged.absorb(only)
           merged.absorb(entry.unknown)
+          merged.alsoKeys = only.alsoKeys
           groups[0] = merged
           unknownJoined = true
         } else if (groups.length === 0) {
@@ -464,11 +487,12 @@ export class ScopeAggregate {
         // judged with the shape's other exact repeats below, wherever they were sent from.
         if (g.count < threshold || g.distinctParams < 2) continue
         loops.add(g.siteKey)
+        for (const k of g.alsoKeys ?? []) loops.add(k)
         if (unknownJoined && g === groups[0]) loops.add(undefined)
         const values = g.values
         const source =
           values !== undefined
-            ? findSource(values, g.minIssued, entry, shapes)
+            ? findSource(values, g, entry, shapes)
             : undefined
         const fed = source?.param ?? q.filters.find((f) => f.param !== undefined)?.param ?? 1
         const type = paramType(g.samples?.[fed - 1])
@@ -626,7 +650,7 @@ function sameKeys(a: Group, b: Group): boolean {
     for (const y of b.values ?? []) {
       if (y === undefined || y.size !== x.size) continue
       let all = true
-      for (const k of x) {
+      for (const k of x.keys()) {
         if (!y.has(k)) {
           all = false
           break
@@ -686,4 +710,45 @@ function duplicatesOf(entry: ShapeEntry, loops: ReadonlySet<string | undefined>,
     }
   }
   return [...out.values()]
+}
+
+// The frames of a call path key, innermost first (see AnalyzedQuery.siteKey).
+function pathFrames(key: string): string[] {
+  return key.split('|')
+}
+
+// True when one path's frames are the other's with some left out, with the same innermost frame.
+// The first run of a loop is issued synchronously and its stack holds every caller; the runs after
+// an await hold only the callers that awaited (a plain function returning the promise is missing).
+function samePath(a: readonly string[], b: readonly string[]): boolean {
+  if (a[0] !== b[0]) return false
+  const [long, short] = a.length >= b.length ? [a, b] : [b, a]
+  let i = 0
+  for (const frame of long) if (i < short.length && frame === short[i]) i++
+  return i === short.length
+}
+
+/**
+ * Folds groups of one shape whose call paths are one path seen synchronously and after an await
+ * (see `samePath`) into the one that ran most: one loop is one group.
+ */
+function foldPaths(groups: Group[]): void {
+  const order = groups.map((g, i) => ({ g, i, frames: g.siteKey === undefined ? undefined : pathFrames(g.siteKey) }))
+  order.sort((x, y) => y.g.count - x.g.count || x.i - y.i)
+  const kept: typeof order = []
+  for (const item of order) {
+    const into = item.frames === undefined ? undefined : kept.find((k) => k.frames !== undefined && samePath(k.frames, item.frames!))
+    if (into === undefined) {
+      kept.push(item)
+      continue
+    }
+    const merged = new Group(into.g.siteKey, Math.min(into.g.firstSeen, item.g.firstSeen))
+    merged.absorb(into.g)
+    merged.absorb(item.g)
+    merged.alsoKeys = [...(into.g.alsoKeys ?? []), ...(item.g.alsoKeys ?? []), item.g.siteKey]
+    into.g = merged
+  }
+  kept.sort((x, y) => x.i - y.i)
+  groups.length = 0
+  for (const k of kept) groups.push(k.g)
 }

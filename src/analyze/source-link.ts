@@ -14,29 +14,42 @@ export interface RetainedShape {
   /** When its first execution ended. */
   readonly firstEnded: number
   /** True when the shape itself was run with every one of these value keys at some parameter position. */
-  ranWith(wanted: ReadonlySet<number>): boolean
+  ranWith(wanted: ReadonlyMap<number, number>): boolean
+  /** True when the shape runs once per iteration of the loop described (same count, interleaved). */
+  loopsWith(count: number, minIssued: number, maxIssued: number): boolean
 }
 
-const columnKeys = new WeakMap<RetainedShape, Map<string, Set<number>>>()
+/** The loop group a source is looked for. */
+export interface LoopGroup {
+  readonly count: number
+  readonly minIssued: number
+  readonly maxIssued: number
+}
 
-// Keys of every value of one column across a shape's first `kept` results (computed once per close).
-function columnValues(shape: RetainedShape, column: string, kept: number): Set<number> {
+const columnKeys = new WeakMap<RetainedShape, Map<string, Map<number, number>>>()
+
+// Keys of every value of one column across a shape's kept results, each with when the first result
+// holding it ended (computed once per close).
+function columnValues(shape: RetainedShape, column: string): Map<number, number> {
   let byColumn = columnKeys.get(shape)
   if (byColumn === undefined) {
     byColumn = new Map()
     columnKeys.set(shape, byColumn)
   }
-  const cacheKey = `${kept}\u0000${column}`
-  let keys = byColumn.get(cacheKey)
+  let keys = byColumn.get(column)
   if (keys === undefined) {
-    keys = new Set()
-    for (let i = 0; i < kept; i++) {
-      for (const row of shape.results[i]!.rows) {
+    keys = new Map()
+    for (const result of shape.results) {
+      for (const row of result.rows) {
         const v = (row as Record<string, unknown>)[column]
-        if (v !== null && v !== undefined && (typeof v !== 'object' || v instanceof Date)) keys.add(valueKey(v))
+        if (v !== null && v !== undefined && (typeof v !== 'object' || v instanceof Date)) {
+          const k = valueKey(v)
+          const had = keys.get(k)
+          if (had === undefined || result.endedAt < had) keys.set(k, result.endedAt)
+        }
       }
     }
-    byColumn.set(cacheKey, keys)
+    byColumn.set(column, keys)
   }
   return keys
 }
@@ -59,38 +72,37 @@ function rank(column: string): number {
 
 /**
  * Finds the earlier query whose result column supplied a loop's parameter: every sampled value of
- * one parameter position appears in that column of the rows the shape returned before the loop
- * began. This is proof, not a guess: parameters and rows were seen, in that order. Rows returned
- * after the loop's first query (by the loop's own statements, or a later run of the source) never
- * count, and neither does a shape that was itself run with the loop's keys (a sibling in the same
- * loop, whose rows only echo them).
+ * one parameter position appears in that column of rows the shape returned before the loop query
+ * that was sent with it. This is proof, not a guess: parameters and rows were seen, in that order.
+ * A row that came back after the value was sent (a later run of the source, the loop's own
+ * `insert ... returning`) proves nothing; neither does a shape that runs once per iteration of the
+ * same loop, nor one that was itself sent the loop's keys (a sibling, whose rows only echo them).
  *
- * @param values per parameter position, keys of the values the loop query was run with
- * @param loopStart when the loop's first query was issued
+ * @param values per parameter position, keys of the values the loop query was sent with and when
+ *   each was first sent
+ * @param loop the loop group: its count and when its first and last queries were issued
  */
 export function findSource(
-  values: ReadonlyArray<Set<number> | undefined>,
-  loopStart: number,
+  values: ReadonlyArray<ReadonlyMap<number, number> | undefined>,
+  loop: LoopGroup,
   self: RetainedShape,
   shapes: Iterable<RetainedShape>,
 ): SourceCandidate | undefined {
   let best: { c: SourceCandidate; ended: number; rank: number } | undefined
   for (const shape of shapes) {
-    if (shape === self || shape.count === 0 || shape.results.length === 0 || shape.firstEnded > loopStart) continue
-    // Results are kept in completion order: those in before the loop began are a prefix.
-    let kept = 0
-    while (kept < shape.results.length && shape.results[kept]!.endedAt <= loopStart) kept++
-    if (kept === 0) continue
+    if (shape === self || shape.count === 0 || shape.results.length === 0 || shape.firstEnded > loop.minIssued) continue
+    if (shape.loopsWith(loop.count, loop.minIssued, loop.maxIssued)) continue
     const columns = columnsOf(shape)
     values.forEach((wanted, index) => {
       if (wanted === undefined || wanted.size < 2) return
       if (shape.ranWith(wanted)) return
       for (const column of columns) {
-        const have = columnValues(shape, column, kept)
+        const have = columnValues(shape, column)
         if (have.size < 2) continue
         let all = true
-        for (const k of wanted) {
-          if (!have.has(k)) {
+        for (const [k, sent] of wanted) {
+          const returned = have.get(k)
+          if (returned === undefined || returned > sent) {
             all = false
             break
           }
@@ -99,15 +111,17 @@ export function findSource(
         const r = rank(column)
         // The closest query before the loop wins; among its columns, an id column.
         if (best !== undefined && (best.ended > shape.firstEnded || (best.ended === shape.firstEnded && best.rank >= r))) continue
+        // Only results in before the loop's last query could have fed it (kept in completion order).
+        let kept = 0
         let rowCount = 0
-        for (let i = 0; i < kept; i++) rowCount += shape.results[i]!.rows.length
+        while (kept < shape.results.length && shape.results[kept]!.endedAt <= loop.maxIssued) rowCount += shape.results[kept++]!.rows.length
         best = {
           ended: shape.firstEnded,
           rank: r,
           c: {
             fingerprint: shape.fingerprint,
             shape: shape.shape,
-            siteKey: shape.results[kept - 1]!.siteKey ?? shape.siteKey,
+            siteKey: shape.results[0]!.siteKey ?? shape.siteKey,
             tables: shape.tables,
             queries: kept,
             rowCount,

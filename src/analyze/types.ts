@@ -12,7 +12,11 @@ export interface AnalyzedQuery {
   /** Relations the statement touches, main table first. */
   readonly tables: readonly string[]
   readonly filters: readonly ColumnFilter[]
-  /** Identity of the call site in the running code; undefined when it was not captured. */
+  /**
+   * Identity of the call path in the running code: one key per application frame, innermost first,
+   * joined by `|` (the innermost `file:line:column`, its callers `file:line`); undefined when it
+   * was not captured.
+   */
   readonly siteKey: string | undefined
   /** Identity of the parameter set, inlined literals included. */
   readonly paramKey: number

@@ -14,7 +14,7 @@ export interface RawSite {
   readonly frame: NodeJS.CallSite
   /** Application frames, innermost first (`frames[0] === frame`), at most `MAX_APP_FRAMES`. */
   readonly frames: readonly NodeJS.CallSite[]
-  /** `file:line:column` of each of `frames`, in the running code. */
+  /** `file:line:column` of the innermost frame, `file:line` of each caller, in the running code. */
   readonly frameKeys: readonly string[]
 }
 
@@ -45,6 +45,9 @@ export function createDepthHint(): DepthHint {
 function structured(_error: unknown, frames: NodeJS.CallSite[]): NodeJS.CallSite[] {
   return frames
 }
+
+/** Joins frame keys into the key of a call path; `pathFrames` splits it again. */
+export const PATH_SEPARATOR = '|'
 
 function firstAppIndex(frames: readonly NodeJS.CallSite[]): number {
   for (let i = 0; i < frames.length; i++) if (isAppFrame(frames[i]!.getFileName())) return i
@@ -79,12 +82,15 @@ export function appStack(frames: readonly NodeJS.CallSite[], first: number): Raw
     const frame = frames[i]!
     const file = frame.getFileName()
     if (!isAppFrame(file)) continue
-    const key = `${file}:${frame.getLineNumber()}:${frame.getColumnNumber()}`
+    // A caller's frame is known by its line: the first call of a loop runs synchronously (the
+    // frame points at the call) and the next ones resume after an await (the async frame points
+    // at the await), one line with two columns.
+    const key = app.length === 0 ? `${file}:${frame.getLineNumber()}:${frame.getColumnNumber()}` : `${file}:${frame.getLineNumber()}`
     if (keys.includes(key)) continue
     app.push(frame)
     keys.push(key)
   }
-  return { key: keys.length === 1 ? keys[0]! : keys.join('|'), frame: app[0]!, frames: app, frameKeys: keys }
+  return { key: keys.length === 1 ? keys[0]! : keys.join(PATH_SEPARATOR), frame: app[0]!, frames: app, frameKeys: keys }
 }
 
 /**
