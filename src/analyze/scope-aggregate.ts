@@ -1,4 +1,5 @@
 import { fixHint } from './fix-hint.js'
+import { pathFrames, samePath } from './call-path.js'
 import { repeatSafe } from './repeat-safe.js'
 import { findSource, type RetainedShape } from './source-link.js'
 import type { AnalyzedQuery, Candidate, CandidateBase, PatternMember, Severity } from './types.js'
@@ -710,22 +711,6 @@ function duplicatesOf(entry: ShapeEntry, loops: ReadonlySet<string | undefined>,
     }
   }
   return [...out.values()]
-}
-
-// The frames of a call path key, innermost first (see AnalyzedQuery.siteKey).
-function pathFrames(key: string): string[] {
-  return key.split('|')
-}
-
-// True when one path's frames are the other's with some left out, with the same innermost frame.
-// The first run of a loop is issued synchronously and its stack holds every caller; the runs after
-// an await hold only the callers that awaited (a plain function returning the promise is missing).
-function samePath(a: readonly string[], b: readonly string[]): boolean {
-  if (a[0] !== b[0]) return false
-  const [long, short] = a.length >= b.length ? [a, b] : [b, a]
-  let i = 0
-  for (const frame of long) if (i < short.length && frame === short[i]) i++
-  return i === short.length
 }
 
 /**

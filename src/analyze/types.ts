@@ -14,8 +14,8 @@ export interface AnalyzedQuery {
   readonly filters: readonly ColumnFilter[]
   /**
    * Identity of the call path in the running code: one key per application frame, innermost first,
-   * joined by `|` (the innermost `file:line:column`, its callers `file:line`); undefined when it
-   * was not captured.
+   * joined by `|` (the innermost `file:line:column`, its callers `file:line`, marked `~` when the
+   * caller awaits it through a V8 async frame); undefined when it was not captured.
    */
   readonly siteKey: string | undefined
   /** Identity of the parameter set, inlined literals included. */

@@ -14,7 +14,7 @@ export interface RawSite {
   readonly frame: NodeJS.CallSite
   /** Application frames, innermost first (`frames[0] === frame`), at most `MAX_APP_FRAMES`. */
   readonly frames: readonly NodeJS.CallSite[]
-  /** `file:line:column` of the innermost frame, `file:line` of each caller, in the running code. */
+  /** `file:line:column` of the innermost frame, `file:line` of each caller (`~file:line` for an awaiting one), in the running code. */
   readonly frameKeys: readonly string[]
 }
 
@@ -85,7 +85,11 @@ export function appStack(frames: readonly NodeJS.CallSite[], first: number): Raw
     // A caller's frame is known by its line: the first call of a loop runs synchronously (the
     // frame points at the call) and the next ones resume after an await (the async frame points
     // at the await), one line with two columns.
-    const key = app.length === 0 ? `${file}:${frame.getLineNumber()}:${frame.getColumnNumber()}` : `${file}:${frame.getLineNumber()}`
+    // An awaiting caller (V8 async frame) is marked `~`: see samePath in analyze/call-path.ts.
+    const key =
+      app.length === 0
+        ? `${file}:${frame.getLineNumber()}:${frame.getColumnNumber()}`
+        : `${frame.isAsync() ? '~' : ''}${file}:${frame.getLineNumber()}`
     if (keys.includes(key)) continue
     app.push(frame)
     keys.push(key)

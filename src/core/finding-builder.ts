@@ -1,4 +1,4 @@
-import type { Candidate, CandidateBase, PatternMember } from '../analyze/index.js'
+import { samePath, type Candidate, type CandidateBase, type PatternMember } from '../analyze/index.js'
 import { resolveSite, resolveStack } from '../callsite/resolve-site.js'
 import { bareTable } from './bare-table.js'
 import { internalError } from './internal-error.js'
@@ -39,6 +39,29 @@ function sitesOf(scope: Scope, keys: ReadonlyArray<string | undefined>): CallSit
     out.push(stack[at] ?? stack[0]!)
   })
   return out
+}
+
+/**
+ * The frames that name a finding in its id: the innermost one (the line that sent the query), and
+ * when the scope reached that line from other callers too (a shared helper), the callers down to
+ * the one that tells this path apart. A loop reached from several tests keeps one id; a helper
+ * under two loops gets two.
+ */
+function idFrames(scope: Scope, key: string, stack: readonly CallSite[]): string {
+  const raw = scope.sites?.get(key)
+  let depth = 1
+  if (raw !== undefined && scope.sites !== undefined) {
+    for (const other of scope.sites.values()) {
+      if (other === raw || other.frameKeys[0] !== raw.frameKeys[0] || samePath(other.frameKeys, raw.frameKeys)) continue
+      let i = 1
+      while (i < raw.frameKeys.length && other.frameKeys[i] === raw.frameKeys[i]) i++
+      depth = Math.max(depth, i + 1)
+    }
+  }
+  return stack
+    .slice(0, depth)
+    .map((s) => `${s.file}:${s.function ?? s.line}`)
+    .join('\u0001')
 }
 
 function at(site: CallSite): string {
@@ -144,8 +167,7 @@ export class FindingBuilder {
   private toFinding(c: Candidate, scope: Scope, info: ScopeInfo): Finding {
     const callSite = siteOf(scope, c.siteKey)
     const stack = stackOf(scope, c.siteKey)
-    // The whole path names the problem: one helper under two loops is two problems.
-    const where = stack === undefined ? '' : stack.map((s) => `${s.file}:${s.function ?? s.line}`).join('\u0001')
+    const where = stack === undefined ? '' : idFrames(scope, c.siteKey!, stack)
     const sites = c.sites === undefined ? undefined : sitesOf(scope, c.sites)
     const table = bareTable(c.tables[0])
     const source = sourceOf(scope, c)
