@@ -465,7 +465,7 @@ export class ScopeAggregate {
     for (const entry of shapes) {
       if (entry.count === 0) continue
       const groups = [...entry.groups]
-      if (groups.length > 1) foldPaths(groups)
+      if (groups.length > 1) foldPaths(groups, threshold)
       let unknownJoined = false
       if (entry.unknown !== undefined) {
         const only = groups.length === 1 ? groups[0]! : undefined
@@ -717,7 +717,7 @@ function duplicatesOf(entry: ShapeEntry, loops: ReadonlySet<string | undefined>,
  * Folds groups of one shape whose call paths are one path seen synchronously and after an await
  * (see `samePath`) into the one that ran most: one loop is one group.
  */
-function foldPaths(groups: Group[]): void {
+function foldPaths(groups: Group[], threshold: number): void {
   const order = groups.map((g, i) => ({ g, i, frames: g.siteKey === undefined ? undefined : pathFrames(g.siteKey) }))
   order.sort((x, y) => y.g.count - x.g.count || x.i - y.i)
   const kept: typeof order = []
@@ -734,6 +734,24 @@ function foldPaths(groups: Group[]): void {
     into.g = merged
   }
   kept.sort((x, y) => x.i - y.i)
+  // A loop whose next run is sent from the previous run's callback (or from any other path) has a
+  // first run on a path of its own: a lone run sent from the same line just before a loop that is
+  // a finding by itself joins it. It never tips a path over the threshold, so a helper called once
+  // each from two lines stays clean.
+  for (const lone of kept) {
+    if (lone.g === undefined || lone.g.count !== 1 || lone.frames === undefined) continue
+    const into = kept.filter(
+      (k) => k !== lone && k.g !== undefined && k.g.count >= threshold && k.frames !== undefined && k.frames[0] === lone.frames![0] && lone.g.maxIssued < k.g.minIssued,
+    )
+    if (into.length !== 1) continue
+    const target = into[0]!
+    const merged = new Group(target.g.siteKey, Math.min(target.g.firstSeen, lone.g.firstSeen))
+    merged.absorb(target.g)
+    merged.absorb(lone.g)
+    merged.alsoKeys = [...(target.g.alsoKeys ?? []), lone.g.siteKey]
+    target.g = merged
+    lone.g = undefined as never
+  }
   groups.length = 0
-  for (const k of kept) groups.push(k.g)
+  for (const k of kept) if (k.g !== undefined) groups.push(k.g)
 }
