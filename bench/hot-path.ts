@@ -45,7 +45,8 @@ export async function hotPath(options: { ops?: number; rounds?: number } = {}): 
   const rounds = options.rounds ?? 7
   const als = new AsyncLocalStorage<object>()
   const bare = stub()
-  const detector = createDetector({ reporters: [() => undefined] })
+  // BENCH_ADVISOR=off: the same with the query advisor off (docs/performance.md compares both).
+  const detector = createDetector({ reporters: [() => undefined], ...(process.env.BENCH_ADVISOR === 'off' ? { advisor: false } : {}) })
   const watched = instrumentClient(stub(), detector)
   const sql = 'select "id", "name" from "person" where "id" = $1'
   const kBare = new Kysely<ItemDB>({ dialect: new PostgresDialect({ pool: stubPool() }) })

@@ -9,6 +9,7 @@
  * await detector.run('GET /people', () => listPeopleWithPets(db))
  * @module n1guard
  */
+import { Advisor } from './advisor/advisor.js'
 import { createDetectorWith, type Detector } from './core/detector.js'
 import type { DetectorOptions } from './core/options.js'
 import { consoleReporter } from './report/console-reporter.js'
@@ -25,7 +26,7 @@ import { consoleReporter } from './report/console-reporter.js'
  * await detector.assertNoNPlusOne(async () => { ... })      // rejects with NPlusOneError
  */
 export function createDetector(options?: DetectorOptions): Detector {
-  return createDetectorWith(options, { consoleReporter: () => consoleReporter() })
+  return createDetectorWith(options, { consoleReporter: () => consoleReporter(), advisor: (settings) => new Advisor(settings) })
 }
 
 export type { BaselineEntry } from './core/baseline.js'
@@ -35,6 +36,7 @@ export { NPlusOneError } from './core/errors.js'
 export { onScopeEnd, type ScopeEndEvent } from './core/hub.js'
 export { onScopeStart, type ScopeStartEvent } from './core/scope-start.js'
 export { liveDetectors } from './core/registry.js'
+export type { AdvisorDatabase, AdvisorOptions, UnindexedForeignKey } from './core/advisor-options.js'
 export type { DetectorMode, DetectorOptions, IgnoreRule, IgnoreSubject, SqlcommenterOptions } from './core/options.js'
 export type {
   CallSite,
@@ -42,6 +44,7 @@ export type {
   FindingKind,
   FindingShape,
   FindingSource,
+  IndexAdvice,
   QueryError,
   QueryRecord,
   Reporter,

@@ -78,7 +78,7 @@ export interface PatternMember {
 
 /** A (shape, call site) group that crossed the threshold, before its fix hint. */
 export interface CandidateBase {
-  readonly kind: 'n-plus-one' | 'duplicate' | 'query-budget'
+  readonly kind: 'n-plus-one' | 'duplicate' | 'query-budget' | 'missing-index' | 'deep-offset' | 'unbounded-select'
   readonly fingerprint: string
   readonly shape: string
   readonly statementKind: StatementKind
@@ -110,6 +110,27 @@ export interface CandidateBase {
   readonly paramType?: string
   /** The first few parameter sets, only when parameters were captured. */
   readonly sampleParams?: readonly (readonly unknown[])[]
+  /** For `missing-index`: the table, the columns no index leads with, and the statement that adds one. */
+  readonly index?: IndexAdvice
+  /** For `unbounded-select`: the most rows one execution returned. */
+  readonly rowCount?: number
+}
+
+/**
+ * The index a `missing-index` finding asks for.
+ *
+ * @example
+ * { table: 'pet', columns: ['owner_id'], createIndex: 'create index concurrently pet_owner_id_idx on pet (owner_id);', planNode: 'Seq Scan on pet' }
+ */
+export interface IndexAdvice {
+  /** The table as PostgreSQL names it on the search path (schema-qualified when outside it). */
+  readonly table: string
+  /** The filtered or joined columns that no index of the table leads with. */
+  readonly columns: readonly string[]
+  /** The statement to run (outside a transaction: `concurrently` does not block writes). */
+  readonly createIndex: string
+  /** The plan node EXPLAIN showed for the table (`Seq Scan on pet`), when EXPLAIN ran. */
+  readonly planNode?: string
 }
 
 /** A group that crossed the threshold: a finding before presentation. */

@@ -69,6 +69,14 @@ export class CapturePort {
     for (const core of other.cores) if (!this.cores.includes(core)) this.cores.push(core)
   }
 
+  /**
+   * A pg Pool the query advisor may make its own clients from (its `Client` and `options`), for
+   * catalog reads and EXPLAIN that never take one of the pool's connections.
+   */
+  database(pool: unknown): void {
+    for (const core of this.cores) if (core.advisor !== undefined) core.advisor.addDatabase(pool)
+  }
+
   /** True when a statement issued now, in the caller's context, would be recorded. */
   active(): boolean {
     const cores = this.cores
@@ -95,7 +103,7 @@ export class CapturePort {
       const scope = core.tracker.activeScope()
       if (scope !== undefined) return core.recorder.begin(scope, sql, params, adapter, entry, hint, issuedAt)
     }
-    for (let i = 0; i < cores.length; i++) cores[i]!.outside(entry, hint)
+    for (let i = 0; i < cores.length; i++) cores[i]!.outside(entry, hint, sql)
     return undefined
   }
 

@@ -1,4 +1,5 @@
 import type { DepthHint } from '../callsite/capture-site.js'
+import type { AdvisorFactory, AdvisorPort } from './advisor-port.js'
 import { ContextDiagnostics } from './context-diagnostics.js'
 import { FindingBuilder } from './finding-builder.js'
 import type { ResolvedOptions } from './options.js'
@@ -11,6 +12,8 @@ import type { Reporter } from './types.js'
 /** Defaults the composition root (`src/index.ts`) supplies, so core never imports the reporters. */
 export interface CoreDefaults {
   readonly consoleReporter: () => Reporter
+  /** Makes the query advisor (src/advisor/) when the options turn it on. */
+  readonly advisor?: AdvisorFactory
 }
 
 /**
@@ -29,15 +32,18 @@ export class DetectorCore {
   private readonly diagnostics: ContextDiagnostics
   /** A pool, client or dialect was instrumented for this detector (test helpers tell "saw no queries" from "ran none"). */
   instrumented = false
+  /** The query advisor; undefined when it is off, so a query pays one field read for it. */
+  readonly advisor: AdvisorPort | undefined
 
   constructor(
     readonly options: ResolvedOptions,
     defaults: CoreDefaults,
   ) {
+    this.advisor = options.advisor === undefined ? undefined : defaults.advisor?.(options.advisor)
     this.diagnostics = new ContextDiagnostics(options)
-    this.recorder = new QueryRecorder(options, this.diagnostics)
+    this.recorder = new QueryRecorder(options, this.diagnostics, this.advisor)
     const suppressions = (this.suppressions = new Suppressions(options, () => this.tracker.scopesOpened))
-    const builder = new FindingBuilder(options, suppressions)
+    const builder = new FindingBuilder(options, suppressions, this.advisor)
     const dispatch = new ReporterDispatch(options, defaults.consoleReporter)
     this.tracker = new ScopeTracker(options.enabled, {
       build: (scope) => builder.build(scope),
@@ -46,7 +52,9 @@ export class DetectorCore {
   }
 
   /** A statement was issued with no open scope: n1guard may say once that its context looks lost. */
-  outside(entry: Function, hint: DepthHint): void {
+  outside(entry: Function, hint: DepthHint, sql?: unknown): void {
+    // DDL outside any scope still refreshes the advisor's catalog cache.
+    if (this.advisor !== undefined && sql !== undefined) this.advisor.outside(sql)
     if (this.tracker.openScopes > 0) this.diagnostics.outside(entry, hint, this.tracker)
   }
 }

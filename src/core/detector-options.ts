@@ -1,3 +1,4 @@
+import type { AdvisorOptions, ResolvedAdvisorOptions } from './advisor-options.js'
 import type { CallSite, Finding, Reporter, ScopeInfo, Severity } from './types.js'
 
 /** What the detector does when a scope ends with findings. */
@@ -128,6 +129,13 @@ export interface DetectorOptions {
    * @default false
    */
   readonly sqlcommenter?: boolean | SqlcommenterOptions
+  /**
+   * The query advisor: `missing-index`, `deep-offset` and `unbounded-select` findings (see
+   * docs/advisor.md). `false` turns it off (no per-query work at all); an object sets each rule.
+   * @default true
+   * @example advisor: { deepOffset: 5000, database: pool }
+   */
+  readonly advisor?: boolean | AdvisorOptions
 }
 
 /**
@@ -163,4 +171,6 @@ export interface ResolvedOptions {
   readonly warnOnLostContext: boolean
   /** Undefined when statements are not tagged. */
   readonly sqlcommenter: Required<SqlcommenterOptions> | undefined
+  /** Undefined when every advisor rule is off. */
+  readonly advisor: ResolvedAdvisorOptions | undefined
 }

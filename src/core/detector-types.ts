@@ -1,3 +1,4 @@
+import type { AdvisorDatabase, UnindexedForeignKey } from './advisor-options.js'
 import type { BaselineEntry } from './baseline.js'
 import type { IgnoreRule, ResolvedOptions } from './options.js'
 import type { Finding, QueryRecord, ScopeInfo, ScopeInput } from './types.js'
@@ -32,6 +33,15 @@ export interface ScopeHandle extends ScopeInfo {
    */
   end(): readonly Finding[]
   readonly ended: boolean
+  /**
+   * Waits for the query advisor's catalog lookups and EXPLAINs for this scope's repeated queries,
+   * so that `end()` can report a missing index on the first run (test hooks call it before `end`).
+   * Never rejects.
+   *
+   * @example
+   * afterEach(async () => { await scope.settle(); scope.end() })
+   */
+  settle(): Promise<void>
 }
 
 /**
@@ -87,4 +97,15 @@ export interface Detector {
   staleIgnoreRules(): IgnoreRule[]
   /** Baseline entries no finding of this process matched (fixed, or not exercised by this run). */
   staleBaselineEntries(): BaselineEntry[]
+  /**
+   * Lists the foreign keys of the schemas on the search path that no index leads with, each with
+   * the `create index concurrently` statement that fixes it. Reads the catalog on a client of its
+   * own made from the pool's `Client` and `options` (never one of the pool's connections). Without
+   * `pool`, uses the one the detector knows (`instrumentPool`, `advisor.database`).
+   *
+   * @example
+   * for (const fk of await detector.checkSchema(pool)) console.log(fk.createIndex)
+   * // create index concurrently pet_owner_id_idx on pet (owner_id);
+   */
+  checkSchema(pool?: AdvisorDatabase): Promise<UnindexedForeignKey[]>
 }

@@ -1,3 +1,5 @@
+import { resolveAdvisorOptions, type AdvisorDatabase, type UnindexedForeignKey } from './advisor-options.js'
+import type { AdvisorPort } from './advisor-port.js'
 import { DetectorCore, type CoreDefaults } from './detector-core.js'
 import type { CaptureReport, Detector, ScopeHandle } from './detector-types.js'
 import { NPlusOneError } from './errors.js'
@@ -57,6 +59,7 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
   const core = new DetectorCore(Object.freeze(resolved), defaults)
   const tracker = core.tracker
   const als = tracker.als
+  let schemaAdvisor: AdvisorPort | undefined
 
   async function runIn<T>(scope: Scope, fn: () => T | PromiseLike<T>): Promise<Outcome<Awaited<T>>> {
     try {
@@ -87,6 +90,8 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
     checkFn(fn, what)
     const scope = tracker.open({ name }, kind, what)
     const outcome = await runIn(scope, fn)
+    // The advisor's catalog lookups for the scope's repeated queries finish before it is analysed.
+    if (core.advisor !== undefined) await core.advisor.settle(scope)
     const end = tracker.endScope(scope)
     if (!outcome.ok) throw outcome.error
     return { value: outcome.value, end }
@@ -162,6 +167,9 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
         get ended() {
           return scope.ended
         },
+        settle(): Promise<void> {
+          return core.advisor === undefined || scope.ended ? Promise.resolve() : core.advisor.settle(scope)
+        },
         run<R>(fn: () => R): R {
           checkFn(fn, 'scope.run')
           if (!resolved.enabled) return fn()
@@ -216,6 +224,15 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
 
     staleBaselineEntries() {
       return core.suppressions.staleBaselineEntries()
+    },
+
+    checkSchema(pool?: AdvisorDatabase): Promise<UnindexedForeignKey[]> {
+      if (pool !== undefined && (typeof pool !== 'object' || pool === null || typeof (pool as { Client?: unknown }).Client !== 'function')) {
+        return Promise.reject(new TypeError(`n1guard: checkSchema needs a pg Pool (with its Client constructor), got ${describeValue(pool)}`))
+      }
+      const advisor = core.advisor ?? (schemaAdvisor ??= defaults.advisor?.(resolveAdvisorOptions({}, resolved.threshold, describeValue)!))
+      if (advisor === undefined) return Promise.reject(new Error('n1guard: checkSchema is not available in this build (no advisor)'))
+      return advisor.checkSchema(pool)
     },
   }
   cores.set(detector, core)

@@ -1,5 +1,6 @@
 import { samePath, type Candidate, type CandidateBase, type PatternMember } from '../analyze/index.js'
 import { resolveSite, resolveStack } from '../callsite/resolve-site.js'
+import type { AdvisorPort } from './advisor-port.js'
 import { bareTable } from './bare-table.js'
 import { internalError } from './internal-error.js'
 import { describeValue, type ResolvedOptions } from './options.js'
@@ -7,6 +8,13 @@ import type { Scope } from './scope.js'
 import { stableId } from './stable-id.js'
 import type { Suppressions } from './suppressions.js'
 import type { CallSite, Finding, FindingShape, FindingSource, ScopeInfo, Severity } from './types.js'
+
+// A scope of capture() or a test helper, or one opened inside one: the advisor may read the
+// catalog there whatever NODE_ENV says.
+function testing(scope: Scope): boolean {
+  for (let s: Scope | undefined = scope; s !== undefined; s = s.parent) if (!s.kind.report) return true
+  return false
+}
 
 const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2 }
 const NO_FINDINGS: readonly Finding[] = Object.freeze([])
@@ -118,6 +126,8 @@ export class FindingBuilder {
   constructor(
     private readonly options: ResolvedOptions,
     private readonly suppressions: Suppressions,
+    /** The query advisor, when it is on: its findings join the analyzer's. */
+    private readonly advisor: AdvisorPort | undefined = undefined,
   ) {}
 
   /** The scope's own findings (its children's are not included). */
@@ -125,12 +135,16 @@ export class FindingBuilder {
     if (scope.queryCount === 0) return NO_FINDINGS
     try {
       const o = this.options
-      const candidates = scope.aggregate.candidates({
+      let candidates = scope.aggregate.candidates({
         threshold: o.threshold,
         maxQueries: this.budgetOf(scope),
         requireMultiRowSource: o.requireMultiRowSource,
         minTotalDurationMs: o.minTotalDurationMs,
       })
+      if (this.advisor !== undefined) {
+        const advice = this.advisor.advise(scope, testing(scope), candidates)
+        if (advice.length > 0) candidates = [...candidates, ...advice]
+      }
       if (candidates.length === 0) return NO_FINDINGS
       const info = scope.info()
       const min = SEVERITY_RANK[o.minSeverity]
@@ -192,6 +206,8 @@ export class FindingBuilder {
       ...(c.pattern === undefined ? {} : { pattern: c.pattern.map((m) => shapeOf(scope, m)) }),
       ...(c.budget === undefined ? {} : { budget: c.budget }),
       ...(c.topShapes === undefined ? {} : { topShapes: c.topShapes.map((m) => shapeOf(scope, m)) }),
+      ...(c.index === undefined ? {} : { index: c.index }),
+      ...(c.rowCount === undefined ? {} : { rowCount: c.rowCount }),
     }
     if (c.sampleParams !== undefined) finding = { ...finding, sampleParams: c.sampleParams }
     if (this.suppressions.baselined(finding)) finding = { ...finding, baselined: true }

@@ -1,3 +1,4 @@
+import { resolveAdvisorOptions } from './advisor-options.js'
 import { describeValue } from './describe-value.js'
 import type { DetectorMode, IgnoreRule, SqlcommenterOptions, ResolvedOptions } from './detector-options.js'
 import type { Reporter, ScopeInfo, Severity } from './types.js'
@@ -20,6 +21,7 @@ const KNOWN = new Set([
   'baseline',
   'warnOnLostContext',
   'sqlcommenter',
+  'advisor',
 ])
 const SEVERITIES = new Set(['low', 'medium', 'high'])
 const SQLCOMMENTER_KEYS = ['route', 'scopeId', 'traceparent'] as const
@@ -159,5 +161,6 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     baseline: o.baseline as string | undefined,
     warnOnLostContext: bool('warnOnLostContext', true),
     sqlcommenter: resolveSqlcommenter(o.sqlcommenter),
+    advisor: resolveAdvisorOptions(o.advisor, threshold, describeValue),
   }
 }

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import type { DepthHint, RawSite } from '../callsite/capture-site.js'
+import type { AdvisorPort } from './advisor-port.js'
 import { sqlInfo } from '../fingerprint/index.js'
 import type { ContextDiagnostics } from './context-diagnostics.js'
 import { internalError } from './internal-error.js'
@@ -33,6 +34,8 @@ export class QueryRecorder implements TraceSink {
   constructor(
     private readonly options: ResolvedOptions,
     private readonly diagnostics: ContextDiagnostics,
+    /** The query advisor, when it is on: it sees each statement's text and bound values at issue. */
+    private readonly advisor: AdvisorPort | undefined = undefined,
   ) {}
 
   /**
@@ -65,7 +68,9 @@ export class QueryRecorder implements TraceSink {
         siteKey = sampled.siteKey
       }
       const now = performance.now()
-      return new QueryTrace(this, scope, info, params, site, siteKey, adapter, issuedAt ?? now, now, this.options.captureParams)
+      const trace = new QueryTrace(this, scope, info, params, site, siteKey, adapter, issuedAt ?? now, now, this.options.captureParams)
+      if (this.advisor !== undefined) this.advisor.issued(scope, trace, sql, params)
+      return trace
     } catch (error) {
       internalError('recording the start of a query', error)
       return undefined
@@ -89,6 +94,7 @@ export class QueryRecorder implements TraceSink {
         return
       }
       scope.aggregate.add(trace)
+      if (this.advisor !== undefined) this.advisor.ended(scope, trace)
       const site = trace.site
       if (site !== undefined) {
         const sites = (scope.sites ??= new Map())

@@ -1,7 +1,7 @@
 // Public data shapes. Other code, docs and tests depend on these names: add fields freely, never
 // rename or remove one without an issue that asks for it (see DESIGN.md, "Public API contract").
 
-import type { Severity } from '../analyze/types.js'
+import type { IndexAdvice, Severity } from '../analyze/types.js'
 import type { CallSite } from '../callsite/call-site.js'
 
 export type { CallSite } from '../callsite/call-site.js'
@@ -56,9 +56,14 @@ export type StatementKindName = 'select' | 'insert' | 'update' | 'delete' | 'mer
 
 /**
  * What a finding is about: `n-plus-one` (a loop over rows), `duplicate` (the same query with the
- * same parameters repeated), `query-budget` (a scope ran more queries than `maxQueries`).
+ * same parameters repeated), `query-budget` (a scope ran more queries than `maxQueries`), and the
+ * advisor's notes (see docs/advisor.md): `missing-index` (a repeated query filters on a column no
+ * index leads with), `deep-offset` (an OFFSET page at or past `advisor.deepOffset`),
+ * `unbounded-select` (a SELECT without LIMIT returned more than `advisor.unboundedSelect` rows).
  */
-export type FindingKind = 'n-plus-one' | 'duplicate' | 'query-budget'
+export type FindingKind = 'n-plus-one' | 'duplicate' | 'query-budget' | 'missing-index' | 'deep-offset' | 'unbounded-select'
+
+export type { IndexAdvice } from '../analyze/types.js'
 
 // Defined once, by the rules that assign it (analyze).
 export type { Severity } from '../analyze/types.js'
@@ -159,6 +164,13 @@ export interface Finding {
   readonly topShapes?: readonly FindingShape[]
   /** True when the baseline file lists this finding as known: it warns but never fails. */
   readonly baselined?: boolean
+  /**
+   * For `missing-index`: table, columns, the plan node EXPLAIN showed and the `create index`
+   * statement; the finding's `callSite` and `count` are those of the loop the index would speed up.
+   */
+  readonly index?: IndexAdvice
+  /** For `unbounded-select`: the most rows one execution returned. */
+  readonly rowCount?: number
 }
 
 /** Everything a reporter learns when a scope ends. */

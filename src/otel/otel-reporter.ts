@@ -16,6 +16,9 @@ export const FINDING_EVENT_NAMES: Readonly<Record<FindingKind, string>> = Object
   'n-plus-one': 'n1guard.n_plus_one',
   duplicate: 'n1guard.duplicate',
   'query-budget': 'n1guard.query_budget',
+  'missing-index': 'n1guard.missing_index',
+  'deep-offset': 'n1guard.deep_offset',
+  'unbounded-select': 'n1guard.unbounded_select',
 })
 
 /**

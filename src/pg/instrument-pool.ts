@@ -54,6 +54,8 @@ export function instrumentPool<P extends PgPoolLike>(pool: P, detector: Detector
       "n1guard: instrumentPool needs a pg Pool, got a pg Client: call instrumentClient(client, detector) from 'n1guard/pg' instead (a Client's queries would otherwise go unrecorded)",
     )
   }
+  // The query advisor makes clients of its own from the pool's Client and options, never a checkout.
+  given.database(pool)
   const { port, fresh } = adoptPort(pool, given.attached())
   if (!fresh) return pool
 

@@ -48,6 +48,12 @@ export function findingTitle(f: Finding): string {
   const on = f.table === undefined ? '' : ` on ${f.table}`
   if (f.kind === 'query-budget') return `query budget exceeded: ${f.count} queries, budget ${f.budget ?? '?'}`
   if (f.kind === 'duplicate') return `duplicate query: ${f.count} × the same query${on}`
+  if (f.kind === 'missing-index') {
+    const i = f.index
+    return `missing index: ${i === undefined ? f.table ?? '?' : `${i.table} (${i.columns.join(', ')})`}, ${f.count} × the same query${i?.planNode === undefined ? '' : `, ${i.planNode}`}`
+  }
+  if (f.kind === 'deep-offset') return `deep OFFSET page: ${f.count} × an OFFSET past the threshold${on}`
+  if (f.kind === 'unbounded-select') return `unbounded SELECT: ${f.rowCount ?? '?'} rows without a LIMIT${on}`
   if (f.pattern !== undefined && f.pattern.length > 1) {
     return `N+1 query: ${f.count} × a loop of ${f.pattern.length} queries per row (${f.pattern.map((m) => m.table ?? '?').join(', ')})`
   }
@@ -67,7 +73,9 @@ export function formatFinding(f: Finding, palette: Palette = PLAIN, options: { m
   const details =
     f.kind === 'query-budget'
       ? [`${ms(f.totalDurationMs)} in queries`]
-      : [`${f.count} queries`, `${f.distinctParams} distinct parameter set${f.distinctParams === 1 ? '' : 's'}`, `${ms(f.totalDurationMs)} total`]
+      : f.kind === 'deep-offset' || f.kind === 'unbounded-select'
+        ? [`${f.count} ${f.count === 1 ? 'query' : 'queries'}`, `${ms(f.totalDurationMs)} total`]
+        : [`${f.count} queries`, `${f.distinctParams} distinct parameter set${f.distinctParams === 1 ? '' : 's'}`, `${ms(f.totalDurationMs)} total`]
   if (f.parallel) details.push('in parallel')
   details.push(`severity ${f.severity}`)
   if (f.baselined === true) details.push('known (baseline)')

@@ -27,6 +27,8 @@ export type JsonField =
   | 'budget'
   | 'topShapes'
   | 'baselined'
+  | 'index'
+  | 'rowCount'
   | 'sampleParams'
 
 const ALL_FIELDS: readonly JsonField[] = [
@@ -52,6 +54,8 @@ const ALL_FIELDS: readonly JsonField[] = [
   'budget',
   'topShapes',
   'baselined',
+  'index',
+  'rowCount',
   'sampleParams',
 ]
 const DEFAULT_FIELDS = ALL_FIELDS.filter((f) => f !== 'sampleParams')

@@ -225,6 +225,8 @@ export function guardTests(options?: GuardOptions): void {
     const task = ctx.task as unknown as TaskLike
     const state = byTask.get(task)
     if (state === undefined) return
+    // The query advisor's catalog lookups for the test's repeated queries finish before it ends.
+    await Promise.all(state.scopes.map((scope) => scope.settle()))
     for (const scope of state.scopes) scope.end()
     await settled(state, scopeTimeoutMs)
     state.done = true

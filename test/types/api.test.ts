@@ -64,7 +64,7 @@ describe('n1guard', () => {
   })
 
   test('findings and records', () => {
-    expectTypeOf<Finding['kind']>().toEqualTypeOf<'n-plus-one' | 'duplicate' | 'query-budget'>()
+    expectTypeOf<Finding['kind']>().toEqualTypeOf<'n-plus-one' | 'duplicate' | 'query-budget' | 'missing-index' | 'deep-offset' | 'unbounded-select'>()
     expectTypeOf<Finding['sql']>().toEqualTypeOf<string>()
     expectTypeOf<Finding['callSite']>().toEqualTypeOf<{ readonly file: string; readonly line: number; readonly column: number; readonly function?: string } | undefined>()
     expectTypeOf<Finding['scope']>().toMatchTypeOf<{ id: string; name?: string }>()
@@ -137,6 +137,6 @@ describe('n1guard/testing, n1guard/vitest and n1guard/otel', () => {
     expectTypeOf(otelReporter()).toMatchTypeOf<Reporter>()
     expectTypeOf(jsonReporter()).toMatchTypeOf<Reporter>()
     expectTypeOf(findingAttributes).returns.toEqualTypeOf<Attributes>()
-    expect(Object.keys(FINDING_EVENT_NAMES).sort()).toEqual(['duplicate', 'n-plus-one', 'query-budget'])
+    expect(Object.keys(FINDING_EVENT_NAMES).sort()).toEqual(['deep-offset', 'duplicate', 'missing-index', 'n-plus-one', 'query-budget', 'unbounded-select'])
   })
 })

@@ -123,7 +123,8 @@ function circles(): string[][] {
 // DESIGN.md's layer table: which src/ folder may import which. Rows DESIGN.md does not list yet
 // (testing, and what vitest/otel take beyond core) are the current, deliberate edges.
 const LAYERS: Record<string, readonly string[]> = {
-  '(root)': ['core', 'fingerprint', 'report'],
+  // The root is the composition root: it hands core the console reporter and the query advisor.
+  '(root)': ['core', 'fingerprint', 'report', 'advisor'],
   core: ['analyze', 'fingerprint', 'callsite'],
   fingerprint: [],
   analyze: ['fingerprint'],
