@@ -713,6 +713,13 @@ function duplicatesOf(entry: ShapeEntry, loops: ReadonlySet<string | undefined>,
   return [...out.values()]
 }
 
+// Folds two groups into `into` in the order they began, so sampled parameter sets stay in order.
+function absorbInOrder(into: Group, a: Group, b: Group): void {
+  const [first, second] = a.firstSeen <= b.firstSeen ? [a, b] : [b, a]
+  into.absorb(first)
+  into.absorb(second)
+}
+
 /**
  * Folds groups of one shape whose call paths are one path seen synchronously and after an await
  * (see `samePath`) into the one that ran most: one loop is one group.
@@ -728,8 +735,7 @@ function foldPaths(groups: Group[], threshold: number): void {
       continue
     }
     const merged = new Group(into.g.siteKey, Math.min(into.g.firstSeen, item.g.firstSeen))
-    merged.absorb(into.g)
-    merged.absorb(item.g)
+    absorbInOrder(merged, into.g, item.g)
     merged.alsoKeys = [...(into.g.alsoKeys ?? []), ...(item.g.alsoKeys ?? []), item.g.siteKey]
     into.g = merged
   }
@@ -746,8 +752,7 @@ function foldPaths(groups: Group[], threshold: number): void {
     if (into.length !== 1) continue
     const target = into[0]!
     const merged = new Group(target.g.siteKey, Math.min(target.g.firstSeen, lone.g.firstSeen))
-    merged.absorb(target.g)
-    merged.absorb(lone.g)
+    absorbInOrder(merged, target.g, lone.g)
     merged.alsoKeys = [...(target.g.alsoKeys ?? []), lone.g.siteKey]
     target.g = merged
     lone.g = undefined as never
