@@ -175,9 +175,11 @@ class Repeat {
   parallel = false
   maxEnd = Number.NEGATIVE_INFINITY
   maxRows = -1
-  readonly siteKeys: Array<string | undefined> = []
-  readonly siteCounts: number[] = []
-  readonly siteDurations: number[] = []
+  /** The first call path and its executions and time; further paths in `more` (rare). */
+  site0: string | undefined = undefined
+  n0 = 0
+  ms0 = 0
+  more: Array<{ key: string | undefined; n: number; ms: number }> | undefined
   captured: Array<readonly unknown[]> | undefined
 
   constructor(
@@ -193,18 +195,26 @@ class Repeat {
     if (q.params !== undefined && (this.captured?.length ?? 0) < MAX_SAMPLE_PARAMS) (this.captured ??= []).push(q.params)
     const ms = q.endedAt - q.startedAt
     this.totalDurationMs += ms
-    this.count++
-    let i = this.siteKeys.indexOf(q.siteKey)
-    if (i < 0) {
-      if (this.siteKeys.length >= MAX_REPEAT_SITES) i = this.siteKeys.length - 1
-      else {
-        i = this.siteKeys.push(q.siteKey) - 1
-        this.siteCounts.push(0)
-        this.siteDurations.push(0)
-      }
+    if (this.count++ === 0 || q.siteKey === this.site0) {
+      this.site0 = q.siteKey
+      this.n0++
+      this.ms0 += ms
+      return
     }
-    this.siteCounts[i]!++
-    this.siteDurations[i]! += ms
+    const more = (this.more ??= [])
+    let site = more.find((m) => m.key === q.siteKey)
+    if (site === undefined) {
+      site = more.length < MAX_REPEAT_SITES - 1 ? { key: q.siteKey, n: 0, ms: 0 } : more[more.length - 1]!
+      if (site.n === 0) more.push(site)
+    }
+    site.n++
+    site.ms += ms
+  }
+
+  /** Executions and time per call path, the first path first. */
+  sites(): Array<{ key: string | undefined; n: number; ms: number }> {
+    const first = { key: this.site0, n: this.n0, ms: this.ms0 }
+    return this.more === undefined ? [first] : [first, ...this.more]
   }
 }
 
@@ -285,9 +295,25 @@ class ShapeEntry implements RetainedShape {
     return false
   }
 
+  /** The write stamp the shape's first execution saw (its repeat run starts only with a second execution). */
+  firstStamp = 0
+  firstPosition = 0
+
   /** Notes one execution for exact repeats: same parameters, and for a read the same write stamp. */
   repeat(q: AnalyzedQuery, stamp: number, position: number): void {
-    const map = (this.repeats ??= new Map())
+    if (this.count === 1) {
+      // Most shapes run once per scope: nothing to allocate until a second execution.
+      this.firstStamp = stamp
+      this.firstPosition = position
+      return
+    }
+    let map = this.repeats
+    if (map === undefined) {
+      map = this.repeats = new Map()
+      const first = new Repeat(this.firstStamp, this.firstPosition)
+      first.add(this.first)
+      map.set(this.first.paramKey, first)
+    }
     let r = map.get(q.paramKey)
     if (r !== undefined && r.stamp !== stamp) {
       if (r.count >= 2 && (this.closedRepeats ??= []).length < MAX_CLOSED_REPEATS) this.closedRepeats.push(r)
@@ -685,19 +711,14 @@ function duplicatesOf(entry: ShapeEntry, loops: ReadonlySet<string | undefined>,
     if (r.count < threshold) continue
     let count = 0
     let ms = 0
-    const keys: Array<string | undefined> = []
-    r.siteKeys.forEach((k, i) => {
-      if (loops.has(k)) return
-      count += r.siteCounts[i]!
-      ms += r.siteDurations[i]!
-      keys.push(k)
-    })
+    const kept = r.sites().filter((site) => !loops.has(site.key))
+    for (const site of kept) {
+      count += site.n
+      ms += site.ms
+    }
     if (count < threshold) continue
     // Most executions first: the site to look at before the others.
-    const order = keys
-      .map((k) => ({ k, n: r.siteCounts[r.siteKeys.indexOf(k)]! }))
-      .sort((x, y) => y.n - x.n)
-      .map((x) => x.k)
+    const order = kept.sort((x, y) => y.n - x.n).map((x) => x.key)
     const id = order.map((k) => k ?? '').join('\u0001')
     const had = out.get(id)
     if (had === undefined) {
