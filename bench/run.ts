@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark, side by side, as ratios and per-operation costs.
 //   npm run bench                 # all suites, full size (about 10 minutes on 2 cores)
 //   npm run bench -- --quick      # small sizes, to check the harness
-//   npm run bench -- hot e2e      # some suites (hot, stack, fingerprint, memory, e2e)
+//   npm run bench -- hot e2e      # some suites (hot, stack, fingerprint, memory, graphql, e2e)
 //   npm run bench -- --write      # also update docs/performance.md between its markers
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -42,6 +42,12 @@ if (want('memory')) {
   const { memoryBench } = await import('./memory.js')
   const r = await memoryBench(quick ? { queries: 50_000, scopes: 5_000 } : {})
   sections.push(`### Memory and growth\n\n${r.markdown}`)
+}
+if (want('graphql')) {
+  log('graphql resolvers ...')
+  const { graphqlBench } = await import('./graphql.js')
+  const r = await graphqlBench(quick ? { operations: 200, rounds: 3 } : { operations: 2_000, rounds: 7 })
+  sections.push(`### GraphQL resolvers (n1guard/graphql, no database)\n\n${r.markdown}`)
 }
 if (want('e2e')) {
   log('end to end on PostgreSQL ...')

@@ -31,7 +31,7 @@ export function createDetector(options?: DetectorOptions): Detector {
 
 export type { BaselineEntry } from './core/baseline.js'
 export type { CaptureReport, Detector, ScopeHandle } from './core/detector.js'
-export { explainSource } from './core/explain.js'
+export { explainResolver, explainSource } from './core/explain.js'
 export { NPlusOneError } from './core/errors.js'
 export { onScopeEnd, type ScopeEndEvent } from './core/hub.js'
 export { onScopeStart, type ScopeStartEvent } from './core/scope-start.js'
@@ -42,6 +42,8 @@ export type {
   CallSite,
   Finding,
   FindingKind,
+  FindingResolver,
+  FindingResolverLink,
   FindingShape,
   FindingSource,
   IndexAdvice,

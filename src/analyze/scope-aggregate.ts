@@ -57,6 +57,8 @@ class Group {
   captured: Array<readonly unknown[]> | undefined
   /** Call paths folded into this group (see `foldPaths`). */
   alsoKeys: Array<string | undefined> | undefined
+  /** The first annotation seen (see `AnalyzedQuery.annotation`). */
+  annotation: object | undefined
 
   constructor(
     readonly siteKey: string | undefined,
@@ -88,6 +90,7 @@ class Group {
     if (q.issuedAt > this.maxIssued) this.maxIssued = q.issuedAt
     if (q.rowCount !== undefined && q.rowCount > this.maxRows) this.maxRows = q.rowCount
     if (q.params !== undefined && (this.captured?.length ?? 0) < MAX_SAMPLE_PARAMS) (this.captured ??= []).push(q.params)
+    if (this.annotation === undefined && q.annotation !== undefined) this.annotation = q.annotation
     this.totalDurationMs += q.endedAt - q.startedAt
     this.count++
   }
@@ -125,6 +128,7 @@ class Group {
       this.values = other.values?.map((set) => new Map(set))
       this.samples = other.samples?.slice()
       this.captured = other.captured?.slice()
+      this.annotation = other.annotation
       return
     }
     if (this.minIssued < other.maxEnd && other.minIssued < this.maxEnd) this.parallel = true
@@ -151,6 +155,7 @@ class Group {
       if (samples[i] === undefined) samples[i] = v
     })
     for (const p of other.captured ?? []) if ((this.captured?.length ?? 0) < MAX_SAMPLE_PARAMS) (this.captured ??= []).push(p)
+    this.annotation ??= other.annotation
     this.count += other.count
     this.totalDurationMs += other.totalDurationMs
     this.maxEnd = Math.max(this.maxEnd, other.maxEnd)
@@ -181,6 +186,8 @@ class Repeat {
   ms0 = 0
   more: Array<{ key: string | undefined; n: number; ms: number }> | undefined
   captured: Array<readonly unknown[]> | undefined
+  /** The first annotation seen (see `AnalyzedQuery.annotation`). */
+  annotation: object | undefined
 
   constructor(
     /** The write stamp of its tables when it first ran: a write in between starts a new run. */
@@ -193,6 +200,7 @@ class Repeat {
     if (q.endedAt > this.maxEnd) this.maxEnd = q.endedAt
     if (q.rowCount !== undefined && q.rowCount > this.maxRows) this.maxRows = q.rowCount
     if (q.params !== undefined && (this.captured?.length ?? 0) < MAX_SAMPLE_PARAMS) (this.captured ??= []).push(q.params)
+    if (this.annotation === undefined && q.annotation !== undefined) this.annotation = q.annotation
     const ms = q.endedAt - q.startedAt
     this.totalDurationMs += ms
     if (this.count++ === 0 || q.siteKey === this.site0) {
@@ -543,6 +551,7 @@ export class ScopeAggregate {
           ...(source === undefined ? {} : { source }),
           ...(type === undefined ? {} : { paramType: type }),
           ...(g.captured === undefined ? {} : { sampleParams: g.captured }),
+          ...(g.annotation === undefined ? {} : { annotation: g.annotation }),
         } as const
         found.push({ ...base, severity: severityOf(base), group: g })
       }
@@ -566,6 +575,7 @@ export class ScopeAggregate {
             singleRow: d.maxRows >= 0 && d.maxRows <= 1,
             ...(d.siteKeys.every((k) => k === undefined) ? { siteUnknown: true } : {}),
             ...(d.captured === undefined ? {} : { sampleParams: d.captured }),
+            ...(d.annotation === undefined ? {} : { annotation: d.annotation }),
           } as const
           found.push({ ...base, severity: severityOf(base), group: undefined })
         }
@@ -697,6 +707,7 @@ interface Duplicate {
   firstSeen: number
   maxRows: number
   captured: Array<readonly unknown[]> | undefined
+  annotation: object | undefined
 }
 
 /**
@@ -722,13 +733,14 @@ function duplicatesOf(entry: ShapeEntry, loops: ReadonlySet<string | undefined>,
     const id = order.map((k) => k ?? '').join('\u0001')
     const had = out.get(id)
     if (had === undefined) {
-      out.set(id, { siteKeys: order, count, totalDurationMs: ms, parallel: r.parallel, firstSeen: r.firstSeen, maxRows: r.maxRows, captured: r.captured })
+      out.set(id, { siteKeys: order, count, totalDurationMs: ms, parallel: r.parallel, firstSeen: r.firstSeen, maxRows: r.maxRows, captured: r.captured, annotation: r.annotation })
     } else {
       had.count += count
       had.totalDurationMs += ms
       had.parallel ||= r.parallel
       had.firstSeen = Math.min(had.firstSeen, r.firstSeen)
       had.maxRows = Math.max(had.maxRows, r.maxRows)
+      had.annotation ??= r.annotation
     }
   }
   return [...out.values()]

@@ -39,6 +39,8 @@ export interface AnalyzedQuery {
   readonly rows?: readonly unknown[] | undefined
   /** A copy of the parameter values, present only when the detector captures parameters. */
   readonly params?: readonly unknown[] | undefined
+  /** What an integration said about where the query ran (a GraphQL resolver field); opaque here. */
+  readonly annotation?: object | undefined
 }
 
 /**
@@ -110,6 +112,8 @@ export interface CandidateBase {
   readonly paramType?: string
   /** The first few parameter sets, only when parameters were captured. */
   readonly sampleParams?: readonly (readonly unknown[])[]
+  /** The first annotation the group's queries carried (see `AnalyzedQuery.annotation`). */
+  readonly annotation?: object
   /** For `missing-index`: the table, the columns no index leads with, and the statement that adds one. */
   readonly index?: IndexAdvice
   /** For `unbounded-select`: the most rows one execution returned. */

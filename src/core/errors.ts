@@ -1,4 +1,4 @@
-import { explainSource } from './explain.js'
+import { explainResolver, explainSource } from './explain.js'
 import type { CallSite, Finding } from './types.js'
 
 function where(site: CallSite | undefined): string {
@@ -15,8 +15,10 @@ function describe(findings: readonly Finding[]): string {
       : `n1guard: ${findings.length} N+1 queries${scope === undefined ? '' : ` in ${scope}`}`
   const lines = [head]
   for (const f of findings) {
+    const graphql = explainResolver(f)
+    if (graphql !== undefined) lines.push(`  - ${graphql}`)
     lines.push(
-      `  - ${f.count} × ${f.sql}`,
+      `  ${graphql === undefined ? '-' : ' '} ${f.count} × ${f.sql}`,
       `    at ${where(f.callSite)}${f.parallel ? ' (in parallel)' : ''}, ${f.distinctParams} distinct parameter sets`,
     )
     const proof = explainSource(f)

@@ -3,6 +3,7 @@ import { resolveSite, resolveStack } from '../callsite/resolve-site.js'
 import type { AdvisorPort } from './advisor-port.js'
 import { bareTable } from './bare-table.js'
 import { internalError } from './internal-error.js'
+import { refineAnnotated, type QueryAnnotation } from './query-annotation.js'
 import { describeValue, type ResolvedOptions } from './options.js'
 import type { Scope } from './scope.js'
 import { stableId } from './stable-id.js'
@@ -149,12 +150,18 @@ export class FindingBuilder {
       const info = scope.info()
       const min = SEVERITY_RANK[o.minSeverity]
       const found: Finding[] = []
+      const notes: Array<QueryAnnotation | undefined> = []
       for (const c of candidates) {
         if (SEVERITY_RANK[c.severity] < min) continue
         const finding = this.toFinding(c, scope, info)
-        if (!this.suppressions.ignored(finding)) found.push(finding)
+        if (!this.suppressions.ignored(finding)) {
+          found.push(finding)
+          notes.push(c.annotation as QueryAnnotation | undefined)
+        }
       }
-      return found.length > 0 ? found : NO_FINDINGS
+      if (found.length === 0) return NO_FINDINGS
+      // Integrations that annotated the queries (n1guard/graphql) say the findings in their terms.
+      return notes.some((n) => n !== undefined) ? refineAnnotated(found, notes) : found
     } catch (error) {
       internalError('analyzing a scope', error)
       return NO_FINDINGS

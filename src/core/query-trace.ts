@@ -2,6 +2,7 @@ import type { AnalyzedQuery } from '../analyze/index.js'
 import type { RawSite } from '../callsite/capture-site.js'
 import type { ColumnFilter, SqlInfo, StatementKind } from '../fingerprint/index.js'
 import { paramKey } from '../analyze/index.js'
+import { currentAnnotation, type QueryAnnotation } from './query-annotation.js'
 import type { QueryError } from './types.js'
 
 /**
@@ -44,6 +45,8 @@ export class QueryTrace<S extends TraceScope = TraceScope> implements AnalyzedQu
   readonly values: readonly unknown[] | undefined
   /** The result rows, by reference, until the scope's aggregate has taken what it keeps. */
   rows: readonly unknown[] | undefined = undefined
+  /** What an integration said about where the query ran (see `query-annotation.ts`), read when it began. */
+  readonly annotation: QueryAnnotation | undefined = currentAnnotation()
 
   constructor(
     /** The recorder that began it, which the capture port's `finish` hands it back to. */

@@ -171,6 +171,44 @@ export interface Finding {
   readonly index?: IndexAdvice
   /** For `unbounded-select`: the most rows one execution returned. */
   readonly rowCount?: number
+  /** Set by `n1guard/graphql`: the GraphQL field whose resolver ran the loop. */
+  readonly resolver?: FindingResolver
+}
+
+/**
+ * One GraphQL field that runs queries per parent (`n1guard/graphql`).
+ *
+ * @example
+ * { field: 'Author.books', path: 'Query.authors.books', parentType: 'Author', parents: 20, queries: 20 }
+ */
+export interface FindingResolverLink {
+  /** Parent type and field name: `Author.books`. */
+  readonly field: string
+  /** Response path from the root, list indices collapsed: `Query.authors.books`. */
+  readonly path: string
+  /** The type whose field it is: `Author`. */
+  readonly parentType: string
+  /** Times the field's resolver ran in the operation: one per parent object. */
+  readonly parents: number
+  /** Queries of the finding's shape the resolver ran. */
+  readonly queries: number
+}
+
+/**
+ * Where a GraphQL N+1 runs, in GraphQL terms: the field, its parents, the operation, and for
+ * nested loops (`authors.books.reviews`) the whole chain, outermost first.
+ *
+ * @example
+ * { field: 'Author.books', path: 'Query.authors.books', parentType: 'Author', parents: 20, queries: 20,
+ *   operation: 'query AuthorsWithBooks', multiplies: 'Author.books' }
+ */
+export interface FindingResolver extends FindingResolverLink {
+  /** The operation, by type and name (`query AuthorsWithBooks`), or by its root fields when anonymous (`query { authors }`). */
+  readonly operation: string
+  /** The field where the loop starts: every query below it runs once per parent of it. */
+  readonly multiplies: string
+  /** For nested loops: every looping field of the chain, outermost first (this finding's field first). */
+  readonly chain?: readonly FindingResolverLink[]
 }
 
 /** Everything a reporter learns when a scope ends. */

@@ -1,4 +1,4 @@
-import { explainSource } from '../core/explain.js'
+import { explainResolver, explainSource } from '../core/explain.js'
 import type { CallSite, Finding } from '../core/types.js'
 
 /** Colour functions; identity when the output is not a terminal. */
@@ -84,6 +84,8 @@ export function formatFinding(f: Finding, palette: Palette = PLAIN, options: { m
   if (f.kind === 'query-budget') {
     for (const t of f.topShapes ?? []) lines.push(`  ${t.count} × ${palette.bold(clipped(t.sql))}`, `      at ${formatCallSite(t.callSite)}`)
   } else {
+    const graphql = explainResolver(f)
+    if (graphql !== undefined) lines.push(`  graphql: ${graphql}`)
     lines.push(`  ${palette.bold(sql)}`, `  at ${formatCallSite(f.callSite)}`)
     // The callers, so the loop is in view when the query is sent from a shared helper.
     const callers = f.stack?.slice(1, STACK_LINES) ?? []

@@ -31,6 +31,7 @@ export type JsonField =
   | 'baselined'
   | 'index'
   | 'rowCount'
+  | 'resolver'
   | 'sampleParams'
 
 const ALL_FIELDS: readonly JsonField[] = [
@@ -60,6 +61,7 @@ const ALL_FIELDS: readonly JsonField[] = [
   'baselined',
   'index',
   'rowCount',
+  'resolver',
   'sampleParams',
 ]
 const DEFAULT_FIELDS = ALL_FIELDS.filter((f) => f !== 'sampleParams')

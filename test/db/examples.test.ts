@@ -33,6 +33,7 @@ let fastify: Promise<Outcome>
 let fixes: Promise<Outcome>
 let demo: Promise<Outcome>
 let otel: Promise<Outcome>
+let graphql: Promise<Outcome>
 
 beforeAll(async () => {
   // The examples import 'n1guard' by name, which resolves to dist/: build it first (without
@@ -44,6 +45,7 @@ beforeAll(async () => {
   fixes = runFile(tsx, ['examples/fixes/main.ts'])
   demo = runFile(tsx, ['examples/demo/main.ts'])
   otel = runFile(tsx, ['examples/otel/main.ts'])
+  graphql = runFile(tsx, ['examples/graphql/main.ts'])
 }, 120_000)
 
 function siteIn(example: string): string {
@@ -92,6 +94,20 @@ describe('examples', () => {
     const app = siteOf(pathToFileURL(join(root, 'examples', 'demo', 'app.ts')).href, 'loop')
     expect(stdout).toContain(`'code.line.number': ${app.line}`)
     expect(stdout).toContain("'n1guard.source.collection': 'person'")
+  }, 120_000)
+
+  test('examples/graphql (npm run example:graphql): the N+1 field named with its resolver line and proof, the DataLoader fix clean', async () => {
+    const { code, stdout, stderr } = await graphql
+    expect(code, stderr).toBe(0)
+    const app = siteOf(pathToFileURL(join(root, 'examples', 'graphql', 'app.ts')).href, 'pets')
+    expect(stdout).toContain('n1guard: N+1 query: 8 × the same shape on pet in query PeopleWithPets\n')
+    expect(stdout).toContain('graphql: `Person.pets` ran 8 queries for 8 `Person` parents in `query PeopleWithPets`')
+    expect(stdout).toContain(`at ${app.file}:${app.line}:`)
+    expect(stdout).toContain('proof: 1 query on person returned 8 rows; its id column fed 8 queries on pet')
+    expect(stdout).toContain('fix: batch Person.pets with a DataLoader created per request')
+    expect(stdout).toContain('-> 200, scope "query PeopleWithPets", 9 queries, N+1')
+    expect(stdout).toContain('-> 200, scope "query PeopleWithPets", 2 queries, no N+1')
+    expect(stdout).toContain('Summary: the same response (identical JSON) from 9 queries and from 2.')
   }, 120_000)
 
   test('examples/fixes: the N+1 and its three fixes return the same JSON; only the N+1 is a finding', async () => {
