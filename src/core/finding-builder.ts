@@ -83,7 +83,7 @@ function withLoopFrame(hint: string, stack: readonly CallSite[] | undefined): st
   if (stack === undefined || stack.length < 2) return hint
   return `${hint}. Fix it in the frame that loops over the rows: the query is sent from ${at(stack[0]!)}, called from ${at(stack[1]!)}${
     stack.length > 2 ? `, from ${at(stack[2]!)}` : ''
-  }; when ${stack[0]!.function ?? 'the first'} is a data-access helper, the loop is in a caller (give the helper a batched variant that takes every key)`
+  }; when ${stack[0]!.function ?? 'the first frame'} is a data-access helper, the loop is in a caller (give the helper a batched variant that takes every key)`
 }
 
 function shapeOf(scope: Scope, m: PatternMember): FindingShape {
