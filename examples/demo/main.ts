@@ -1,13 +1,19 @@
 // `npm run demo`: starts PostgreSQL (embedded, or DATABASE_URL), seeds a pet shop, serves the app
-// of ./app.ts, calls its N+1 endpoint and its one-query endpoint, and prints what n1guard found.
+// of ./app.ts with the query panel (n1guard/panel), calls its N+1 endpoint and its one-query
+// endpoint, and prints what n1guard found. `npm run demo -- --panel` (or N1GUARD_PANEL=1) keeps the
+// app and the panel running until Ctrl+C, so you can look at the page.
 import type { AddressInfo } from 'node:net'
 import pg from 'pg'
 import { consoleReporter, createDetector, type ScopeReport } from 'n1guard'
+import { startPanel } from 'n1guard/panel'
 import { createPetShopSchema, dropSchema, searchPath } from '../support/pet-shop-db.js'
 import { startPostgres } from '../support/postgres.js'
 import { createApp } from './app.js'
 
 const PEOPLE = 20
+const KEEP_OPEN = process.argv.includes('--panel') || process.env.N1GUARD_PANEL === '1'
+// Ctrl+C reaches the embedded PostgreSQL too (same process group): it may be gone before cleanup.
+let interrupted = false
 const bold = (s: string) => (process.stdout.isTTY ? `\u001b[1m${s}\u001b[22m` : s)
 
 async function main(): Promise<void> {
@@ -25,6 +31,8 @@ async function main(): Promise<void> {
 
     const reports: ScopeReport[] = []
     const detector = createDetector({
+      // Parameter values stay in this process; the panel needs them to EXPLAIN a statement.
+      captureParams: true,
       reporters: [consoleReporter({ stream: process.stdout }), (report) => reports.push(report)],
       // The query advisor reads the catalog and EXPLAINs on a client of its own made from this
       // pool. It does so by default only where NODE_ENV is development or test; the demo says so.
@@ -38,6 +46,9 @@ async function main(): Promise<void> {
     const http = app.listen(0, '127.0.0.1')
     await new Promise<void>((resolve) => http.once('listening', resolve))
     const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
+    // The query panel: every request's queries on one page (a free port unless kept open).
+    const panel = await startPanel(detector, { pool, ...(KEEP_OPEN ? {} : { port: 0 }) })
+    process.stdout.write('\n')
 
     const results: Array<{ path: string; queries: number; findings: number; advice: string[]; ms: number; body: string }> = []
     // The slow endpoint twice: the first request starts the advisor's catalog lookups (they never
@@ -66,6 +77,14 @@ async function main(): Promise<void> {
       `${bold('Summary')}: the same response (${same ? 'identical JSON' : 'DIFFERENT JSON'}) from ${slow.queries} queries ` +
         `and from ${fast.queries}. n1guard named the line of the loop and the fix, and the advisor the index the loop lacks.\n`,
     )
+    if (KEEP_OPEN) {
+      process.stdout.write(`\nThe app is at ${base}/people/slow and the panel at ${panel.url} (Ctrl+C to stop).\n`)
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()))
+      interrupted = true
+    } else {
+      process.stdout.write(`The panel closes with the demo; keep it open with: npm run demo -- --panel\n`)
+    }
+    await panel.close()
     await new Promise<void>((resolve) => http.close(() => resolve()))
     await db.destroy()
     if (!same || slow.findings !== 1 || fast.findings !== 0 || again.findings !== 1 || !again.advice.includes('missing-index') || fast.advice.length > 0) {
@@ -73,7 +92,9 @@ async function main(): Promise<void> {
     }
   } finally {
     await pool.end().catch(() => undefined)
-    await dropSchema(server.url, schema)
+    await dropSchema(server.url, schema).catch((error: unknown) => {
+      if (!interrupted) throw error
+    })
     await server.stop()
   }
   process.stdout.write(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`)

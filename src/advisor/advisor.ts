@@ -122,6 +122,8 @@ export class Advisor {
   issued(scope: object, query: Query, sql: string, params: readonly unknown[] | undefined): void {
     try {
       const info = query.info
+      // An ORM's own statements (session setup, catalog reads) are no advice for the application.
+      if (info.housekeeping) return
       const kind = info.kind
       if (kind === 'utility') {
         if (DDL.test(sql)) this.forget()
@@ -171,7 +173,7 @@ export class Advisor {
 
   ended(scope: object, query: Query): void {
     const max = this.settings.unboundedSelect
-    if (max === false || query.rowCount === undefined || query.rowCount <= max || query.info.kind !== 'select') return
+    if (max === false || query.rowCount === undefined || query.rowCount <= max || query.info.kind !== 'select' || query.info.housekeeping) return
     try {
       // issued() read the statement's text, so its limits are cached on its SqlInfo.
       const limits = knownLimits(query.info)

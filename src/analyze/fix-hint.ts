@@ -1,3 +1,5 @@
+import { takesList } from './hint-facts.js'
+import { ormSelectHint } from './orm-hint.js'
 import type { CandidateBase } from './types.js'
 
 function bare(name: string | undefined): string | undefined {
@@ -21,6 +23,7 @@ function loopColumn(c: CandidateBase): string | undefined {
 }
 
 function selectHint(c: CandidateBase): string {
+  if (c.orm !== undefined) return ormSelectHint(c, c.orm, loopColumn(c), bare(c.tables[0]))
   const table = bare(c.tables[0])
   const column = loopColumn(c)
   const kysely = c.adapter === 'kysely'
@@ -74,6 +77,9 @@ function hintFor(c: CandidateBase): string {
   }
   const table = bare(c.tables[0])
   const column = loopColumn(c)
+  if (c.orm === undefined && column !== undefined && takesList(c, column)) {
+    return `this query already takes a list (${column} in (...)) but runs once per row: collect every key first and run it once with all of them, then group by ${column} in memory`
+  }
   switch (c.statementKind) {
     case 'insert':
       return kysely

@@ -1,5 +1,6 @@
 import { fixHint } from './fix-hint.js'
 import { pathFrames, samePath } from './call-path.js'
+import { columnBehind } from './hint-facts.js'
 import { repeatSafe } from './repeat-safe.js'
 import { findSource, type RetainedShape } from './source-link.js'
 import type { AnalyzedQuery, Candidate, CandidateBase, PatternMember, Severity } from './types.js'
@@ -393,6 +394,7 @@ export class ScopeAggregate {
   private shape0: ShapeEntry | undefined
   private more: Map<string, ShapeEntry> | undefined
   private seen = 0
+  private housekept = 0
   private counted = 0
   /** Shapes that ran more than once: without any, there is nothing but a budget to report. */
   private repeated = 0
@@ -420,9 +422,9 @@ export class ScopeAggregate {
     return this.more === undefined ? [this.shape0] : [this.shape0, ...this.more.values()]
   }
 
-  /** Queries added so far, transaction control included. */
+  /** Queries added so far, transaction control included, ORM housekeeping left out. */
   get size(): number {
-    return this.seen
+    return this.seen - this.housekept
   }
 
   /**
@@ -452,6 +454,10 @@ export class ScopeAggregate {
     const position = this.seen++
     // BEGIN / COMMIT / SAVEPOINT repeat in every loop that opens a transaction: never a finding.
     if (q.kind === 'transaction') return
+    if (q.housekeeping === true) {
+      this.housekept++
+      return
+    }
     this.counted++
     const entry = this.entry(q.fingerprint)
     if (entry.count === 0) entry.first = q
@@ -524,11 +530,12 @@ export class ScopeAggregate {
         loops.add(g.siteKey)
         for (const k of g.alsoKeys ?? []) loops.add(k)
         if (unknownJoined && g === groups[0]) loops.add(undefined)
-        const values = g.values
-        const source =
-          values !== undefined
-            ? findSource(values, g, entry, shapes)
+        const linked =
+          g.values !== undefined
+            ? findSource(g.values, g, entry, shapes)
             : undefined
+        // An ORM's select alias (TypeORM's "Author_id") names the column it selects.
+        const source = linked === undefined ? undefined : { ...linked, column: columnBehind(linked.shape, linked.column) }
         const fed = source?.param ?? q.filters.find((f) => f.param !== undefined)?.param ?? 1
         const type = paramType(g.samples?.[fed - 1])
         const siteUnknown = g.siteKey === undefined
@@ -545,6 +552,7 @@ export class ScopeAggregate {
           parallel: g.parallel,
           totalDurationMs: g.totalDurationMs,
           adapter: q.adapter,
+          ...(q.orm === undefined ? {} : { orm: q.orm }),
           firstSeen: g.firstSeen,
           singleRow: g.maxRows >= 0 && g.maxRows <= 1,
           ...(siteUnknown ? { siteUnknown } : {}),
@@ -571,6 +579,7 @@ export class ScopeAggregate {
             parallel: d.parallel,
             totalDurationMs: d.totalDurationMs,
             adapter: q.adapter,
+            ...(q.orm === undefined ? {} : { orm: q.orm }),
             firstSeen: d.firstSeen,
             singleRow: d.maxRows >= 0 && d.maxRows <= 1,
             ...(d.siteKeys.every((k) => k === undefined) ? { siteUnknown: true } : {}),

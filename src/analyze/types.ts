@@ -39,9 +39,16 @@ export interface AnalyzedQuery {
   readonly rows?: readonly unknown[] | undefined
   /** A copy of the parameter values, present only when the detector captures parameters. */
   readonly params?: readonly unknown[] | undefined
+  /** An ORM's or driver's own statement (connection setup, probes): never counted nor a finding. */
+  readonly housekeeping?: boolean
+  /** The ORM that issued it, when an ORM helper instrumented the pool, for fix hints in its words. */
+  readonly orm?: OrmName | undefined
   /** What an integration said about where the query ran (a GraphQL resolver field); opaque here. */
   readonly annotation?: object | undefined
 }
+
+/** ORMs with an n1guard helper (`n1guard/<name>`), named as their fix hints need. */
+export type OrmName = 'drizzle' | 'prisma' | 'typeorm' | 'mikro-orm' | 'sequelize' | 'knex'
 
 /**
  * How much a finding matters: `high` when n1guard proved which query fed the loop or the loop ran
@@ -96,6 +103,8 @@ export interface CandidateBase {
   readonly parallel: boolean
   readonly totalDurationMs: number
   readonly adapter: 'kysely' | 'pg'
+  /** The ORM that issued the queries, when known (fix hints speak its API). */
+  readonly orm?: OrmName
   /** Position of the group's first query among the scope's queries (for stable ordering). */
   readonly firstSeen: number
   readonly severity: Severity

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { isAppFrame } from './app-frame.js'
 
 /**
@@ -98,11 +99,16 @@ export function appStack(frames: readonly NodeJS.CallSite[], first: number): Raw
 }
 
 /**
- * Finds the application stack that called `entry` (an adapter function on the current stack).
- * Returns undefined when no application frame is within reach (a query issued from a library's
- * timer, for instance).
+ * Finds the application stack that called `entry` (an adapter function on the current stack), or
+ * the one an ORM helper carried to this statement (see `carrySite`). Returns undefined when no
+ * application frame is within reach (a query issued from a library's timer, for instance).
  */
 export function captureSite(entry: Function, hint: DepthHint): RawSite | undefined {
+  return carriedSite() ?? captureLiveSite(entry, hint)
+}
+
+/** Like `captureSite`, from the live stack only: where an ORM helper takes the site it carries. */
+export function captureLiveSite(entry: Function, hint: DepthHint): RawSite | undefined {
   let frames = collect(entry, hint.depth)
   let first = firstAppIndex(frames)
   if (first < 0 && frames.length >= hint.depth && hint.depth < MAX_DEPTH) {
@@ -115,4 +121,25 @@ export function captureSite(entry: Function, hint: DepthHint): RawSite | undefin
   const want = Math.min(MAX_DEPTH, first + 1 + CALLER_SPAN)
   if (want > hint.depth) hint.depth = want
   return appStack(frames, first)
+}
+
+// A thenable ORM (Drizzle's builders, Prisma's model calls, TypeORM's lazy relations) issues its SQL
+// from a then() that the microtask queue runs, or behind a process.nextTick batch: the stack at the
+// query holds no application frame, and V8's async stack traces do not cross a thenable's then().
+// The user's frame is on the stack where the builder or relation promise is made; the ORM helpers
+// capture it there and carry it to the query through this store. Made on first use, so an app that
+// uses no ORM helper never enables a second AsyncLocalStorage.
+let carrier: AsyncLocalStorage<RawSite> | undefined
+
+/** The call site an ORM helper carried to the statement being issued now, if any. */
+export function carriedSite(): RawSite | undefined {
+  return carrier?.getStore()
+}
+
+/**
+ * Runs `fn` with `site` as the call site of every statement it issues, synchronously or in the
+ * async work it starts (a carried site wins over the live stack, which is the ORM's own there).
+ */
+export function carrySite<T>(site: RawSite, fn: () => T): T {
+  return (carrier ??= new AsyncLocalStorage<RawSite>()).run(site, fn)
 }

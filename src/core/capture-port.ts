@@ -1,3 +1,4 @@
+import type { OrmName } from '../analyze/index.js'
 import { createDepthHint, type DepthHint } from '../callsite/capture-site.js'
 import { detectorCore } from './detector.js'
 import type { DetectorCore } from './detector-core.js'
@@ -5,6 +6,7 @@ import { processState } from './process-state.js'
 import type { QueryTrace } from './query-trace.js'
 
 export type { DepthHint } from '../callsite/capture-site.js'
+export type { OrmName } from '../analyze/index.js'
 /** An adapter's handle on one statement in flight: opaque, handed back to `finish` / `tag` / `restart`. */
 export type Capture = QueryTrace
 
@@ -52,6 +54,8 @@ export function entryHint(): DepthHint {
 export class CapturePort {
   /** @internal */
   readonly cores: DetectorCore[]
+  /** The ORM an n1guard ORM helper instrumented the object for (fix hints speak its API). @internal */
+  orm: OrmName | undefined = undefined
 
   /** @internal use `capturePort(detector, what)` */
   constructor(core: DetectorCore) {
@@ -67,6 +71,7 @@ export class CapturePort {
   /** Adds the detectors of `other` (made for the same object by another call) to this port. */
   merge(other: CapturePort): void {
     for (const core of other.cores) if (!this.cores.includes(core)) this.cores.push(core)
+    this.orm ??= other.orm
   }
 
   /**
@@ -101,7 +106,10 @@ export class CapturePort {
     for (let i = 0; i < cores.length; i++) {
       const core = cores[i]!
       const scope = core.tracker.activeScope()
-      if (scope !== undefined) return core.recorder.begin(scope, sql, params, adapter, entry, hint, issuedAt)
+      if (scope === undefined) continue
+      const capture = core.recorder.begin(scope, sql, params, adapter, entry, hint, issuedAt)
+      if (capture !== undefined && this.orm !== undefined) capture.orm = this.orm
+      return capture
     }
     for (let i = 0; i < cores.length; i++) cores[i]!.outside(entry, hint, sql)
     return undefined

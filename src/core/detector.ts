@@ -26,6 +26,14 @@ const cores = new WeakMap<object, DetectorCore>()
 type AssertionCapture = <T>(name: string, fn: () => T | PromiseLike<T>) => Promise<CaptureReport<Awaited<T>>>
 const assertionCaptures = new WeakMap<object, AssertionCapture>()
 
+// A thenable that is not a promise (a Knex or Drizzle builder, a PrismaPromise) runs its query from
+// then(), which `await` calls from a microtask queued where it awaits: outside the scope, once
+// als.run has returned. Promise.resolve inside the scope queues that call in the scope.
+function adoptThenable<T>(value: T): T | Promise<Awaited<T>> {
+  if (value instanceof Promise || value === null || (typeof value !== 'object' && typeof value !== 'function')) return value
+  return typeof (value as { then?: unknown }).then === 'function' ? (Promise.resolve(value) as Promise<Awaited<T>>) : value
+}
+
 /**
  * `detector.capture(fn)` for the test helpers: the scope is named `name` (the test, or the
  * function) for the failure header, and the N+1s of scopes nested in it are the helper's to
@@ -63,7 +71,7 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
 
   async function runIn<T>(scope: Scope, fn: () => T | PromiseLike<T>): Promise<Outcome<Awaited<T>>> {
     try {
-      return { ok: true, value: await als.run(scope, fn) }
+      return { ok: true, value: await als.run(scope, () => adoptThenable(fn())) }
     } catch (error) {
       return { ok: false, error }
     }
@@ -124,7 +132,7 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
       }
       let value: T | PromiseLike<T>
       try {
-        value = als.run(scope, fn)
+        value = als.run(scope, () => adoptThenable(fn()))
       } catch (error) {
         return settle(scope, false, error)
       }

@@ -19,6 +19,7 @@ export function toRecord(t: QueryTrace): QueryRecord {
     ...(t.error === undefined ? {} : { error: t.error }),
     ...(t.params === undefined ? {} : { params: t.params }),
     kind: t.kind,
+    ...(t.housekeeping ? { housekeeping: true } : {}),
   }
 }
 

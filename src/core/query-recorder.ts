@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks'
-import type { DepthHint, RawSite } from '../callsite/capture-site.js'
+import { carriedSite, type DepthHint, type RawSite } from '../callsite/capture-site.js'
 import type { AdvisorPort } from './advisor-port.js'
 import { sqlInfo } from '../fingerprint/index.js'
 import type { ContextDiagnostics } from './context-diagnostics.js'
@@ -62,13 +62,18 @@ export class QueryRecorder implements TraceSink {
       const info = sqlInfo(sql)
       let site: RawSite | undefined
       let siteKey: string | undefined
-      if (info.kind !== 'transaction') {
-        const sampled = sampleSite(scope, info.id, scope.aggregate.issued(info.id), scope.kind.exact, entry, hint)
+      if (info.kind !== 'transaction' && !info.housekeeping) {
+        // A line an ORM helper carried from the user's call costs nothing more to take: every run uses it.
+        const exact = scope.kind.exact || carriedSite() !== undefined
+        const sampled = sampleSite(scope, info.id, scope.aggregate.issued(info.id), exact, entry, hint)
         site = sampled.site
         siteKey = sampled.siteKey
       }
       const now = performance.now()
       const trace = new QueryTrace(this, scope, info, params, site, siteKey, adapter, issuedAt ?? now, now, this.options.captureParams)
+      // The text as sent, for the panel's EXPLAIN: only where values are kept anyway, in scopes
+      // that keep their records (every scope while the panel records).
+      if (this.options.captureParams && scope.kind.keepRecords) trace.text = sql
       if (this.advisor !== undefined) this.advisor.issued(scope, trace, sql, params)
       return trace
     } catch (error) {

@@ -1,4 +1,4 @@
-import type { AnalyzedQuery } from '../analyze/index.js'
+import type { AnalyzedQuery, OrmName } from '../analyze/index.js'
 import type { RawSite } from '../callsite/capture-site.js'
 import type { ColumnFilter, SqlInfo, StatementKind } from '../fingerprint/index.js'
 import { paramKey } from '../analyze/index.js'
@@ -45,8 +45,16 @@ export class QueryTrace<S extends TraceScope = TraceScope> implements AnalyzedQu
   readonly values: readonly unknown[] | undefined
   /** The result rows, by reference, until the scope's aggregate has taken what it keeps. */
   rows: readonly unknown[] | undefined = undefined
+  /** The ORM whose pool issued it (set by the pg adapter for pools an ORM helper instrumented). */
+  orm: OrmName | undefined = undefined
   /** What an integration said about where the query ran (see `query-annotation.ts`), read when it began. */
   readonly annotation: QueryAnnotation | undefined = currentAnnotation()
+  /**
+   * The SQL text as sent, kept only with `captureParams` in scopes that keep records (every scope
+   * while n1guard/panel records), for its EXPLAIN. Declared, not initialised: other traces carry no
+   * extra field.
+   */
+  declare text: string | undefined
 
   constructor(
     /** The recorder that began it, which the capture port's `finish` hands it back to. */
@@ -87,6 +95,9 @@ export class QueryTrace<S extends TraceScope = TraceScope> implements AnalyzedQu
   }
   get filters(): readonly ColumnFilter[] {
     return this.info.filters
+  }
+  get housekeeping(): boolean {
+    return this.info.housekeeping
   }
 
   /** Times the statement from `now`: it was issued earlier but waited (for a pooled connection). */

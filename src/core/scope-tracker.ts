@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks'
 import { failsOn } from './fails-on.js'
 import { hasScopeEndListeners, publishScopeEnd } from './hub.js'
 import { recordsOf } from './query-record.js'
+import { deliverRecorded, type ScopeRecorder } from './recorder.js'
 import { Scope, type ScopeKind } from './scope.js'
 import { parseScopeInput } from './scope-input.js'
 import { scopeOpened } from './scope-start.js'
@@ -67,6 +68,8 @@ export class ScopeTracker {
   /** Scopes open right now (paused ones not counted): a query with no scope while some are open has lost its context. */
   openScopes = 0
   private counter = 0
+  /** Set while n1guard/panel records (see recorder.ts): every scope then keeps its records. */
+  recorders: Set<ScopeRecorder> | undefined = undefined
 
   constructor(
     private readonly enabled: boolean,
@@ -100,6 +103,7 @@ export class ScopeTracker {
     if (parent !== undefined && !parent.ended && parent.kind.keepRecords && !kind.keepRecords) {
       kind = { ...kind, keepRecords: true, exact: true }
     }
+    if (this.recorders !== undefined && !kind.keepRecords && !kind.paused) kind = { ...kind, keepRecords: true }
     this.scopesOpened++
     if (!kind.paused) this.openScopes++
     const scope = new Scope(id, ++this.counter, name, parent, kind, performance.now(), maxQueries)
@@ -141,6 +145,7 @@ export class ScopeTracker {
         surfaced: surfaced || !scope.kind.report || insideCapture(scope),
       })
     }
+    if (this.recorders !== undefined) deliverRecorded(this, scope, own)
     const parent = scope.parent
     if (parent !== undefined && !parent.ended) {
       if (all.length > 0) (parent.childFindings ??= []).push(...all)

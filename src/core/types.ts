@@ -49,6 +49,12 @@ export interface QueryRecord {
   readonly params?: readonly unknown[]
   /** Statement class from the SQL's first keyword. */
   readonly kind: StatementKindName
+  /**
+   * Present (true) on a statement an ORM or driver ran for itself: connection setup (`SET …`),
+   * a version or liveness probe (`select version()`, `select 1`), a system-catalog read. Listed
+   * here, but never part of a finding nor of a query count.
+   */
+  readonly housekeeping?: true
 }
 
 /** Statement classes that n1guard distinguishes. */

@@ -1,5 +1,6 @@
 // Public surface of the fingerprint module. It imports nothing from the rest of n1guard.
 export { fingerprint } from './fingerprint.js'
+export { isHousekeeping } from './housekeeping.js'
 export {
   clearFingerprintCache,
   FINGERPRINT_CACHE_CAPACITY,

@@ -3,6 +3,7 @@
 
 import { GenerationalCache } from './cache.js'
 import { describeSqlArgument } from './describe-sql-argument.js'
+import { isHousekeeping } from './housekeeping.js'
 import { normalize } from './normalize.js'
 import { describeStatement } from './statement-info.js'
 import { tokenizeShared } from './tokenizer.js'
@@ -39,6 +40,7 @@ function compute(sql: string): SqlInfo {
     filters: Object.freeze(filters),
     literalKey,
     fingerprint,
+    housekeeping: isHousekeeping(shape, kind, tables),
   })
 }
 

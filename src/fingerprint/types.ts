@@ -71,4 +71,9 @@ export interface SqlInfo {
   readonly literalKey: number
   /** Frozen `{ id, shape }`, the same object on every cache hit. */
   readonly fingerprint: Fingerprint
+  /**
+   * An ORM's or driver's own statement (session setup, version probe, catalog read): never a
+   * finding, left out of query counts (see `isHousekeeping`).
+   */
+  readonly housekeeping: boolean
 }

@@ -1,5 +1,6 @@
 import { callHandingOff, recordedAbove, takeHandoff } from '../core/adapter-layers.js'
 import { adoptPort, capturePort, entryHint, type CapturePort } from '../core/capture-port.js'
+import { rememberPool } from '../core/connection-sources.js'
 import type { Detector } from '../core/detector.js'
 import { internalError } from '../core/internal-error.js'
 import { describeValue } from '../core/options.js'
@@ -58,6 +59,7 @@ export function instrumentPool<P extends PgPoolLike>(pool: P, detector: Detector
   given.database(pool)
   const { port, fresh } = adoptPort(pool, given.attached())
   if (!fresh) return pool
+  rememberPool(detector, pool)
 
   const originalConnect = pool.connect as Fn
   const originalQuery = pool.query as Fn

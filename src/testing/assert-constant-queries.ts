@@ -43,7 +43,7 @@ function checkScales(value: unknown): number[] {
 function byTable(queries: Parameters<typeof countQueries>[0]): Record<string, number> {
   const tables: Record<string, number> = {}
   for (const q of queries) {
-    if (q.kind === 'transaction') continue
+    if (q.kind === 'transaction' || q.housekeeping === true) continue
     const t = mainTable(q)
     tables[t] = (tables[t] ?? 0) + 1
   }

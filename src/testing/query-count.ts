@@ -108,7 +108,7 @@ export function checkExpectation(o: Record<string, unknown>, what: string): Quer
 export function countQueries(queries: readonly QueryRecord[]): QueryCounts {
   const c: Record<StatementKindName | 'total', number> = { total: 0, select: 0, insert: 0, update: 0, delete: 0, merge: 0, utility: 0, transaction: 0 }
   for (const q of queries) {
-    if (q.kind === 'transaction') continue
+    if (q.kind === 'transaction' || q.housekeeping === true) continue
     c.total++
     c[q.kind]++
   }
@@ -161,7 +161,7 @@ export function where(site: CallSite | undefined): string {
 export function groupQueries(queries: readonly QueryRecord[]): QueryGroup[] {
   const groups = new Map<string, { sql: string; count: number; callSite?: CallSite; first: number }>()
   queries.forEach((q, i) => {
-    if (q.kind === 'transaction') return
+    if (q.kind === 'transaction' || q.housekeeping === true) return
     const key = `${q.fingerprint}\u0000${siteKey(q.callSite)}`
     const g = groups.get(key)
     if (g !== undefined) g.count++

@@ -79,6 +79,8 @@ describe('examples', () => {
     expect(stdout).toContain('proof: 1 query on person returned 20 rows; its id column fed 20 queries on pet')
     expect(stdout).toContain('-> 200, 20 people with their pets, 21 queries, 1 N+1 finding')
     expect(stdout).toContain('-> 200, 20 people with their pets, 1 query, no N+1')
+    // The query panel ran for the length of the demo, and said where, once.
+    expect(stdout.match(/n1guard panel: http:\/\/127\.0\.0\.1:\d+\/\n/g)).toHaveLength(1)
     // The advisor: the demo's pet.owner_id has no index on purpose.
     expect(stdout).toContain('checkSchema: foreign key pet (owner_id) -> person has no index: create index concurrently pet_owner_id_idx on pet (owner_id);')
     expect(stdout).toContain('n1guard: missing index: pet (owner_id), 20 × the same query, Seq Scan on pet in GET /people/slow')

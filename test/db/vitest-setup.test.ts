@@ -14,7 +14,7 @@ let summary: Summary
 
 beforeAll(async () => {
   db = await createTestDatabase({ people: 3, petsPerPerson: 1 })
-  run = await runVitestProject('test/fixtures/vitest-guard/vitest.config.ts', db, { N1GUARD_SUMMARY_JSON: '$TMP/summary.json' })
+  run = await runVitestProject('test/fixtures/vitest-guard/vitest.config.ts', db, { N1GUARD_SUMMARY_JSON: '$TMP/summary.json', N1GUARD_REPORT_HTML: '$TMP/report.html' })
   summary = JSON.parse(run.files['summary.json'] ?? 'null') as Summary
 }, 120_000)
 
@@ -62,6 +62,19 @@ describe('n1guard/vitest/setup', () => {
 })
 
 describe('n1guard/vitest/reporter', () => {
+  test('N1GUARD_REPORT_HTML: one self-contained HTML report with a scope per test and its finding', () => {
+    const html = run.files['report.html'] ?? ''
+    expect(html).toMatch(/^<!doctype html>/)
+    const data = JSON.parse(/<script type="application\/json" id="n1guard-data">(.*?)<\/script>/s.exec(html)![1]!) as {
+      scopes: Array<{ name: string; findings: Array<{ kind: string; callSite?: { file: string; line: number } }> }>
+    }
+    const names = data.scopes.map((s) => s.name)
+    expect(names).toContain('guard.fixture.ts > guarded > fails: a job with an N+1 › nightly-report')
+    expect(data.scopes.flatMap((s) => s.findings).every((f) => f.kind === 'n-plus-one' && f.callSite?.line === loop.line)).toBe(true)
+    expect(html).not.toContain(SENTINEL)
+    expect(html).not.toMatch(/<(?:link|img)\b|src=["']http/)
+  })
+
   test('one summary at the end of the run: each finding once, with every test that hit it', () => {
     expect(summary.findings).toHaveLength(1)
     const [f] = summary.findings

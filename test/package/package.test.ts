@@ -79,6 +79,15 @@ describe('the packed package', () => {
     expect(relative).toEqual([])
   })
 
+  test('the n1guard command (npx n1guard report) is installed from the tarball and runs', async () => {
+    const bin = join(project, 'node_modules', '.bin', 'n1guard')
+    const ndjson = join(project, 'findings.ndjson')
+    writeFileSync(ndjson, '{"kind":"n-plus-one","scope":{"id":"s1","name":"GET /people"},"sql":"select * from pet where owner_id = ?","count":3}\n')
+    const { stdout } = await run(bin, ['report', ndjson, '-o', join(project, 'report.html')], { cwd: project })
+    expect(stdout).toContain('1 finding in 1 scope written to')
+    expect(readFileSync(join(project, 'report.html'), 'utf8')).toContain('GET /people')
+  })
+
   test('every subpath has its types and JavaScript in the tarball', async () => {
     const { stdout } = await run('tar', ['-tzf', tarball])
     for (const [key, target] of Object.entries(pkg.exports)) {
@@ -97,6 +106,16 @@ describe('the packed package', () => {
     if (specifier === pkg.name) expect(names).toEqual(expect.arrayContaining(['createDetector', 'fingerprint', 'NPlusOneError']))
     if (specifier === `${pkg.name}/kysely`) expect(names).toContain('instrumentDialect')
     if (specifier === `${pkg.name}/pg`) expect(names).toEqual(expect.arrayContaining(['instrumentPool', 'instrumentClient']))
+    const orm: Record<string, string> = {
+      drizzle: 'instrumentDrizzle',
+      prisma: 'instrumentPrisma',
+      typeorm: 'instrumentTypeORM',
+      'mikro-orm': 'instrumentMikroORM',
+      sequelize: 'instrumentSequelize',
+      knex: 'instrumentKnex',
+    }
+    const helper = orm[specifier.slice(pkg.name.length + 1)]
+    if (helper !== undefined) expect(names).toEqual([helper])
   })
 
   test.each(subpaths)('require("%s") from CommonJS', async (specifier) => {

@@ -56,7 +56,7 @@ export async function runVitestProject(config: string, db: TestDatabase, env: Re
       )
     })
     const files: Record<string, string> = {}
-    for (const name of ['results.json', 'summary.json']) {
+    for (const name of ['results.json', 'summary.json', 'report.html']) {
       try {
         files[name] = readFileSync(join(tmp, name), 'utf8')
       } catch {

@@ -28,6 +28,20 @@ import { instrumentDialect } from '../../src/kysely/index.js'
 import { instrumentClient, instrumentPool } from '../../src/pg/index.js'
 import type { PetShopDB } from '../../examples/support/schema.js'
 import { FINDING_EVENT_NAMES, findingAttributes, otelReporter } from '../../src/otel/index.js'
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres'
+import knex, { type Knex } from 'knex'
+import { MikroORM } from '@mikro-orm/postgresql'
+import { Sequelize } from 'sequelize'
+import { DataSource } from 'typeorm'
+import { PrismaPg } from '@prisma/adapter-pg'
+import { PrismaClient } from '../../.generated/prisma/client.js'
+import { instrumentDrizzle } from '../../src/orm/drizzle.js'
+import { instrumentKnex } from '../../src/orm/knex.js'
+import { instrumentMikroORM } from '../../src/orm/mikro-orm.js'
+import { instrumentPrisma } from '../../src/orm/prisma.js'
+import { instrumentSequelize } from '../../src/orm/sequelize.js'
+import { instrumentTypeORM } from '../../src/orm/typeorm.js'
+import { readFindingsNdjson, renderReport, startPanel, type Panel } from '../../src/panel/index.js'
 import {
   assertConstantQueries,
   assertNoNPlusOne,
@@ -138,5 +152,33 @@ describe('n1guard/testing, n1guard/vitest and n1guard/otel', () => {
     expectTypeOf(jsonReporter()).toMatchTypeOf<Reporter>()
     expectTypeOf(findingAttributes).returns.toEqualTypeOf<Attributes>()
     expect(Object.keys(FINDING_EVENT_NAMES).sort()).toEqual(['deep-offset', 'duplicate', 'missing-index', 'n-plus-one', 'query-budget', 'unbounded-select'])
+  })
+
+  test('each ORM helper takes the ORM instance as the ORM types it and hands it back unchanged, cast-free', () => {
+    // Types only: none of these functions is called, so nothing connects.
+    const onDrizzle = (d: Detector, pool: pg.Pool) => instrumentDrizzle(drizzle({ client: pool }), d)
+    const onKnex = (d: Detector) => instrumentKnex(knex({ client: 'pg' }), d)
+    const onSequelize = (d: Detector) => instrumentSequelize(new Sequelize('postgres://localhost/db'), d)
+    const onTypeORM = (d: Detector) => instrumentTypeORM(new DataSource({ type: 'postgres' }), d)
+    const onMikroORM = (d: Detector, orm: MikroORM) => instrumentMikroORM(orm, d)
+    const onPrisma = (d: Detector, pool: pg.Pool) => instrumentPrisma(new PrismaClient({ adapter: new PrismaPg(pool) }), d)
+    expectTypeOf(onDrizzle).returns.toEqualTypeOf<NodePgDatabase<Record<string, never>> & { $client: pg.Pool }>()
+    expectTypeOf(onKnex).returns.toEqualTypeOf<Knex<any, unknown[]>>()
+    expectTypeOf(onSequelize).returns.toEqualTypeOf<Sequelize>()
+    expectTypeOf(onTypeORM).returns.toEqualTypeOf<DataSource>()
+    expectTypeOf(onMikroORM).returns.toEqualTypeOf<MikroORM>()
+    expectTypeOf(onPrisma).returns.toEqualTypeOf<PrismaClient>()
+    expect(typeof instrumentDrizzle).toBe('function')
+  })
+
+  test('startPanel takes a detector and { port, host, pool } and resolves to { url, close() }', () => {
+    expectTypeOf(startPanel).parameter(0).toEqualTypeOf<Detector>()
+    expectTypeOf(startPanel).parameter(1).toMatchTypeOf<{ port?: number; host?: string } | undefined>()
+    expectTypeOf<Panel>().toMatchTypeOf<{ readonly url: string; close(): Promise<void> }>()
+    expectTypeOf(startPanel).returns.toMatchTypeOf<Panel & PromiseLike<Panel>>()
+    // a pg Pool is a valid EXPLAIN connection
+    expectTypeOf(startPanel).toBeCallableWith(createDetector(), { pool: new pg.Pool() })
+    expectTypeOf(renderReport({ findings: readFindingsNdjson('') })).toEqualTypeOf<string>()
+    expect(typeof startPanel).toBe('function')
   })
 })

@@ -133,7 +133,7 @@ const LAYERS: Record<string, readonly string[]> = {
   kysely: ['core'],
   pg: ['core'],
   otel: ['core', 'fingerprint'],
-  vitest: ['core', 'testing', 'report'],
+  vitest: ['core', 'testing', 'report', 'panel'],
   http: ['core'],
   testing: ['core', 'fingerprint'],
   orm: ['core', 'pg'],
