@@ -81,9 +81,12 @@ function at(site: CallSite): string {
 // shares; the loop is in a caller.
 function withLoopFrame(hint: string, stack: readonly CallSite[] | undefined): string {
   if (stack === undefined || stack.length < 2) return hint
-  return `${hint}. Fix it in the frame that loops over the rows: the query is sent from ${at(stack[0]!)}, called from ${at(stack[1]!)}${
-    stack.length > 2 ? `, from ${at(stack[2]!)}` : ''
-  }; when ${stack[0]!.function ?? 'the first frame'} is a data-access helper, the loop is in a caller (give the helper a batched variant that takes every key)`
+  const helper = stack[0]!.function ?? 'the first frame'
+  const callers = stack
+    .slice(1, 3)
+    .map((s) => `${s.file}:${s.line}`)
+    .join(', then ')
+  return `${hint}. Fix it in the frame that loops over the rows: the query is sent from ${at(stack[0]!)}, called from ${callers}; when ${helper} is a data-access helper, the loop is in a caller (give the helper a batched variant that takes every key)`
 }
 
 function shapeOf(scope: Scope, m: PatternMember): FindingShape {

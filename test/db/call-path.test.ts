@@ -169,7 +169,7 @@ describe.each(['pg', 'kysely', 'knex'] as const)('grouped by the application cal
     ])
     expect(f.proven).toBe(true)
     expect(f.source).toMatchObject({ table: 'person', column: 'id', callSite: { line: line(`${adapter}-people`) } })
-    expect(f.hint).toContain(`called from petsOfPeople (${file}:${line('service')})`)
+    expect(f.hint).toContain(`called from ${file}:${line('service')}, then ${file}:${line('route')}`)
     const text = formatFinding(f).join('\n')
     expect(text).toContain(`called from ${file}:${line('service')}:`)
     expect(text).toContain(`called from ${file}:${line('route')}:`)
