@@ -83,15 +83,20 @@ function hintFor(c: CandidateBase): string {
   switch (c.statementKind) {
     case 'insert':
       return kysely
-        ? `insert all rows in one statement: .insertInto(${q(table ?? 'table')}).values(rows) with an array of rows`
-        : `insert all rows in one statement: insert into ${table ?? 'table'} (...) select * from unnest($1::${c.paramType ?? 'int'}[], ...)`
+        ? `insert all rows in one statement: .insertInto(${q(table ?? 'table')}).values(rows) with an array of rows instead of one insert per row`
+        : `insert all rows in one statement: insert into ${table ?? 'table'} (...) values (...), (...) or select * from unnest($1::${c.paramType ?? 'int'}[], ...) instead of one insert per row`
     case 'update':
-    case 'delete': {
+    case 'delete':
+    case 'merge': {
       const verb = c.statementKind
-      if (column === undefined) return `${verb} all rows in one statement instead of one per row`
+      if (c.distinctParams < 2) {
+        return `the same ${verb} with the same values ran ${c.count} times: run it once, after the loop`
+      }
+      if (column === undefined) return `${verb} all rows in one statement instead of one ${verb} per row`
+      if (verb === 'merge') return `merge all rows in one statement: using (select * from unnest($1::${c.paramType ?? 'int'}[], ...)) instead of one merge per row`
       return kysely
         ? `${verb} all rows in one statement: .where(${q(column)}, 'in', ids) instead of one ${verb} per row`
-        : `${verb} all rows in one statement: where ${column} = any($1::${c.paramType ?? 'int'}[]) with an array of keys`
+        : `${verb} all rows in one statement: where ${column} = any($1::${c.paramType ?? 'int'}[]) with an array of keys instead of one ${verb} per row`
     }
     default:
       return selectHint(c)

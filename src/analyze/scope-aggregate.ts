@@ -2,7 +2,7 @@ import { fixHint } from './fix-hint.js'
 import { pathFrames, samePath } from './call-path.js'
 import { columnBehind } from './hint-facts.js'
 import { repeatSafe } from './repeat-safe.js'
-import { findSource, type RetainedShape } from './source-link.js'
+import { findSource, type KeptResult, type RetainedShape } from './source-link.js'
 import type { AnalyzedQuery, Candidate, CandidateBase, PatternMember, Severity } from './types.js'
 import { valueKey } from './value-hash.js'
 
@@ -47,9 +47,8 @@ class Group {
   distinct: Set<number> | undefined
   /** Most rows one execution returned; -1 while unknown. */
   maxRows = -1
-  /** Values of the first execution, kept by reference until a second one makes them worth hashing. */
-  firstValues: readonly unknown[] | undefined
-  firstIssued = 0
+  /** The first execution, kept by reference until a second one makes its values worth reading. */
+  firstQuery: AnalyzedQuery | undefined
   /** Per parameter position: keys of the values seen (sampled), each with when it was first sent. */
   values: Map<number, number>[] | undefined
   /** Per parameter position: one raw value, to name a SQL array type in hints. */
@@ -69,19 +68,18 @@ class Group {
   add(q: AnalyzedQuery): void {
     if (this.count === 0) {
       this.firstParam = q.paramKey
-      this.firstValues = q.values
-      this.firstIssued = q.issuedAt
+      this.firstQuery = q
     } else {
       if (this.distinct === undefined) {
         if (q.paramKey !== this.firstParam) this.distinct = new Set([this.firstParam, q.paramKey])
       } else if (this.distinct.size < MAX_DISTINCT) {
         this.distinct.add(q.paramKey)
       }
-      if (this.count === 1 && this.firstValues !== undefined) {
-        this.sampleValues(this.firstValues, this.firstIssued)
-        this.firstValues = undefined
+      if (this.count === 1 && this.firstQuery !== undefined) {
+        this.sampleValues(this.firstQuery.values, this.firstQuery.issuedAt)
+        this.firstQuery = undefined
       }
-      if (q.values !== undefined) this.sampleValues(q.values, q.issuedAt)
+      this.sampleValues(q.values, q.issuedAt)
     }
     // Queries arrive in completion order, so an earlier one overlaps this one exactly when it
     // ended after this one was issued.
@@ -96,7 +94,8 @@ class Group {
     this.count++
   }
 
-  private sampleValues(values: readonly unknown[], issuedAt: number): void {
+  private sampleValues(values: readonly unknown[] | undefined, issuedAt: number): void {
+    if (values === undefined) return
     const n = Math.min(values.length, MAX_POSITIONS)
     const sets = (this.values ??= [])
     const samples = (this.samples ??= [])
@@ -123,8 +122,7 @@ class Group {
       this.maxIssued = other.maxIssued
       this.firstParam = other.firstParam
       this.maxRows = other.maxRows
-      this.firstValues = other.firstValues
-      this.firstIssued = other.firstIssued
+      this.firstQuery = other.firstQuery
       this.distinct = other.distinct === undefined ? undefined : new Set(other.distinct)
       this.values = other.values?.map((set) => new Map(set))
       this.samples = other.samples?.slice()
@@ -146,10 +144,10 @@ class Group {
       }
     })
     // Now more than one execution: values held back for a second one are worth hashing.
-    if (other.firstValues !== undefined) this.sampleValues(other.firstValues, other.firstIssued)
-    if (this.firstValues !== undefined) {
-      this.sampleValues(this.firstValues, this.firstIssued)
-      this.firstValues = undefined
+    if (other.firstQuery !== undefined) this.sampleValues(other.firstQuery.values, other.firstQuery.issuedAt)
+    if (this.firstQuery !== undefined) {
+      this.sampleValues(this.firstQuery.values, this.firstQuery.issuedAt)
+      this.firstQuery = undefined
     }
     other.samples?.forEach((v, i) => {
       const samples = (this.samples ??= [])
@@ -227,8 +225,7 @@ class Repeat {
   }
 }
 
-type KeptResult = { readonly rows: readonly unknown[]; readonly endedAt: number; readonly siteKey: string | undefined }
-const NO_RESULTS: readonly KeptResult[] = []
+const NO_RESULTS: ReadonlyArray<KeptResult> = []
 
 class ShapeEntry implements RetainedShape {
   /** The first call-site group; most shapes only ever run from one site. */
@@ -347,6 +344,24 @@ class ShapeEntry implements RetainedShape {
     more.push(g)
     return g
   }
+}
+
+// Functions called for their effect, not their result: repeating one is not a cache miss.
+const EFFECT_CALL = /\b(?:pg_(?:try_)?advisory_\w*|pg_notify|set_config|nextval|setval)\s*\(/i
+
+/**
+ * Statements that are neither reads nor row writes: DDL, SET, LOCK, VACUUM and the like (kind
+ * `utility`), and a select that only calls a lock, notify, config or sequence function. Running
+ * one again is not a missed cache and not a loop over rows (a migration's `create table if not
+ * exists`, a lock taken and released per job), so they never make a finding.
+ */
+function isUtility(q: AnalyzedQuery): boolean {
+  if (q.kind === 'utility') return true
+  return q.kind === 'select' && q.tables.length === 0 && EFFECT_CALL.test(q.shape)
+}
+
+function isWrite(kind: AnalyzedQuery['kind']): boolean {
+  return kind === 'insert' || kind === 'update' || kind === 'delete' || kind === 'merge'
 }
 
 function paramType(value: unknown): string | undefined {
@@ -472,7 +487,9 @@ export class ScopeAggregate {
       this.rowsKept < MAX_ROWS_PER_SCOPE
     ) {
       if (entry.results === NO_RESULTS) entry.results = []
-      entry.results.push({ rows, endedAt: q.endedAt, siteKey: q.siteKey })
+      entry.results.push(
+        q.columns === undefined ? { rows, endedAt: q.endedAt, siteKey: q.siteKey } : { rows, endedAt: q.endedAt, siteKey: q.siteKey, columns: q.columns },
+      )
       this.resultsKept++
       this.rowsKept += rows.length
     }
@@ -503,7 +520,7 @@ export class ScopeAggregate {
     const found: Array<CandidateBase & { group: Group | undefined }> = []
     const shapes = this.shapes
     for (const entry of shapes) {
-      if (entry.count === 0) continue
+      if (entry.count === 0 || isUtility(entry.first)) continue
       const groups = [...entry.groups]
       if (groups.length > 1) foldPaths(groups, threshold)
       let unknownJoined = false
@@ -524,9 +541,12 @@ export class ScopeAggregate {
       // Call paths that are loops: their repeats of one parameter set are part of the loop's finding.
       const loops = new Set<string | undefined>()
       for (const g of groups) {
-        // One call path run with one parameter set again and again is not a loop over rows; it is
-        // judged with the shape's other exact repeats below, wherever they were sent from.
-        if (g.count < threshold || g.distinctParams < 2) continue
+        if (g.count < threshold) continue
+        // A write repeated from one call path is a loop of writes whatever its values (the same
+        // audit row per item): its fix is one multi-row statement, not a cached result. One path
+        // running one read with one parameter set is judged with the shape's other exact repeats
+        // below, wherever they were sent from.
+        if (g.distinctParams < 2 && !isWrite(q.kind)) continue
         loops.add(g.siteKey)
         for (const k of g.alsoKeys ?? []) loops.add(k)
         if (unknownJoined && g === groups[0]) loops.add(undefined)

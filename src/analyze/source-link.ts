@@ -1,6 +1,16 @@
 import type { SourceCandidate } from './types.js'
 import { valueKey } from './value-hash.js'
 
+/** One kept result: its rows by reference, when it ended, and its column names for array rows. */
+export interface KeptResult {
+  readonly rows: readonly unknown[]
+  readonly endedAt: number
+  /** The call path of the query that returned them. */
+  readonly siteKey: string | undefined
+  /** Names by position when the rows are arrays (`rowMode: 'array'`: Drizzle, Prisma). */
+  readonly columns?: readonly string[] | undefined
+}
+
 /** What the source search needs of a shape seen in the scope. */
 export interface RetainedShape {
   readonly fingerprint: string
@@ -9,8 +19,8 @@ export interface RetainedShape {
   readonly siteKey: string | undefined
   /** Executions of the shape in the scope. */
   readonly count: number
-  /** Result rows kept by reference (bounded), in completion order, with the call path of each. */
-  readonly results: ReadonlyArray<{ readonly rows: readonly unknown[]; readonly endedAt: number; readonly siteKey: string | undefined }>
+  /** Result rows kept by reference (bounded), in completion order. */
+  readonly results: ReadonlyArray<KeptResult>
   /** When its first execution ended. */
   readonly firstEnded: number
   /** True when the shape itself was run with every one of these value keys at some parameter position. */
@@ -40,9 +50,11 @@ function columnValues(shape: RetainedShape, column: string): Map<number, number>
   if (keys === undefined) {
     keys = new Map()
     for (const result of shape.results) {
+      // Array rows are read by the column's position in that result's fields.
+      const at = result.columns?.indexOf(column) ?? -1
       for (const row of result.rows) {
-        const v = (row as Record<string, unknown>)[column]
-        if (v !== null && v !== undefined && (typeof v !== 'object' || v instanceof Date)) {
+        const v = Array.isArray(row) ? (at < 0 ? undefined : row[at]) : (row as Record<string, unknown>)[column]
+        if (isKeyValue(v)) {
           const k = valueKey(v)
           const had = keys.get(k)
           if (had === undefined || result.endedAt < had) keys.set(k, result.endedAt)
@@ -54,13 +66,24 @@ function columnValues(shape: RetainedShape, column: string): Map<number, number>
   return keys
 }
 
+function isKeyValue(v: unknown): boolean {
+  return v !== null && v !== undefined && (typeof v !== 'object' || v instanceof Date)
+}
+
 function columnsOf(shape: RetainedShape): string[] {
-  const row = shape.results[0]?.rows[0]
-  if (row === null || typeof row !== 'object' || Array.isArray(row)) return []
+  const first = shape.results[0]
+  const row = first?.rows[0]
+  if (row === null || typeof row !== 'object') return []
   const out: string[] = []
+  if (Array.isArray(row)) {
+    const names = first!.columns ?? []
+    names.forEach((name, i) => {
+      if (name !== '' && isKeyValue(row[i]) && !out.includes(name)) out.push(name)
+    })
+    return out
+  }
   for (const key of Object.keys(row)) {
-    const v = (row as Record<string, unknown>)[key]
-    if (v !== null && v !== undefined && (typeof v !== 'object' || v instanceof Date)) out.push(key)
+    if (isKeyValue((row as Record<string, unknown>)[key])) out.push(key)
   }
   return out
 }

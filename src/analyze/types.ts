@@ -37,6 +37,8 @@ export interface AnalyzedQuery {
   readonly values?: readonly unknown[] | undefined
   /** The result rows, by reference (a bounded number is kept to find the query that fed a loop). */
   readonly rows?: readonly unknown[] | undefined
+  /** Column names, by position, when the rows are arrays (`rowMode: 'array'`, Drizzle, Prisma). */
+  readonly columns?: readonly string[] | undefined
   /** A copy of the parameter values, present only when the detector captures parameters. */
   readonly params?: readonly unknown[] | undefined
   /** An ORM's or driver's own statement (connection setup, probes): never counted nor a finding. */

@@ -37,6 +37,9 @@ export function parseFrameLine(text: string): { file: string; line: number; colu
     const open = rest.lastIndexOf('(')
     if (open < 0) return undefined
     rest = rest.slice(open + 1, -1)
+  } else if (rest.startsWith('async ')) {
+    // An anonymous async frame: `at async file:///app.mjs:1:2` names no function, only the file.
+    rest = rest.slice(6)
   }
   const match = POSITION.exec(rest)
   if (match === null) return undefined

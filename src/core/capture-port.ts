@@ -115,9 +115,12 @@ export class CapturePort {
     return undefined
   }
 
-  /** The statement settled. `rows`: the result's row array, by reference (bounded, to find what fed a loop). */
-  finish(capture: Capture, rowCount: number | undefined, error?: unknown, rows?: readonly unknown[]): void {
-    capture.sink.end(capture, rowCount, error, rows)
+  /**
+   * The statement settled. `rows`: the result's row array, by reference (bounded, to find what fed
+   * a loop); `columns`: the column names when the rows are arrays (`rowMode: 'array'`).
+   */
+  finish(capture: Capture, rowCount: number | undefined, error?: unknown, rows?: readonly unknown[], columns?: readonly string[]): void {
+    capture.sink.end(capture, rowCount, error, rows, columns)
   }
 
   /** The text to send: `sql` with the capture's sqlcommenter tag, or `sql` itself. */

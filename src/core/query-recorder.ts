@@ -70,7 +70,7 @@ export class QueryRecorder implements TraceSink {
         siteKey = sampled.siteKey
       }
       const now = performance.now()
-      const trace = new QueryTrace(this, scope, info, params, site, siteKey, adapter, issuedAt ?? now, now, this.options.captureParams)
+      const trace = new QueryTrace(this, scope, info, params, site, siteKey, adapter, issuedAt ?? now, now, this.options.captureParams, sql)
       // The text as sent, for the panel's EXPLAIN: only where values are kept anyway, in scopes
       // that keep their records (every scope while the panel records).
       if (this.options.captureParams && scope.kind.keepRecords) trace.text = sql
@@ -86,11 +86,12 @@ export class QueryRecorder implements TraceSink {
    * The statement settled, before the caller sees the outcome. `rows` is the result's row array,
    * by reference (kept, bounded, to find the query that fed a loop).
    */
-  end(trace: QueryTrace<Scope>, rowCount: number | undefined, error?: unknown, rows?: readonly unknown[]): void {
+  end(trace: QueryTrace<Scope>, rowCount: number | undefined, error?: unknown, rows?: readonly unknown[], columns?: readonly string[]): void {
     try {
       trace.endedAt = performance.now()
       trace.rowCount = rowCount
       trace.rows = rows
+      trace.columns = columns
       if (error !== undefined) trace.error = errorOf(error, this.options.captureParams)
       const scope = trace.scope
       // A query still running when its scope ended (fire and forget) is not the scope's any more.

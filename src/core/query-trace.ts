@@ -1,6 +1,6 @@
 import type { AnalyzedQuery, OrmName } from '../analyze/index.js'
 import type { RawSite } from '../callsite/capture-site.js'
-import type { ColumnFilter, SqlInfo, StatementKind } from '../fingerprint/index.js'
+import { literalValues, type ColumnFilter, type SqlInfo, type StatementKind } from '../fingerprint/index.js'
 import { paramKey } from '../analyze/index.js'
 import { currentAnnotation, type QueryAnnotation } from './query-annotation.js'
 import type { QueryError } from './types.js'
@@ -21,7 +21,7 @@ export interface TraceScope {
  * and a trace begun by one copy of n1guard can be finished by another's adapter.
  */
 export interface TraceSink {
-  end(trace: QueryTrace<any>, rowCount: number | undefined, error?: unknown, rows?: readonly unknown[]): void
+  end(trace: QueryTrace<any>, rowCount: number | undefined, error?: unknown, rows?: readonly unknown[], columns?: readonly string[]): void
   /** The statement text with the scope's sqlcommenter tag, or `sql` unchanged. */
   tag(sql: string, trace: QueryTrace<any>): string
 }
@@ -42,9 +42,12 @@ export class QueryTrace<S extends TraceScope = TraceScope> implements AnalyzedQu
   /** Parameter values, kept only with `captureParams`. */
   readonly params: readonly unknown[] | undefined
   /** The bound values, by reference: sampled once the shape repeats, to find what fed a loop. */
-  readonly values: readonly unknown[] | undefined
+  private readonly bound: readonly unknown[] | undefined
+  private inlined: readonly unknown[] | undefined = undefined
   /** The result rows, by reference, until the scope's aggregate has taken what it keeps. */
   rows: readonly unknown[] | undefined = undefined
+  /** Column names of array rows (`rowMode: 'array'`). */
+  columns: readonly string[] | undefined = undefined
   /** The ORM whose pool issued it (set by the pg adapter for pools an ORM helper instrumented). */
   orm: OrmName | undefined = undefined
   /** What an integration said about where the query ran (see `query-annotation.ts`), read when it began. */
@@ -72,13 +75,25 @@ export class QueryTrace<S extends TraceScope = TraceScope> implements AnalyzedQu
     readonly issuedAt: number,
     startedAt: number,
     keepParams: boolean,
+    /** The SQL text as sent, by reference: its inlined values are read only when the shape repeats. */
+    private readonly sent = '',
   ) {
     this.startedAt = startedAt
     this.siteKey = siteKey
     // Hashed now, as sent: the caller may reuse the array once the query is on its way.
     this.paramKey = paramKey(params, info.literalKey)
     this.params = keepParams && params !== undefined ? [...params] : undefined
-    this.values = params
+    this.bound = params
+  }
+
+  /**
+   * The values the statement was run with: its bound parameters, or, for SQL that inlines its
+   * values (Sequelize, MikroORM), the literals of its text, read only when asked (a shape repeats).
+   */
+  get values(): readonly unknown[] | undefined {
+    const bound = this.bound
+    if ((bound !== undefined && bound.length > 0) || this.info.literalKey === 0) return bound
+    return (this.inlined ??= literalValues(this.sent))
   }
 
   get fingerprint(): string {

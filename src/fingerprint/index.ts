@@ -8,4 +8,5 @@ export {
   MAX_CACHED_SQL_LENGTH,
   sqlInfo,
 } from './sql-info.js'
+export { literalValues } from './literal-values.js'
 export type { ColumnFilter, Fingerprint, SqlInfo, StatementKind } from './types.js'

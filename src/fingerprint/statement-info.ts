@@ -152,17 +152,31 @@ class StatementReader {
     if (this.depthFlags.length <= t.count) this.depthFlags = new Uint8Array(t.count + 1)
   }
 
-  // Kind, and the index of the main statement keyword.
+  // Kind, and the index of the main statement keyword. A text of several statements
+  // (`begin; select …; commit`) is classed by its first select / insert / update / delete / merge,
+  // and only when it has none by its first statement.
   classify(): void {
+    let start = 0
+    for (let first = true; start < this.n; first = false) {
+      const next = this.classifyAt(start, first)
+      if (this.main >= 0 || next < 0) return
+      start = next
+    }
+  }
+
+  // Classes the statement starting at token `start` (kept when `first` or when it is a main
+  // kind); returns where the next statement starts, or -1.
+  classifyAt(start: number, first: boolean): number {
     const kinds = this.kinds
-    let m = 0
+    let m = start
     while (kinds[m] === T_LPAREN) m++
-    const first = this.keyword(m)
-    this.head = m
-    this.first = first
-    if (first === K_WITH) {
+    const word = this.keyword(m)
+    let kind: StatementKind = 'utility'
+    let main = -1
+    let j = m
+    if (word === K_WITH) {
       let depth = 0
-      for (let j = m + 1; j < this.n; j++) {
+      for (j = m + 1; j < this.n; j++) {
         const k = kinds[j]
         if (k === T_LPAREN) depth++
         else if (k === T_RPAREN) depth--
@@ -170,18 +184,34 @@ class StatementReader {
         else if (depth === 0 && k === T_IDENT) {
           const found = mainKind(this.t.keywords[j]!)
           if (found !== undefined) {
-            this.kind = found
-            this.main = j
+            kind = found
+            main = j
             break
           }
         }
       }
-    } else if (mainKind(first) !== undefined) {
-      this.kind = mainKind(first)!
-      this.main = m
-    } else if ((keywordFlags(first) & KF_TRANSACTION) !== 0 || (first === K_PREPARE && this.keyword(m + 1) === K_TRANSACTION)) {
-      this.kind = 'transaction'
+    } else if (mainKind(word) !== undefined) {
+      kind = mainKind(word)!
+      main = m
+    } else if ((keywordFlags(word) & KF_TRANSACTION) !== 0 || (word === K_PREPARE && this.keyword(m + 1) === K_TRANSACTION)) {
+      kind = 'transaction'
     }
+    if (first || main >= 0) {
+      this.head = m
+      this.first = word
+      this.kind = kind
+      this.main = main
+    }
+    if (main >= 0) return -1
+    // The next statement: after a `;` outside parentheses with something after it.
+    let depth = 0
+    for (; j < this.n; j++) {
+      const k = kinds[j]
+      if (k === T_LPAREN) depth++
+      else if (k === T_RPAREN) depth--
+      else if (k === T_SEMI && depth <= 0) return j + 1 < this.n ? j + 1 : -1
+    }
+    return -1
   }
 
   addTable(full: string): void {
@@ -396,7 +426,8 @@ class StatementReader {
     switch (w) {
       case K_FROM:
         if ((flags[depth]! & D_FROM_FUNCTION) !== 0 || (j > 0 && this.keyword(j - 1) === K_DISTINCT) || (this.first === K_COPY && depth === 0)) break
-        this.relation(j + 1, main >= 0 && j === main + 1 && kind === 'delete')
+        // The outermost statement's FROM names the main table, not a subquery's before it.
+        this.relation(j + 1, (depth === 0 && kind === 'select') || (main >= 0 && j === main + 1 && kind === 'delete'))
         flags[depth]! |= D_FROM_LIST
         break
       case K_JOIN:
@@ -405,7 +436,8 @@ class StatementReader {
       case K_INTO: {
         let i = j + 1
         for (let w = this.keyword(i); (keywordFlags(w) & KF_NOT_RELATION) !== 0 && w !== K_SELECT && w !== K_VALUES; w = this.keyword(i)) i++
-        this.relation(i, main >= 0 && j === main + 1, true)
+        // `select … into t from …` writes t: it stays the main table.
+        this.relation(i, (main >= 0 && j === main + 1) || (depth === 0 && kind === 'select'), true)
         break
       }
       case K_UPDATE: {

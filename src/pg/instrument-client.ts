@@ -36,6 +36,7 @@ export function paramsOf(config: unknown, values: unknown): readonly unknown[] |
 
 interface PgResultLike {
   rows?: unknown[]
+  fields?: ReadonlyArray<{ name?: unknown }>
   rowCount?: number | null
   command?: string
 }
@@ -58,11 +59,33 @@ function countOne(r: PgResultLike | null | undefined): number | undefined {
   return typeof r.rowCount === 'number' ? r.rowCount : undefined
 }
 
-/** The row array of a single-statement result, by reference. @internal */
+// The result whose rows can prove a loop: the only one, or of a multi-statement text
+// (`begin; select …; commit`) the first that returned rows.
+function mainResult(result: unknown): PgResultLike | undefined {
+  if (result === null || typeof result !== 'object') return undefined
+  if (!Array.isArray(result)) return result as PgResultLike
+  for (const r of result as unknown[]) {
+    const rows = (r as PgResultLike | null)?.rows
+    if (Array.isArray(rows) && rows.length > 0) return r as PgResultLike
+  }
+  return undefined
+}
+
+/** The row array of a result, by reference. @internal */
 export function rowsOf(result: unknown): readonly unknown[] | undefined {
-  if (result === null || typeof result !== 'object' || Array.isArray(result)) return undefined
-  const rows = (result as PgResultLike).rows
+  const rows = mainResult(result)?.rows
   return Array.isArray(rows) ? rows : undefined
+}
+
+/**
+ * Column names of a result read with `rowMode: 'array'` (Drizzle, Prisma), from its `fields`;
+ * undefined for rows that are objects (they name their columns). @internal
+ */
+export function columnsOf(result: unknown): readonly string[] | undefined {
+  const r = mainResult(result)
+  const rows = r?.rows
+  if (!Array.isArray(rows) || !Array.isArray(rows[0]) || !Array.isArray(r!.fields)) return undefined
+  return r!.fields.map((f) => (typeof f?.name === 'string' ? f.name : ''))
 }
 
 /** Rows returned, or rows affected; summed over a multi-statement result. @internal */
@@ -112,7 +135,7 @@ function tagged(port: CapturePort, config: unknown, trace: Capture): unknown {
 function settling(port: CapturePort, bind: boolean, trace: Capture, callback: Fn): Fn {
   const settle = function (this: unknown, ...args: unknown[]) {
     const [error, result] = args
-    port.finish(trace, error ? undefined : rowCountOf(result), error || undefined, error ? undefined : rowsOf(result))
+    port.finish(trace, error ? undefined : rowCountOf(result), error || undefined, error ? undefined : rowsOf(result), error ? undefined : columnsOf(result))
     return callback.apply(this, args)
   }
   return bind ? port.bindToCaller(settle) : settle
@@ -156,7 +179,7 @@ function observe(port: CapturePort, bind: boolean, original: Fn, self: unknown, 
   // .then on pg's own promise keeps the user's Promise implementation (the `Promise` pool option).
   return (returned as Promise<unknown>).then(
     (result) => {
-      port.finish(trace, rowCountOf(result), undefined, rowsOf(result))
+      port.finish(trace, rowCountOf(result), undefined, rowsOf(result), columnsOf(result))
       return result
     },
     (error: unknown) => {

@@ -216,6 +216,7 @@ describe('duplicates across call paths', () => {
   test('a repeated idempotent write is a duplicate; one that reads its own column is not', async () => {
     const setName = (name: string) => pool.query('update person set name = $2 where id = $1', [3, name])
     const append = (suffix: string) => pool.query('update person set name = name || $2 where id = $1', [4, suffix])
+    // Each sent from two lines: from one line, a repeated write is a loop of writes (an N+1).
     const { findings } = await detector.capture(async () => {
       await setName('Ada')
       await setName('Ada')

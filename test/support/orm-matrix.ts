@@ -92,6 +92,11 @@ export function ormMatrix<H>(m: OrmMatrix<H>): void {
       expect(f.callSite).toMatchObject(siteOf(m.file, name))
       if (!(name === 'all' && m.ownPool === true)) expect(f.parallel).toBe(parallel)
       for (const word of m.hint) expect(f.hint).toContain(word)
+      // The authors' rows fed the loop: proven whatever shape the ORM reads rows in (objects,
+      // rowMode 'array') and whether it binds or inlines the values; a source of two rows or more
+      // is what keeps the finding under requireMultiRowSource.
+      expect(f.proven, JSON.stringify(f, null, 2)).toBe(true)
+      expect(f.source).toMatchObject({ table: 'author', column: 'id', rowCount: AUTHORS })
       expect(findings.filter((x) => x.kind === 'duplicate'), 'no duplicate finding (ORM housekeeping stays out)').toEqual([])
       expect(queries.filter((q) => q.housekeeping !== true && q.kind !== 'transaction').length).toBeGreaterThanOrEqual(AUTHORS + 1)
       expect(result).toEqual(await orm.bare[name]())

@@ -56,11 +56,13 @@ describe('duplicates across call paths', () => {
   })
 
   test('a repeated idempotent write is a duplicate; one that reads its own column is not', () => {
-    const upd = (shape: string) => q({ paramKey: 1, values: [1], fingerprint: shape, shape, kind: 'update', tables: ['person'], siteKey: 'u.ts:1:1' })
-    expect(analyze([upd('update person set name = ? where id = ?'), upd('update person set name = ? where id = ?')], { threshold: 2 })).toMatchObject([
-      { kind: 'duplicate', count: 2 },
-    ])
-    expect(analyze([upd('update person set n = n + ? where id = ?'), upd('update person set n = n + ? where id = ?')], { threshold: 2 })).toEqual([])
+    // Sent from two paths: from one path, a repeated write is a loop of writes (an N+1).
+    const upd = (shape: string, caller: string) =>
+      q({ paramKey: 1, values: [1], fingerprint: shape, shape, kind: 'update', tables: ['person'], siteKey: `u.ts:1:1|${caller}` })
+    const set = 'update person set name = ? where id = ?'
+    const bump = 'update person set n = n + ? where id = ?'
+    expect(analyze([upd(set, 'h.ts:2'), upd(set, 'h.ts:3')], { threshold: 2 })).toMatchObject([{ kind: 'duplicate', count: 2 }])
+    expect(analyze([upd(bump, 'h.ts:2'), upd(bump, 'h.ts:3')], { threshold: 2 })).toEqual([])
   })
 
   test('repeats inside an N+1 path are that N+1, not a duplicate too', () => {
