@@ -52,6 +52,7 @@ export type {
   Reporter,
   ScopeInfo,
   ScopeInput,
+  JobScopeInput,
   ScopeReport,
   Severity,
   StatementKindName,

@@ -1,6 +1,6 @@
 export { analyze, type AnalyzeOptions } from './analyze.js'
 export { fixHint } from './fix-hint.js'
-export { MAX_DISTINCT, ScopeAggregate, type RuleOptions } from './scope-aggregate.js'
+export { MAX_DISTINCT, MAX_SHAPES_PER_SCOPE, ScopeAggregate, type RuleOptions } from './scope-aggregate.js'
 export type { AnalyzedQuery, Candidate, CandidateBase, IndexAdvice, OrmName, PatternMember, Severity, SourceCandidate } from './types.js'
 export { paramKey, valueKey } from './value-hash.js'
 export { pathFrames, samePath } from './call-path.js'

@@ -16,6 +16,13 @@ const MAX_VALUES = 512
 const MAX_RESULTS_PER_SHAPE = 32
 const MAX_RESULTS_PER_SCOPE = 512
 const MAX_ROWS_PER_SCOPE = 50_000
+/**
+ * Distinct statement shapes one scope tracks. Each costs about 1.5 KB (its groups, samples and
+ * first query), and a scope that builds SQL from data (a million distinct shapes) grew to 1.46 GB.
+ * Queries of further shapes are counted (`untracked`, and in the query count and any budget), not
+ * checked for N+1.
+ */
+export const MAX_SHAPES_PER_SCOPE = 5000
 /** Parameter sets kept per group for `sampleParams` (with captureParams only). */
 const MAX_SAMPLE_PARAMS = 5
 /** Parameter sets per shape watched for exact repeats, and finished repeat runs kept per shape. */
@@ -430,6 +437,9 @@ export class ScopeAggregate {
     }
     return stamp
   }
+  private shapeCount = 0
+  /** Queries of shapes past `MAX_SHAPES_PER_SCOPE`: counted, not analyzed. */
+  untracked = 0
 
   /** Every shape seen, in the order it was first issued. */
   private get shapes(): ShapeEntry[] {
@@ -445,19 +455,26 @@ export class ScopeAggregate {
   /**
    * Notes a shape when it is issued (before it finishes), so shapes keep the order they were
    * first issued in even when their queries finish out of order. Returns how many times the shape
-   * has been issued in the scope, this one included.
+   * has been issued in the scope, this one included; 0 for a shape past `MAX_SHAPES_PER_SCOPE`
+   * (not tracked: take no stack for it).
    */
   issued(fingerprint: string): number {
-    return ++this.entry(fingerprint).issued
+    const entry = this.entry(fingerprint)
+    return entry === undefined ? 0 : ++entry.issued
   }
 
-  private entry(fingerprint: string): ShapeEntry {
+  private entry(fingerprint: string): ShapeEntry | undefined {
     const first = this.shape0
-    if (first === undefined) return (this.shape0 = new ShapeEntry(fingerprint))
+    if (first === undefined) {
+      this.shapeCount = 1
+      return (this.shape0 = new ShapeEntry(fingerprint))
+    }
     if (first.fingerprint === fingerprint) return first
     const more = (this.more ??= new Map())
     let entry = more.get(fingerprint)
     if (entry === undefined) {
+      if (this.shapeCount >= MAX_SHAPES_PER_SCOPE) return undefined
+      this.shapeCount++
       entry = new ShapeEntry(fingerprint)
       more.set(fingerprint, entry)
     }
@@ -475,6 +492,10 @@ export class ScopeAggregate {
     }
     this.counted++
     const entry = this.entry(q.fingerprint)
+    if (entry === undefined) {
+      this.untracked++
+      return
+    }
     if (entry.count === 0) entry.first = q
     if (++entry.count === 2) this.repeated++
     if (q.endedAt < entry.firstEnded) entry.firstEnded = q.endedAt

@@ -31,12 +31,14 @@ export function recordedAbove(): boolean {
 /**
  * Calls `fn` with `capture` handed to the next statement a lower adapter sees synchronously
  * (pool.query -> pg-pool's connect callback -> client.query): that adapter continues the capture
- * instead of beginning another. Cleared afterwards whether or not it was taken.
+ * instead of beginning another; `false` (the statement is outside any scope, as decided above)
+ * makes it pass the statement through without deciding again. Cleared afterwards whether or not
+ * it was taken.
  *
  * @example
  * return callHandingOff(capture, originalQuery, pool, args)
  */
-export function callHandingOff(capture: QueryTrace, fn: Fn, self: unknown, args: readonly unknown[]): any {
+export function callHandingOff(capture: QueryTrace | false, fn: Fn, self: unknown, args: readonly unknown[]): any {
   state.handoff = capture
   try {
     return fn.apply(self, args as unknown[])
@@ -45,8 +47,8 @@ export function callHandingOff(capture: QueryTrace, fn: Fn, self: unknown, args:
   }
 }
 
-/** Takes the capture handed down by an adapter above, if any (it is handed once). */
-export function takeHandoff(): QueryTrace | undefined {
+/** Takes the capture handed down by an adapter above, if any (it is handed once); `false`: pass through. */
+export function takeHandoff(): QueryTrace | false | undefined {
   const capture = state.handoff
   if (capture !== undefined) state.handoff = undefined
   return capture

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync, type Stats } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import type { Finding } from './types.js'
 
@@ -36,14 +36,40 @@ function entryOf(f: Finding): BaselineEntry {
   }
 }
 
-function read(path: string): BaselineEntry[] {
-  let text: string
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory'
+  if (stats.isFIFO()) return 'a FIFO'
+  if (stats.isSocket()) return 'a socket'
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device'
+  return 'not a regular file'
+}
+
+// Opened without blocking (a FIFO with no writer would block the open, and a read of it forever),
+// then checked on the open descriptor, so nothing can swap the path in between.
+function readText(path: string): string | undefined {
+  let fd: number
   try {
-    text = readFileSync(path, 'utf8')
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0))
   } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') return []
-    throw error
+    const code = (error as { code?: string }).code
+    if (code === 'ENOENT') return undefined
+    throw new TypeError(`n1guard: option \`baseline\`: cannot read ${path} (${code ?? (error as Error).message})`)
   }
+  try {
+    const stats = fstatSync(fd)
+    if (!stats.isFile()) throw new TypeError(`n1guard: option \`baseline\` must be a regular file, got ${path}, which is ${kindOf(stats)}`)
+    return readFileSync(fd, 'utf8')
+  } catch (error) {
+    if (error instanceof TypeError) throw error
+    throw new TypeError(`n1guard: option \`baseline\`: cannot read ${path} (${(error as { code?: string }).code ?? (error as Error).message})`)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+function read(path: string): BaselineEntry[] {
+  const text = readText(path)
+  if (text === undefined) return []
   let parsed: unknown
   try {
     parsed = JSON.parse(text)

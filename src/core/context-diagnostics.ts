@@ -1,10 +1,19 @@
 import { captureSite, type DepthHint } from '../callsite/capture-site.js'
 import { resolveSite } from '../callsite/resolve-site.js'
 import { internalError } from './internal-error.js'
+import { printable } from './printable.js'
 import type { ResolvedOptions } from './options.js'
 import type { QueryTrace } from './query-trace.js'
 
 const MAX_LOST_CONTEXT_WARNINGS = 5
+/**
+ * Most queries outside any scope let pass between two stack captures. A capture costs ~8 µs; a
+ * query outside any scope on a busy server (background work while requests are open) would pay
+ * it every time. Each capture that finds nothing new (a line already said, or no application frame)
+ * doubles the gap, up to this, so the steady cost is a counter decrement; a line not yet said is
+ * still found, once it has run a few hundred times at most.
+ */
+const MAX_CAPTURE_GAP = 1024
 
 /** What the diagnostics read of the scope tracker. */
 export interface OpenScopes {
@@ -23,6 +32,9 @@ export interface OpenScopes {
 export class ContextDiagnostics {
   private warnings = 0
   private readonly said = new Set<string>()
+  /** Queries outside any scope to let pass before the next stack capture. */
+  private skip = 0
+  private gap = 1
 
   constructor(private readonly options: ResolvedOptions) {}
 
@@ -33,13 +45,21 @@ export class ContextDiagnostics {
   outside(entry: Function, hint: DepthHint, scopes: OpenScopes): void {
     const openScopes = scopes.openScopes
     if (openScopes === 0 || this.warnings >= MAX_LOST_CONTEXT_WARNINGS) return
+    if (this.skip > 0) {
+      this.skip--
+      return
+    }
     const o = this.options
     if (!o.warnOnLostContext || o.mode === 'silent' || !o.enabled || scopes.paused()) return
     try {
       const raw = captureSite(entry, hint)
-      if (raw === undefined) return
-      const site = resolveSite(raw)
-      const where = `${site.file}:${site.line}`
+      const site = raw === undefined ? undefined : resolveSite(raw)
+      const where = site === undefined ? undefined : `${site.file}:${site.line}`
+      if (where === undefined || this.said.has(`lost:${where}`)) {
+        this.skip = this.gap
+        this.gap = Math.min(this.gap * 2, MAX_CAPTURE_GAP)
+        return
+      }
       this.warnOnce(
         `lost:${where}`,
         `n1guard: a query ran outside any scope at ${where} while ${openScopes} scope(s) were open. If it belongs to a request or job, ` +
@@ -68,7 +88,7 @@ export class ContextDiagnostics {
     this.said.add(key)
     this.warnings++
     try {
-      process.stderr.write(`${message}\n`)
+      process.stderr.write(`${printable(message)}\n`)
     } catch {
       // nowhere to say it
     }

@@ -1,7 +1,7 @@
 import type { AdvisorDatabase, UnindexedForeignKey } from './advisor-options.js'
 import type { BaselineEntry } from './baseline.js'
 import type { IgnoreRule, ResolvedOptions } from './options.js'
-import type { Finding, QueryRecord, ScopeInfo, ScopeInput } from './types.js'
+import type { Finding, JobScopeInput, QueryRecord, ScopeInfo, ScopeInput } from './types.js'
 
 /** What `detector.capture` resolves to. */
 export interface CaptureReport<T> {
@@ -75,9 +75,10 @@ export interface Detector {
    *
    * @example
    * worker.process(detector.wrapJob((job) => `job ${job.name}`, async (job) => sendDigest(job.data)))
+   * worker.process(detector.wrapJob((job) => ({ name: `job ${job.name}`, id: job.id }), handleJob)) // id: string or number
    */
   wrapJob<F extends (...args: any[]) => unknown>(
-    name: ScopeInput | ((...args: Parameters<F>) => ScopeInput),
+    name: ScopeInput | ((...args: Parameters<F>) => JobScopeInput),
     fn: F,
   ): (...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>>
   /**

@@ -5,12 +5,13 @@ import type { CaptureReport, Detector, ScopeHandle } from './detector-types.js'
 import { NPlusOneError } from './errors.js'
 import { failsOn as failsOnFinding } from './fails-on.js'
 import { internalError } from './internal-error.js'
+import { complainOnce, jobScope } from './job-scope.js'
 import { describeValue, resolveOptions, type DetectorOptions } from './options.js'
 import { registerDetector } from './registry.js'
 import type { Scope, ScopeKind } from './scope.js'
 import { checkFn, parseScopeInput } from './scope-input.js'
 import { testOrFunctionName } from './test-name.js'
-import type { Finding, ScopeInfo, ScopeInput } from './types.js'
+import type { Finding, JobScopeInput, ScopeInfo, ScopeInput } from './types.js'
 
 export type { CoreDefaults } from './detector-core.js'
 export type { CaptureReport, Detector, ScopeHandle } from './detector-types.js'
@@ -190,16 +191,17 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
     },
 
     wrapJob<F extends (...args: any[]) => unknown>(
-      name: ScopeInput | ((...args: Parameters<F>) => ScopeInput),
+      name: ScopeInput | ((...args: Parameters<F>) => JobScopeInput),
       fn: F,
     ): (...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>> {
       checkFn(fn, 'detector.wrapJob')
       if (typeof name !== 'function') parseScopeInput(name, 'detector.wrapJob')
       const run = detector.run
+      const complain = complainOnce()
       return function job(this: unknown, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> {
         let scope: ScopeInput
         try {
-          scope = typeof name === 'function' ? name(...args) : name
+          scope = typeof name === 'function' ? jobScope(name(...args), complain) : name
         } catch (error) {
           internalError('naming a job scope (the name function threw)', error)
           scope = 'job'

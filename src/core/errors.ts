@@ -1,4 +1,5 @@
 import { explainResolver, explainSource } from './explain.js'
+import { printable } from './printable.js'
 import type { CallSite, Finding } from './types.js'
 
 function where(site: CallSite | undefined): string {
@@ -26,7 +27,8 @@ function describe(findings: readonly Finding[]): string {
     for (const m of f.pattern?.slice(1) ?? []) lines.push(`    and per row: ${m.count} × ${m.sql} at ${where(m.callSite)}`)
     lines.push(`    fix: ${f.hint}`)
   }
-  return lines.join('\n')
+  // Test runners print the message on a terminal: no control character from names or SQL.
+  return lines.map(printable).join('\n')
 }
 
 /**

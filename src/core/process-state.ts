@@ -18,8 +18,9 @@ export interface ProcessState {
   /**
    * A pool.query hands its trace to the client.query that pg-pool issues synchronously inside the
    * connect callback; the trace was begun in the caller's context, with the caller's call site.
+   * `false`: the pool.query was outside any scope (decided once, there): pass it through.
    */
-  handoff: QueryTrace | undefined
+  handoff: QueryTrace | false | undefined
   /** What n1guard instrumented (pg pools and clients), and the capture port each reports through. */
   readonly instrumented: WeakMap<object, unknown>
   readonly scopeEndListeners: Set<(event: never) => void>

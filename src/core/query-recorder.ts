@@ -63,11 +63,15 @@ export class QueryRecorder implements TraceSink {
       let site: RawSite | undefined
       let siteKey: string | undefined
       if (info.kind !== 'transaction' && !info.housekeeping) {
-        // A line an ORM helper carried from the user's call costs nothing more to take: every run uses it.
-        const exact = scope.kind.exact || carriedSite() !== undefined
-        const sampled = sampleSite(scope, info.id, scope.aggregate.issued(info.id), exact, entry, hint)
-        site = sampled.site
-        siteKey = sampled.siteKey
+        const issued = scope.aggregate.issued(info.id)
+        // 0: a shape past the scope's cap, counted but not analyzed, so no stack is worth taking.
+        if (issued > 0) {
+          // A line an ORM helper carried from the user's call costs nothing more to take: every run uses it.
+          const exact = scope.kind.exact || carriedSite() !== undefined
+          const sampled = sampleSite(scope, info.id, issued, exact, entry, hint)
+          site = sampled.site
+          siteKey = sampled.siteKey
+        }
       }
       const now = performance.now()
       const trace = new QueryTrace(this, scope, info, params, site, siteKey, adapter, issuedAt ?? now, now, this.options.captureParams, sql)

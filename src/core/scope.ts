@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { ScopeAggregate } from '../analyze/index.js'
+
+export { MAX_SHAPES_PER_SCOPE } from '../analyze/index.js'
 import type { RawSite } from '../callsite/capture-site.js'
 import type { SiteSamples } from './site-sampler.js'
 import type { QueryTrace } from './query-trace.js'
@@ -84,6 +86,11 @@ export class Scope implements ScopeInfo {
   /** Queries recorded so far, transaction control included. */
   get queryCount(): number {
     return this.agg?.size ?? 0
+  }
+
+  /** Queries of shapes past `MAX_SHAPES_PER_SCOPE`: counted, not checked for N+1. */
+  get untrackedQueries(): number {
+    return this.agg?.untracked ?? 0
   }
 
   /** Keeps a record for capture(), up to `max`; counts the rest as truncated. */

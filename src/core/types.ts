@@ -18,6 +18,19 @@ export interface ScopeInfo {
  */
 export type ScopeInput = string | { readonly name?: string; readonly id?: string; readonly maxQueries?: number }
 
+/**
+ * What a `wrapJob` name function may return: a scope (`ScopeInput`) whose `id` may also be a
+ * queue's numeric job id (kept as its decimal string), or undefined for a generic name. Anything
+ * unusable at run time still runs the job, in a scope named `job` (said once).
+ *
+ * @example
+ * detector.wrapJob((job: { id: number; name: string }) => ({ name: `job ${job.name}`, id: job.id }), handle)
+ */
+export type JobScopeInput =
+  | ScopeInput
+  | { readonly name?: string; readonly id?: string | number | bigint | undefined; readonly maxQueries?: number }
+  | undefined
+
 /** How a query failed, without the parameter values some drivers copy into errors. */
 export interface QueryError {
   readonly name: string
@@ -224,6 +237,11 @@ export interface ScopeReport {
   /** Queries run in the scope (including ones past the record cap). */
   readonly queryCount: number
   readonly durationMs: number
+  /**
+   * Queries of statement shapes past the first 5,000 distinct ones of the scope (a scope that
+   * builds SQL from data): counted in `queryCount`, not checked for N+1. Absent when none.
+   */
+  readonly untrackedQueries?: number
   /**
    * What the registered trace-context provider captured where the scope opened (or at its first
    * query): with `n1guard/otel`, the OpenTelemetry span that was active. Opaque to everyone else;

@@ -5,7 +5,7 @@
 import type { Detector } from '../core/detector.js'
 import { internalError } from '../core/internal-error.js'
 import { describeValue } from '../core/options.js'
-import { checkRequestScopeArgs, openRequestScope, pathOnly, type RequestScope, type RequestScopeOptions } from './request-scope.js'
+import { checkRequestScopeArgs, openRequestScope, unmatchedName, type RequestScope, type RequestScopeOptions } from './request-scope.js'
 
 /**
  * The parts of a Fastify request n1guard reads.
@@ -51,15 +51,15 @@ export interface FastifyOptions<Req extends FastifyRequestLike = FastifyRequestL
 }
 
 /**
- * The scope name n1guard gives a request: method and route pattern (`GET /users/:id`), or the path
- * without its query string when no route matched.
+ * The scope name n1guard gives a request: method and route pattern (`GET /users/:id`), or
+ * `GET (unmatched)` when no route matched; never values from the path.
  *
  * @example
  * fastifyRouteName({ method: 'GET', url: '/users/7?x=1', routeOptions: { url: '/users/:id' } }) // 'GET /users/:id'
  */
 export function fastifyRouteName(request: FastifyRequestLike): string {
   const route = request.routeOptions?.url
-  return `${request.method} ${typeof route === 'string' && route !== '' ? route : pathOnly(request.url)}`
+  return typeof route === 'string' && route !== '' ? `${request.method} ${route}` : unmatchedName(request.method)
 }
 
 // Route options n1guard runs inside the request's scope, whatever context the step before them

@@ -3,7 +3,7 @@
  * @module n1guard/hono
  */
 import type { Detector } from '../core/detector.js'
-import { checkRequestScopeArgs, openRequestScope, type RequestScopeOptions } from './request-scope.js'
+import { checkRequestScopeArgs, openRequestScope, unmatchedName, watchProperty, type RequestScopeOptions } from './request-scope.js'
 
 /**
  * The parts of an `AbortSignal` n1guard uses.
@@ -46,7 +46,8 @@ export interface HonoOptions<C extends HonoContextLike = HonoContextLike> extend
 
 /**
  * The scope name n1guard gives a request: method and the route pattern of the handler that
- * answered (`GET /users/:id`), or the path when no handler after the middleware ran (not found).
+ * answered (`GET /users/:id`), or `GET (unmatched)` when no handler after the middleware ran (not
+ * found); never the path, which Hono hands over decoded.
  * `ownIndex` is `c.req.routeIndex` as the middleware saw it before calling `next()`.
  *
  * @example
@@ -54,7 +55,7 @@ export interface HonoOptions<C extends HonoContextLike = HonoContextLike> extend
  */
 export function honoRouteName(c: HonoContextLike, ownIndex: number): string {
   const req = c.req
-  return `${req.method} ${req.routeIndex !== ownIndex ? req.routePath : req.path}`
+  return req.routeIndex !== ownIndex ? `${req.method} ${req.routePath}` : unmatchedName(req.method)
 }
 
 /**
@@ -78,9 +79,14 @@ export function honoMiddleware<C extends HonoContextLike = HonoContextLike>(
 ): (c: C, next: () => Promise<void>) => Promise<void> {
   checkRequestScopeArgs('honoMiddleware', detector, options)
   return async function n1guard(c, next) {
-    const scope = openRequestScope(detector, options, c, `${c.req.method} ${c.req.path}`)
+    const scope = openRequestScope(detector, options, c, unmatchedName(c.req.method))
     if (scope === undefined) return await next()
     const ownIndex = c.req.routeIndex
+    // Hono's compose sets routeIndex before it calls each handler: the scope takes that handler's
+    // pattern then, so statements the handler issues are tagged with it.
+    watchProperty(c.req, 'routeIndex', (index) => {
+      if (index !== ownIndex) scope.rename(`${c.req.method} ${c.req.routePath}`)
+    })
     const end = (): void => scope.end(() => honoRouteName(c, ownIndex))
     const signal = c.req.raw.signal ?? undefined
     signal?.addEventListener('abort', end, { once: true })

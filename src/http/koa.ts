@@ -3,7 +3,7 @@
  * @module n1guard/koa
  */
 import type { Detector } from '../core/detector.js'
-import { checkRequestScopeArgs, openRequestScope, pathOnly, type RequestScopeOptions } from './request-scope.js'
+import { checkRequestScopeArgs, openRequestScope, unmatchedName, watchProperty, type RequestScopeOptions } from './request-scope.js'
 
 /**
  * The parts of a Koa context n1guard reads.
@@ -30,15 +30,16 @@ export interface KoaOptions<Ctx extends KoaContextLike = KoaContextLike> extends
 
 /**
  * The scope name n1guard gives a request: method and the route pattern `@koa/router` matched
- * (`GET /users/:id`), or the path without its query string when no route matched.
+ * (`GET /users/:id`), or `GET (unmatched)` when no route matched; never values from the path.
  *
  * @example
  * koaRouteName({ method: 'GET', path: '/users/7', _matchedRoute: '/users/:id', res }) // 'GET /users/:id'
+ * koaRouteName({ method: 'GET', path: '/nowhere', res }) // 'GET (unmatched)'
  */
 export function koaRouteName(ctx: KoaContextLike): string {
   const route = ctx._matchedRoute
   if (typeof route === 'string' && route !== '') return `${ctx.method} ${route}`
-  return `${ctx.method} ${ctx.path ?? pathOnly(ctx.url)}`
+  return unmatchedName(ctx.method)
 }
 
 /**
@@ -62,11 +63,16 @@ export function koaMiddleware<Ctx extends KoaContextLike = KoaContextLike>(
 ): (ctx: Ctx, next: () => Promise<unknown>) => Promise<void> {
   checkRequestScopeArgs('koaMiddleware', detector, options)
   return async function n1guard(ctx, next) {
-    const scope = openRequestScope(detector, options, ctx, `${ctx.method} ${ctx.path ?? pathOnly(ctx.url)}`)
+    const scope = openRequestScope(detector, options, ctx, unmatchedName(ctx.method))
     if (scope === undefined) {
       await next()
       return
     }
+    // @koa/router sets the pattern (prefixes and nested routers' mount paths included) just before
+    // the route's handlers run: the scope takes it then, so sqlcommenter tags carry the pattern.
+    watchProperty(ctx, '_matchedRoute', (route) => {
+      if (typeof route === 'string' && route !== '') scope.rename(`${ctx.method} ${route}`)
+    })
     const end = (): void => scope.end(() => koaRouteName(ctx))
     ctx.res.once('finish', end)
     ctx.res.once('close', end)

@@ -15,7 +15,7 @@ export interface RequestScopeOptions<Req> {
   /**
    * Names the request's scope when it ends (the route is known by then). Return undefined to use
    * the default.
-   * @default method and route pattern, e.g. `GET /users/:id`; the path without its query string when no route matched
+   * @default method and route pattern, e.g. `GET /users/:id`; `GET (unmatched)` when no route matched (never the path)
    */
   readonly name?: (req: Req) => string | undefined
   /**
@@ -49,15 +49,14 @@ export function checkRequestScopeArgs(what: string, detector: unknown, options: 
 }
 
 /**
- * A URL without its query string, for requests no route matched.
+ * The name of a request no route matched (or not yet matched): the method and a fixed word, never
+ * the path, which may hold ids, e-mail addresses or tokens (and, decoded, control characters).
  *
  * @example
- * pathOnly('/users/7?x=1') // '/users/7'
+ * unmatchedName('GET') // 'GET (unmatched)'
  */
-export function pathOnly(url: string | undefined): string {
-  if (url === undefined || url === '') return '/'
-  const q = url.indexOf('?')
-  return q < 0 ? url : url.slice(0, q)
+export function unmatchedName(method: string): string {
+  return `${method} (unmatched)`
 }
 
 /**
@@ -71,11 +70,44 @@ export interface RequestScope {
   readonly handle: ScopeHandle
   /** Runs `fn` inside the request's scope. */
   run<T>(fn: () => T): T
+  /** Renames the open scope (once the router knows the route pattern); never throws. */
+  rename(name: string): void
   /**
    * Names the scope (the `name` option, else `defaultName()`) and closes it; later calls do nothing.
    * Never throws.
    */
   end(defaultName: () => string): void
+}
+
+/**
+ * Calls `onSet(value)` each time the framework assigns `obj[key]` (the router matching a route, a
+ * router entering a mount path), the value stored and read back as before. The scope learns the
+ * route pattern the moment it is known, so statements issued by the handler are tagged with it.
+ * Returns false when the property cannot be watched (a frozen or exotic object).
+ *
+ * @example
+ * watchProperty(ctx, '_matchedRoute', (route) => scope.rename(`${ctx.method} ${route}`))
+ */
+export function watchProperty(obj: object, key: PropertyKey, onSet: (value: unknown) => void): boolean {
+  let current: unknown = (obj as Record<PropertyKey, unknown>)[key]
+  try {
+    Object.defineProperty(obj, key, {
+      configurable: true,
+      enumerable: true,
+      get: () => current,
+      set: (value: unknown) => {
+        current = value
+        try {
+          onSet(value)
+        } catch (error) {
+          internalError('following the route of a request', error)
+        }
+      },
+    })
+    return true
+  } catch {
+    return false
+  }
 }
 
 function askId<Req>(options: RequestScopeOptions<Req>, req: Req): string | undefined {
@@ -93,11 +125,12 @@ function askId<Req>(options: RequestScopeOptions<Req>, req: Req): string | undef
 }
 
 /**
- * Opens the scope of one request, named `provisionalName` until it ends. Returns undefined (and
+ * Opens the scope of one request, named `provisionalName` until the route is known (a fixed name:
+ * sqlcommenter tags statements with it). Returns undefined (and
  * says why once on stderr) when n1guard itself failed, so the caller serves the request unobserved.
  *
  * @example
- * const scope = openRequestScope(detector, options, ctx, `${ctx.method} ${ctx.path}`)
+ * const scope = openRequestScope(detector, options, ctx, unmatchedName(ctx.method))
  * if (scope === undefined) return next()
  */
 export function openRequestScope<Req>(
@@ -117,6 +150,14 @@ export function openRequestScope<Req>(
   return {
     handle,
     run: (fn) => handle.run(fn),
+    rename(name) {
+      if (handle.ended) return
+      try {
+        handle.name = name
+      } catch (error) {
+        internalError('naming a request scope', error)
+      }
+    },
     end(defaultName) {
       if (handle.ended) return
       try {

@@ -202,6 +202,7 @@ export function instrumentClientWith<C extends PgQueryable>(client: C, port: Cap
     // Kysely (or another adapter) is recording this statement already.
     if (recordedAbove()) return original.apply(this, args)
     let trace = takeHandoff()
+    if (trace === false) return original.apply(this, args)
     const handed = trace !== undefined
     if (trace === undefined) {
       trace = port.begin(sqlOf(args[0]), paramsOf(args[0], args[1]), 'pg', query, CLIENT_HINT)

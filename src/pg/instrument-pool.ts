@@ -101,8 +101,9 @@ export function instrumentPool<P extends PgPoolLike>(pool: P, detector: Detector
     const trace = port.begin(sqlOf(args[0]), paramsOf(args[0], args[1]), 'pg', query, POOL_HINT)
     if (typeof args[1] === 'function') args[1] = port.bindToCaller(args[1] as Fn)
     else if (typeof args[2] === 'function') args[2] = port.bindToCaller(args[2] as Fn)
-    if (trace === undefined) return originalQuery.apply(this, args)
-    return callHandingOff(trace, originalQuery, this, args)
+    // Outside any scope, decided here once: the client.query pg-pool issues passes through (it
+    // would otherwise decide again, from pg-pool's callback, with no application frame).
+    return callHandingOff(trace ?? false, originalQuery, this, args)
   }
 
   Object.defineProperty(pool, 'connect', { value: connect, writable: true, configurable: true, enumerable: false })

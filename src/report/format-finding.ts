@@ -1,4 +1,5 @@
 import { explainResolver, explainSource } from '../core/explain.js'
+import { printable } from '../core/printable.js'
 import type { CallSite, Finding } from '../core/types.js'
 
 /** Colour functions; identity when the output is not a terminal. */
@@ -24,11 +25,11 @@ export const COLORS: Palette = {
   red: ansi(31, 39),
 }
 
-/** `file:line:column (function)` for a call site, or a note when it is unknown. */
+/** `file:line:column (function)` for a call site, or a note when it is unknown; control characters escaped. */
 export function formatCallSite(site: CallSite | undefined): string {
   if (site === undefined) return '(call site unknown: no application frame on the stack)'
   const where = `${site.file}:${site.line}:${site.column}`
-  return site.function === undefined ? where : `${where} (${site.function})`
+  return printable(site.function === undefined ? where : `${where} (${site.function})`)
 }
 
 /** Frames of a finding's stack shown in text output; the rest are in `finding.stack`. */
@@ -43,8 +44,12 @@ export function clip(sql: string, max: number): string {
   return sql.length <= max ? sql : `${sql.slice(0, max - 1)}…`
 }
 
-/** The headline: what kind of problem and how often. */
+/** The headline: what kind of problem and how often; control characters escaped. */
 export function findingTitle(f: Finding): string {
+  return printable(title(f))
+}
+
+function title(f: Finding): string {
   const on = f.table === undefined ? '' : ` on ${f.table}`
   if (f.kind === 'query-budget') return `query budget exceeded: ${f.count} queries, budget ${f.budget ?? '?'}`
   if (f.kind === 'duplicate') return `duplicate query: ${f.count} × the same query${on}`
@@ -61,15 +66,17 @@ export function findingTitle(f: Finding): string {
 }
 
 /**
- * A finding as readable lines: headline, SQL shape, call site, numbers, fix.
+ * A finding as readable lines: headline, SQL shape, call site, numbers, fix. Every value that came
+ * from outside (SQL, names, files) has its control characters escaped: one line each, no escape
+ * sequence but the palette's own.
  *
  * @example
  * formatFinding(finding, PLAIN, { maxSql: 400 }).join('\n')
  */
 export function formatFinding(f: Finding, palette: Palette = PLAIN, options: { maxSql?: number } = {}): string[] {
-  const sql = options.maxSql === undefined ? f.sql : clip(f.sql, options.maxSql)
-  const scope = f.scope.name === undefined ? `scope ${f.scope.id}` : f.scope.name
-  const clipped = (s: string) => (options.maxSql === undefined ? s : clip(s, options.maxSql))
+  const clipped = (s: string) => printable(options.maxSql === undefined ? s : clip(s, options.maxSql))
+  const sql = clipped(f.sql)
+  const scope = printable(f.scope.name === undefined ? `scope ${f.scope.id}` : f.scope.name)
   const details =
     f.kind === 'query-budget'
       ? [`${ms(f.totalDurationMs)} in queries`]
@@ -94,8 +101,8 @@ export function formatFinding(f: Finding, palette: Palette = PLAIN, options: { m
     for (const s of f.sites ?? []) lines.push(`  sent from ${formatCallSite(s)}`)
     for (const m of f.pattern?.slice(1) ?? []) lines.push(`  and per row: ${palette.bold(clipped(m.sql))}`, `      at ${formatCallSite(m.callSite)}`)
     const proof = explainSource(f)
-    if (proof !== undefined) lines.push(`  proof: ${proof}`, `      the first query ran at ${formatCallSite(f.source?.callSite)}`)
+    if (proof !== undefined) lines.push(`  proof: ${printable(proof)}`, `      the first query ran at ${formatCallSite(f.source?.callSite)}`)
   }
-  lines.push(`  ${palette.dim(details.join(', '))}`, `  fix: ${f.hint}`)
+  lines.push(`  ${palette.dim(details.join(', '))}`, `  fix: ${printable(f.hint)}`)
   return lines
 }

@@ -1,5 +1,6 @@
 import { internalError } from '../core/internal-error.js'
 import { describeValue } from '../core/options.js'
+import { printableJson } from '../core/printable.js'
 import type { Finding, Reporter, ScopeReport } from '../core/types.js'
 import { findingTitle } from './format-finding.js'
 
@@ -150,7 +151,7 @@ export function jsonReporter(options: JsonReporterOptions = {}): Reporter {
       try {
         const now = new Date()
         let text = ''
-        for (const f of report.findings) text += `${JSON.stringify(findingLogEntry(f, fields, now))}\n`
+        for (const f of report.findings) text += `${printableJson(findingLogEntry(f, fields, now))}\n`
         stream.write(text)
       } catch (error) {
         internalError('writing JSON lines (jsonReporter)', error)

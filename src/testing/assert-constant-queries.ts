@@ -1,4 +1,5 @@
 import { describeValue } from '../core/options.js'
+import { printable } from '../core/printable.js'
 import { countQueries, groupQueries, mainTable, where, type QueryGroup } from './query-count.js'
 import { QueryCountError, type ScaleCounts } from './query-count-error.js'
 import { checkDatabase, inRolledBackTransaction, type TransactionalDatabase, type TransactionOf } from './transaction.js'
@@ -75,7 +76,7 @@ function growthMessage(runs: readonly ScaleCounts[]): string | undefined {
   const growing = [...shapes.values()].filter((s) => grows(s.values))
   if (growing.length > 0) {
     lines.push('statements that run more often as n grows:')
-    for (const s of growing) lines.push(`  ${arrow(s.values)} × ${s.group.sql}`, `      at ${where(s.group.callSite)}`)
+    for (const s of growing) lines.push(`  ${arrow(s.values)} × ${printable(s.group.sql)}`, `      at ${where(s.group.callSite)}`)
   }
   return lines.join('\n')
 }

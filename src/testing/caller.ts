@@ -2,6 +2,7 @@
 // the helper was entered (later, after the awaits, only n1guard's own frames would be left), and
 // the header names the test or the function rather than n1guard's internal scope.
 import { isAbsolute, relative, resolve } from 'node:path'
+import { printable } from '../core/printable.js'
 import { testOrFunctionName } from '../core/test-name.js'
 import type { CallSite } from '../core/types.js'
 
@@ -32,12 +33,12 @@ const FRAME = /\(?((?:file:\/\/)?[^\s()]+):(\d+):\d+\)?$/
 /** What a failure header calls the helper's scope: the test, else the function's name, else where it was called. @internal */
 export function scopeLabel(fn: Function, frames: string): string {
   const named = testOrFunctionName(fn)
-  if (named !== undefined) return named
+  if (named !== undefined) return printable(named)
   const first = frames.split('\n').find((l) => l.trim().startsWith('at '))
   const m = first === undefined ? null : FRAME.exec(first.trim())
   if (m === null) return 'the function under test'
   const file = m[1]!.replace(/^file:\/\//, '')
-  return `the function called at ${isAbsolute(file) ? relative(process.cwd(), file) : file}:${m[2]}`
+  return printable(`the function called at ${isAbsolute(file) ? relative(process.cwd(), file) : file}:${m[2]}`)
 }
 
 /**

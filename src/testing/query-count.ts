@@ -1,4 +1,5 @@
 import { describeValue } from '../core/options.js'
+import { printable } from '../core/printable.js'
 import type { CallSite, QueryRecord, StatementKindName } from '../core/types.js'
 import { sqlInfo } from '../fingerprint/index.js'
 
@@ -154,7 +155,7 @@ function siteKey(site: CallSite | undefined): string {
 /** `file:line (function)` for a message. */
 export function where(site: CallSite | undefined): string {
   if (site === undefined) return 'an unknown call site'
-  return `${site.file}:${site.line}${site.function === undefined ? '' : ` (${site.function})`}`
+  return printable(`${site.file}:${site.line}${site.function === undefined ? '' : ` (${site.function})`}`)
 }
 
 /** Statements grouped by SQL shape and call site, most frequent first; transaction control left out. */
@@ -175,7 +176,7 @@ export function groupQueries(queries: readonly QueryRecord[]): QueryGroup[] {
 /** The groups as message lines: `  4 × select … \n      at file:line (fn)`. */
 export function formatGroups(groups: readonly QueryGroup[]): string[] {
   const lines: string[] = []
-  for (const g of groups) lines.push(`  ${g.count} × ${g.sql}`, `      at ${where(g.callSite)}`)
+  for (const g of groups) lines.push(`  ${g.count} × ${printable(g.sql)}`, `      at ${where(g.callSite)}`)
   return lines
 }
 

@@ -1,5 +1,6 @@
 // The end-of-run summary: every distinct finding once (by finding id), ranked by the queries it
 // cost, with the tests that hit it. Pure: the reporter feeds it what the workers left in task meta.
+import { printable } from '../core/printable.js'
 import { formatCallSite } from '../report/format-finding.js'
 import type { CallSite } from '../core/types.js'
 import type { TestFinding } from './meta.js'
@@ -101,5 +102,6 @@ export function formatSummary(summary: Summary): string[] {
       `     tests: ${f.tests.map((t) => `${t.name} (${t.count}× in ${t.scopes.join(', ')})`).join('; ')}`,
     )
   })
-  return lines
+  // Test names, scope names and SQL come from outside: no control character reaches the terminal.
+  return lines.map(printable)
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { Kysely, PostgresDialect } from 'kysely'
 import type pg from 'pg'
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, onTestFinished, test, vi } from 'vitest'
 import { consoleReporter, createDetector, explainSource, NPlusOneError, type Detector, type ScopeReport } from '../../src/index.js'
 import { instrumentDialect } from '../../src/kysely/index.js'
 import { instrumentPool } from '../../src/pg/index.js'
@@ -180,6 +180,8 @@ describe('baseline for an existing codebase', () => {
         ],
       }),
     )
+    // The temp folder goes when the test ends (the harness leaves nothing in the temp dir).
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
     const d = createDetector({ mode: 'throw', reporters: [], baseline: path })
     const p = instrumentPool(db.pool({ max: 1 }), d)
     await expect(d.run('known', () => loop(p))).resolves.toBeUndefined()

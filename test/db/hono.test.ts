@@ -65,9 +65,9 @@ describe('honoMiddleware', () => {
     )
   })
 
-  test('honoRouteName: the pattern of the handler that answered, else the path', () => {
+  test('honoRouteName: the pattern of the handler that answered, else a fixed name', () => {
     const req = { method: 'GET', path: '/users/7', routePath: '/users/:id', raw: {} }
     expect(honoRouteName({ req: { ...req, routeIndex: 1 } }, 0)).toBe('GET /users/:id')
-    expect(honoRouteName({ req: { ...req, routePath: '/*', routeIndex: 0 } }, 0)).toBe('GET /users/7')
+    expect(honoRouteName({ req: { ...req, routePath: '/*', routeIndex: 0 } }, 0)).toBe('GET (unmatched)')
   })
 })

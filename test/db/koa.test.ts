@@ -45,7 +45,7 @@ describe('koaMiddleware', () => {
         throw new Error('route failed')
       }),
     ).rejects.toThrow('route failed')
-    expect(seen).toEqual(['GET /x'])
+    expect(seen).toEqual(['GET (unmatched)'])
     expect(reports.reports.map((r) => r.scope.name)).toEqual(['GET /x/:id'])
   })
 
@@ -56,9 +56,9 @@ describe('koaMiddleware', () => {
     )
   })
 
-  test('koaRouteName: the matched route, else the path', () => {
+  test('koaRouteName: the matched route, else a fixed name', () => {
     const res = { once: () => undefined }
     expect(koaRouteName({ method: 'GET', path: '/users/7', _matchedRoute: '/users/:id', res })).toBe('GET /users/:id')
-    expect(koaRouteName({ method: 'POST', url: '/users?x=1', res })).toBe('POST /users')
+    expect(koaRouteName({ method: 'POST', url: '/users?x=1', res })).toBe('POST (unmatched)')
   })
 })

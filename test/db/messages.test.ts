@@ -116,3 +116,24 @@ test('jsonReporter rounds durations to µs', async () => {
   expect(entry.totalDurationMs).toBeGreaterThan(0)
   expect(String(entry.totalDurationMs)).toMatch(/^\d+(?:\.\d{1,3})?$/)
 })
+
+describe('control characters in what a failed assertion prints', () => {
+  test('an identifier with a newline and an ESC sequence is escaped in assertQueryCount and assertConstantQueries messages', async () => {
+    const hostile = 'x\n\u001b[2Jn1guard: all clear'
+    const run = () => pool.query(`select 1 as "${hostile}"`)
+    const error = await assertQueryCount(run, { detector, exact: 5 }).catch((e: unknown) => e as Error)
+    expect(error).toBeInstanceOf(Error)
+    expect((error as Error).message).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/)
+    expect((error as Error).message).toContain('\\x1b[2J')
+    expect((error as Error).message.split('\n').some((l) => l.startsWith('n1guard: all clear'))).toBe(false)
+    const growing = await assertConstantQueries(
+      async (n, trx) => {
+        for (let i = 0; i < n; i++) await trx.query(`select $1::int as "${hostile}"`, [i])
+      },
+      { db: pool, detector, scales: [1, 3] },
+    ).catch((e: unknown) => e as Error)
+    expect(growing).toBeInstanceOf(Error)
+    expect((growing as Error).message).toContain('\\x1b[2J')
+    expect((growing as Error).message.split('\n').some((l) => l.startsWith('n1guard: all clear'))).toBe(false)
+  })
+})

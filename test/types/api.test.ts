@@ -70,6 +70,9 @@ describe('n1guard', () => {
     expectTypeOf(detector.ignore(() => 7)).toEqualTypeOf<number>()
     const job = detector.wrapJob((name: string) => `job ${name}`, async (name: string, n: number) => n * 2)
     expectTypeOf(job).toEqualTypeOf<(name: string, n: number) => Promise<number>>()
+    // A queue's numeric job id in the docs' { name, id } pattern type-checks (and runs).
+    const numbered = detector.wrapJob((j: { id: number; name: string }) => ({ name: `job ${j.name}`, id: j.id }), async (j: { id: number; name: string }) => j.id)
+    expectTypeOf(numbered).toEqualTypeOf<(j: { id: number; name: string }) => Promise<number>>()
     // @ts-expect-error: bad option value
     expect(() => createDetector({ mode: 'loud' })).toThrow(TypeError)
     // @ts-expect-error: the scope must be a string or an object

@@ -3,7 +3,8 @@
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { createDetector, type ScopeReport } from '../../src/index.js'
 import { resetInternalErrors } from '../../src/core/internal-error.js'
-import { openRequestScope, pathOnly } from '../../src/http/request-scope.js'
+import { expressMiddleware, routeName } from '../../src/http/express.js'
+import { openRequestScope, unmatchedName } from '../../src/http/request-scope.js'
 
 function setup() {
   const reports: ScopeReport[] = []
@@ -49,6 +50,65 @@ describe('openRequestScope', () => {
   })
 })
 
-test('pathOnly drops the query string', () => {
-  expect([pathOnly('/a/b?x=1'), pathOnly('/a'), pathOnly(undefined), pathOnly('')]).toEqual(['/a/b', '/a', '/', '/'])
+test('unmatchedName: the method and a fixed word', () => {
+  expect(unmatchedName('DELETE')).toBe('DELETE (unmatched)')
+})
+
+// What an Express router does to a request, step by step, where the router keeps no mount pattern
+// on the request (Express 4, router before 2.3): params, then baseUrl, on the way into a mount.
+describe('Express mounts without a pattern on the request', () => {
+  interface FakeReq {
+    method: string
+    baseUrl: string
+    params: Record<string, unknown>
+    route?: { path: string }
+  }
+
+  function serve(steps: (req: FakeReq) => void): { during: Array<string | undefined>; reported: Array<string | undefined> } {
+    const { reports, detector } = setup()
+    const req: FakeReq = { method: 'GET', baseUrl: '', params: {} }
+    const ends: Array<() => void> = []
+    const during: Array<string | undefined> = []
+    expressMiddleware(detector)(req, { once: (_event, end) => ends.push(end) }, () => {
+      steps(req)
+      during.push(detector.currentScope()?.name)
+    })
+    ends[0]!()
+    return { during, reported: reports.map((r) => r.scope.name) }
+  }
+
+  test('segments equal to a mount parameter become its name; sibling and nested mounts too', () => {
+    const { during, reported } = serve((req) => {
+      // app.use('/users/:id', first): entered, nothing matched, left.
+      req.params = { id: 'alice@example.com' }
+      req.baseUrl = '/users/alice%40example.com'
+      req.baseUrl = ''
+      // app.use('/users/:email/pets', pets), then pets.use('/:petId/toys', toys), then a route.
+      req.params = { email: 'alice@example.com' }
+      req.baseUrl = '/users/alice%40example.com/pets'
+      req.params = { petId: 'rex' }
+      req.baseUrl = '/users/alice%40example.com/pets/rex/toys'
+      req.params = { toyId: 'ball' }
+      req.route = { path: '/:toyId' }
+    })
+    expect(during).toEqual(['GET /users/:email/pets/:petId/toys/:toyId'])
+    expect(reported).toEqual(['GET /users/:email/pets/:petId/toys/:toyId'])
+  })
+
+  test('a splat mount collapses to one *name; a literal segment stays', () => {
+    const { reported } = serve((req) => {
+      req.params = { rest: ['a', 'b'] }
+      req.baseUrl = '/files/a/b'
+      req.params = {}
+      req.route = { path: '/raw' }
+    })
+    expect(reported).toEqual(['GET /files/*rest/raw'])
+  })
+
+  test('routeName: the pattern, baseUrl values replaced, else a fixed name', () => {
+    expect(routeName({ method: 'GET', baseUrl: '/t/acme', params: { tenant: 'acme', id: '7' }, route: { path: '/users/:id' } })).toBe(
+      'GET /t/:tenant/users/:id',
+    )
+    expect(routeName({ method: 'GET', baseUrl: '/t/acme' })).toBe('GET (unmatched)')
+  })
 })

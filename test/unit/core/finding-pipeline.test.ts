@@ -1,9 +1,9 @@
 // Finding builder, suppressions, reporter dispatch and context diagnostics, driven through a fake
 // adapter: candidate -> finding, ignore rules and their hits, severity, reporters said once.
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, test, vi } from 'vitest'
+import { afterEach, describe, expect, onTestFinished, test, vi } from 'vitest'
 import { createDetector, type ScopeReport } from '../../../src/index.js'
 import { fakeDb } from '../../support/fake-adapter.js'
 
@@ -56,6 +56,7 @@ describe('suppressions', () => {
 
   test('a baselined finding is marked, does not fail assertNoNPlusOne, and its entry is not stale', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'n1guard-baseline-'))
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
     const first = createDetector({ mode: 'silent' })
     const { findings } = await first.capture(() => loop(fakeDb(first)))
     const f = findings[0]!
