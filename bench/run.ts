@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark, side by side, as ratios and per-operation costs.
 //   npm run bench                 # all suites, full size (about 10 minutes on 2 cores)
 //   npm run bench -- --quick      # small sizes, to check the harness
-//   npm run bench -- hot e2e      # some suites (hot, fingerprint, memory, graphql, cpu, e2e)
+//   npm run bench -- hot e2e      # some suites (hot, stack, fingerprint, memory, graphql, cpu, e2e)
 //   npm run bench -- --write      # also update docs/performance.md between its markers
 //   npm run bench -- cpu --write  # CPU per query on PostgreSQL only, into its own section
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -25,6 +25,12 @@ if (want('hot')) {
   const { hotPath } = await import('./hot-path.js')
   const r = await hotPath(quick ? { ops: 20_000, rounds: 3 } : { ops: 300_000, rounds: 9 })
   sections.push(`### Own cost per query (driver stub, no database)\n\n${r.markdown}`)
+}
+if (want('stack')) {
+  log('call-site stacks ...')
+  const { stackBench } = await import('./stack.js')
+  const r = await stackBench(quick ? { ops: 20_000, rounds: 3 } : { ops: 100_000, rounds: 7 })
+  sections.push(`### Cost of one captured call stack\n\n${r.markdown}`)
 }
 if (want('fingerprint')) {
   log('fingerprint ...')

@@ -54,13 +54,20 @@ function selectHint(c: CandidateBase): string {
  * // "load every pet row in one query: .where('owner_id', 'in', ids) and group by owner_id in memory (...)"
  */
 export function fixHint(c: CandidateBase): string {
+  const hint = hintFor(c)
+  if (c.siteUnknown !== true) return hint
+  return `call site unknown: no application frame was on the stack (the query was sent from a library callback, a timer or an ORM's thenable), so n1guard cannot tell one loop from several lines and reports it as low severity only; if it is a loop: ${hint}`
+}
+
+function hintFor(c: CandidateBase): string {
   const kysely = c.adapter === 'kysely'
   if (c.kind === 'query-budget') {
     const top = c.topShapes?.[0]
     return `this scope ran ${c.count} queries, over its budget of ${c.budget}; start with the shape that ran most${top === undefined ? '' : ` (${top.count} ×${top.tables[0] === undefined ? '' : ` on ${bare(top.tables[0])}`})`}`
   }
   if (c.kind === 'duplicate') {
-    return `the same query with the same parameters ran ${c.count} times: run it once and reuse the result (hoist it out of the loop, or cache it per request with a DataLoader)`
+    const where = c.sites !== undefined && c.sites.length > 1 ? ` from ${c.sites.length} call sites` : ''
+    return `the same query with the same parameters ran ${c.count} times${where} with no write to its tables in between: run it once and reuse the result (hoist it out of the loop, or cache it per request with a DataLoader)`
   }
   if (c.pattern !== undefined && c.pattern.length > 1) {
     const tables = c.pattern.map((m) => bare(m.tables[0]) ?? '?').join(', ')

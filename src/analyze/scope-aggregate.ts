@@ -1,5 +1,7 @@
 import { fixHint } from './fix-hint.js'
+import { pathFrames, samePath } from './call-path.js'
 import { columnBehind } from './hint-facts.js'
+import { repeatSafe } from './repeat-safe.js'
 import { findSource, type KeptResult, type RetainedShape } from './source-link.js'
 import type { AnalyzedQuery, Candidate, CandidateBase, PatternMember, Severity } from './types.js'
 import { valueKey } from './value-hash.js'
@@ -23,6 +25,11 @@ const MAX_ROWS_PER_SCOPE = 50_000
 export const MAX_SHAPES_PER_SCOPE = 5000
 /** Parameter sets kept per group for `sampleParams` (with captureParams only). */
 const MAX_SAMPLE_PARAMS = 5
+/** Parameter sets per shape watched for exact repeats, and finished repeat runs kept per shape. */
+const MAX_REPEAT_KEYS = 1024
+const MAX_CLOSED_REPEATS = 64
+/** Call sites listed per duplicate. */
+const MAX_REPEAT_SITES = 8
 
 /** Options of the detection rules. */
 export interface RuleOptions {
@@ -49,12 +56,14 @@ class Group {
   maxRows = -1
   /** The first execution, kept by reference until a second one makes its values worth reading. */
   firstQuery: AnalyzedQuery | undefined
-  /** Per parameter position: keys of the values seen (sampled). */
-  values: Set<number>[] | undefined
+  /** Per parameter position: keys of the values seen (sampled), each with when it was first sent. */
+  values: Map<number, number>[] | undefined
   /** Per parameter position: one raw value, to name a SQL array type in hints. */
   samples: unknown[] | undefined
   /** The first few captured parameter sets (only with captureParams). */
   captured: Array<readonly unknown[]> | undefined
+  /** Call paths folded into this group (see `foldPaths`). */
+  alsoKeys: Array<string | undefined> | undefined
   /** The first annotation seen (see `AnalyzedQuery.annotation`). */
   annotation: object | undefined
 
@@ -74,10 +83,10 @@ class Group {
         this.distinct.add(q.paramKey)
       }
       if (this.count === 1 && this.firstQuery !== undefined) {
-        this.sampleValues(this.firstQuery.values)
+        this.sampleValues(this.firstQuery.values, this.firstQuery.issuedAt)
         this.firstQuery = undefined
       }
-      this.sampleValues(q.values)
+      this.sampleValues(q.values, q.issuedAt)
     }
     // Queries arrive in completion order, so an earlier one overlaps this one exactly when it
     // ended after this one was issued.
@@ -92,7 +101,7 @@ class Group {
     this.count++
   }
 
-  private sampleValues(values: readonly unknown[] | undefined): void {
+  private sampleValues(values: readonly unknown[] | undefined, issuedAt: number): void {
     if (values === undefined) return
     const n = Math.min(values.length, MAX_POSITIONS)
     const sets = (this.values ??= [])
@@ -100,8 +109,10 @@ class Group {
     for (let i = 0; i < n; i++) {
       const v = values[i]
       if (v === null || v === undefined || (typeof v === 'object' && !(v instanceof Date))) continue
-      const set = (sets[i] ??= new Set())
-      if (set.size < MAX_VALUES) set.add(valueKey(v))
+      const set = (sets[i] ??= new Map())
+      const key = valueKey(v)
+      const had = set.get(key)
+      if (had === undefined ? set.size < MAX_VALUES : issuedAt < had) set.set(key, issuedAt)
       if (samples[i] === undefined) samples[i] = v
     }
   }
@@ -120,7 +131,7 @@ class Group {
       this.maxRows = other.maxRows
       this.firstQuery = other.firstQuery
       this.distinct = other.distinct === undefined ? undefined : new Set(other.distinct)
-      this.values = other.values?.map((set) => new Set(set))
+      this.values = other.values?.map((set) => new Map(set))
       this.samples = other.samples?.slice()
       this.captured = other.captured?.slice()
       this.annotation = other.annotation
@@ -133,13 +144,16 @@ class Group {
     this.distinct = keys.size > 1 ? keys : undefined
     const otherValues = other.values ?? []
     otherValues.forEach((set, i) => {
-      const mine = ((this.values ??= [])[i] ??= new Set())
-      for (const k of set) if (mine.size < MAX_VALUES) mine.add(k)
+      const mine = ((this.values ??= [])[i] ??= new Map())
+      for (const [k, at] of set) {
+        const had = mine.get(k)
+        if (had === undefined ? mine.size < MAX_VALUES : at < had) mine.set(k, at)
+      }
     })
     // Now more than one execution: values held back for a second one are worth hashing.
-    if (other.firstQuery !== undefined) this.sampleValues(other.firstQuery.values)
+    if (other.firstQuery !== undefined) this.sampleValues(other.firstQuery.values, other.firstQuery.issuedAt)
     if (this.firstQuery !== undefined) {
-      this.sampleValues(this.firstQuery.values)
+      this.sampleValues(this.firstQuery.values, this.firstQuery.issuedAt)
       this.firstQuery = undefined
     }
     other.samples?.forEach((v, i) => {
@@ -161,6 +175,63 @@ class Group {
   }
 }
 
+
+/**
+ * One statement text with one parameter set, run again and again with no write to its tables in
+ * between (for a read), from any call sites: a duplicate wherever it was sent from.
+ */
+class Repeat {
+  count = 0
+  totalDurationMs = 0
+  parallel = false
+  maxEnd = Number.NEGATIVE_INFINITY
+  maxRows = -1
+  /** The first call path and its executions and time; further paths in `more` (rare). */
+  site0: string | undefined = undefined
+  n0 = 0
+  ms0 = 0
+  more: Array<{ key: string | undefined; n: number; ms: number }> | undefined
+  captured: Array<readonly unknown[]> | undefined
+  /** The first annotation seen (see `AnalyzedQuery.annotation`). */
+  annotation: object | undefined
+
+  constructor(
+    /** The write stamp of its tables when it first ran: a write in between starts a new run. */
+    readonly stamp: number,
+    readonly firstSeen: number,
+  ) {}
+
+  add(q: AnalyzedQuery): void {
+    if (q.issuedAt < this.maxEnd) this.parallel = true
+    if (q.endedAt > this.maxEnd) this.maxEnd = q.endedAt
+    if (q.rowCount !== undefined && q.rowCount > this.maxRows) this.maxRows = q.rowCount
+    if (q.params !== undefined && (this.captured?.length ?? 0) < MAX_SAMPLE_PARAMS) (this.captured ??= []).push(q.params)
+    if (this.annotation === undefined && q.annotation !== undefined) this.annotation = q.annotation
+    const ms = q.endedAt - q.startedAt
+    this.totalDurationMs += ms
+    if (this.count++ === 0 || q.siteKey === this.site0) {
+      this.site0 = q.siteKey
+      this.n0++
+      this.ms0 += ms
+      return
+    }
+    const more = (this.more ??= [])
+    let site = more.find((m) => m.key === q.siteKey)
+    if (site === undefined) {
+      site = more.length < MAX_REPEAT_SITES - 1 ? { key: q.siteKey, n: 0, ms: 0 } : more[more.length - 1]!
+      if (site.n === 0) more.push(site)
+    }
+    site.n++
+    site.ms += ms
+  }
+
+  /** Executions and time per call path, the first path first. */
+  sites(): Array<{ key: string | undefined; n: number; ms: number }> {
+    const first = { key: this.site0, n: this.n0, ms: this.ms0 }
+    return this.more === undefined ? [first] : [first, ...this.more]
+  }
+}
+
 const NO_RESULTS: ReadonlyArray<KeptResult> = []
 
 class ShapeEntry implements RetainedShape {
@@ -177,6 +248,13 @@ class ShapeEntry implements RetainedShape {
   /** Result rows kept by reference, in completion order, with when each result ended. */
   results: KeptResult[] = NO_RESULTS as never
   firstEnded = Number.POSITIVE_INFINITY
+  /** Whether a repeat with the same parameters is a duplicate (reads, idempotent writes); known once it runs. */
+  repeatable: boolean | undefined
+  /** Runs of one parameter set in progress, by parameter key, and finished runs that repeated. */
+  repeats: Map<number, Repeat> | undefined
+  closedRepeats: Repeat[] | undefined
+  /** Most executions any repeat run reached. */
+  maxRepeat = 0
 
   constructor(readonly fingerprint: string) {}
 
@@ -195,6 +273,72 @@ class ShapeEntry implements RetainedShape {
   /** The call site of the shape's first known group (where its results come from). */
   get siteKey(): string | undefined {
     return this.group0?.siteKey
+  }
+
+  /**
+   * True when some parameter position of this shape was run with every one of `wanted` (value
+   * keys): the shape took those keys as input, so its rows echo them and cannot be their source.
+   */
+  ranWith(wanted: ReadonlyMap<number, number>): boolean {
+    const groups = this.unknown === undefined ? this.groups : [...this.groups, this.unknown]
+    for (const g of groups) {
+      for (const have of g.values ?? []) {
+        if (have === undefined || have.size < wanted.size) continue
+        let all = true
+        for (const k of wanted.keys()) {
+          if (!have.has(k)) {
+            all = false
+            break
+          }
+        }
+        if (all) return true
+      }
+    }
+    return false
+  }
+
+  /**
+   * True when this shape runs once per iteration of the same loop as a group of `count` queries
+   * issued from `minIssued` to `maxIssued`: one of its groups ran as often, interleaved with it.
+   */
+  loopsWith(count: number, minIssued: number, maxIssued: number): boolean {
+    for (const g of this.groups) {
+      if (g.count === count && g.minIssued < maxIssued && minIssued < g.maxIssued) return true
+    }
+    return false
+  }
+
+  /** The write stamp the shape's first execution saw (its repeat run starts only with a second execution). */
+  firstStamp = 0
+  firstPosition = 0
+
+  /** Notes one execution for exact repeats: same parameters, and for a read the same write stamp. */
+  repeat(q: AnalyzedQuery, stamp: number, position: number): void {
+    if (this.count === 1) {
+      // Most shapes run once per scope: nothing to allocate until a second execution.
+      this.firstStamp = stamp
+      this.firstPosition = position
+      return
+    }
+    let map = this.repeats
+    if (map === undefined) {
+      map = this.repeats = new Map()
+      const first = new Repeat(this.firstStamp, this.firstPosition)
+      first.add(this.first)
+      map.set(this.first.paramKey, first)
+    }
+    let r = map.get(q.paramKey)
+    if (r !== undefined && r.stamp !== stamp) {
+      if (r.count >= 2 && (this.closedRepeats ??= []).length < MAX_CLOSED_REPEATS) this.closedRepeats.push(r)
+      r = undefined
+    }
+    if (r === undefined) {
+      if (map.size >= MAX_REPEAT_KEYS && !map.has(q.paramKey)) return
+      r = new Repeat(stamp, position)
+      map.set(q.paramKey, r)
+    }
+    r.add(q)
+    if (r.count > this.maxRepeat) this.maxRepeat = r.count
   }
 
   group(siteKey: string, position: number): Group {
@@ -246,6 +390,8 @@ function paramType(value: unknown): string | undefined {
 
 function severityOf(c: Omit<CandidateBase, 'severity'>): Severity {
   if (c.kind === 'query-budget') return 'medium'
+  // Without an application frame n1guard cannot tell one loop from several lines: never evidence.
+  if (c.siteUnknown === true) return 'low'
   if (c.kind === 'duplicate') return c.count >= 5 ? 'medium' : 'low'
   if (c.source !== undefined || c.count >= 10) return 'high'
   // Two or three lookups by key with no earlier result behind them: often two different rows a
@@ -276,6 +422,21 @@ export class ScopeAggregate {
   private repeated = 0
   private resultsKept = 0
   private rowsKept = 0
+  /** Writes seen so far, and the number of the last write to each table (for repeats of reads). */
+  private writes = 0
+  private tableWrites: Map<string, number> | undefined
+
+  // The number of the last write to any of `tables`: reads with the same number saw the same data.
+  private stampOf(tables: readonly string[]): number {
+    const writes = this.tableWrites
+    if (writes === undefined) return 0
+    let stamp = 0
+    for (const t of tables) {
+      const w = writes.get(t)
+      if (w !== undefined && w > stamp) stamp = w
+    }
+    return stamp
+  }
   private shapeCount = 0
   /** Queries of shapes past `MAX_SHAPES_PER_SCOPE`: counted, not analyzed. */
   untracked = 0
@@ -347,12 +508,21 @@ export class ScopeAggregate {
       this.rowsKept < MAX_ROWS_PER_SCOPE
     ) {
       if (entry.results === NO_RESULTS) entry.results = []
-      entry.results.push(q.columns === undefined ? { rows, endedAt: q.endedAt } : { rows, endedAt: q.endedAt, columns: q.columns })
+      entry.results.push(
+        q.columns === undefined ? { rows, endedAt: q.endedAt, siteKey: q.siteKey } : { rows, endedAt: q.endedAt, siteKey: q.siteKey, columns: q.columns },
+      )
       this.resultsKept++
       this.rowsKept += rows.length
     }
     const group = q.siteKey === undefined ? (entry.unknown ??= new Group(undefined, position)) : entry.group(q.siteKey, position)
     group.add(q)
+    const read = q.kind === 'select'
+    if ((entry.repeatable ??= repeatSafe(q.shape, q.kind))) entry.repeat(q, read ? this.stampOf(q.tables) : 0, position)
+    if (!read && q.tables.length > 0) {
+      const n = ++this.writes
+      const writes = (this.tableWrites ??= new Map())
+      for (const t of q.tables) writes.set(t, n)
+    }
   }
 
   /**
@@ -368,38 +538,50 @@ export class ScopeAggregate {
     const budget = options.maxQueries
     const overBudget = budget !== undefined && this.counted > budget
     if (this.repeated === 0 && !overBudget) return []
-    const found: Array<CandidateBase & { group: Group }> = []
+    const found: Array<CandidateBase & { group: Group | undefined }> = []
     const shapes = this.shapes
     for (const entry of shapes) {
       if (entry.count === 0 || isUtility(entry.first)) continue
       const groups = [...entry.groups]
+      if (groups.length > 1) foldPaths(groups, threshold)
+      let unknownJoined = false
       if (entry.unknown !== undefined) {
         const only = groups.length === 1 ? groups[0]! : undefined
         if (only !== undefined && only.count >= threshold) {
           const merged = new Group(only.siteKey, Math.min(only.firstSeen, entry.unknown.firstSeen))
           merged.absorb(only)
           merged.absorb(entry.unknown)
+          merged.alsoKeys = only.alsoKeys
           groups[0] = merged
+          unknownJoined = true
         } else if (groups.length === 0) {
           groups.push(entry.unknown)
         }
       }
+      const q = entry.first
+      // Call paths that are loops: their repeats of one parameter set are part of the loop's finding.
+      const loops = new Set<string | undefined>()
       for (const g of groups) {
         if (g.count < threshold) continue
-        const q = entry.first
-        // A write repeated is a loop of writes whatever its values (the same audit row per item):
-        // its fix is one multi-row statement, not a cached result.
-        const kind = g.distinctParams >= 2 || isWrite(q.kind) ? 'n-plus-one' : 'duplicate'
+        // A write repeated from one call path is a loop of writes whatever its values (the same
+        // audit row per item): its fix is one multi-row statement, not a cached result. One path
+        // running one read with one parameter set is judged with the shape's other exact repeats
+        // below, wherever they were sent from.
+        if (g.distinctParams < 2 && !isWrite(q.kind)) continue
+        loops.add(g.siteKey)
+        for (const k of g.alsoKeys ?? []) loops.add(k)
+        if (unknownJoined && g === groups[0]) loops.add(undefined)
         const linked =
-          kind === 'n-plus-one' && g.values !== undefined
-            ? findSource(g.values, g.minIssued, entry, shapes)
+          g.values !== undefined
+            ? findSource(g.values, g, entry, shapes)
             : undefined
         // An ORM's select alias (TypeORM's "Author_id") names the column it selects.
         const source = linked === undefined ? undefined : { ...linked, column: columnBehind(linked.shape, linked.column) }
         const fed = source?.param ?? q.filters.find((f) => f.param !== undefined)?.param ?? 1
         const type = paramType(g.samples?.[fed - 1])
+        const siteUnknown = g.siteKey === undefined
         const base = {
-          kind,
+          kind: 'n-plus-one',
           fingerprint: q.fingerprint,
           shape: q.shape,
           statementKind: q.kind,
@@ -414,12 +596,39 @@ export class ScopeAggregate {
           ...(q.orm === undefined ? {} : { orm: q.orm }),
           firstSeen: g.firstSeen,
           singleRow: g.maxRows >= 0 && g.maxRows <= 1,
+          ...(siteUnknown ? { siteUnknown } : {}),
           ...(source === undefined ? {} : { source }),
           ...(type === undefined ? {} : { paramType: type }),
           ...(g.captured === undefined ? {} : { sampleParams: g.captured }),
           ...(g.annotation === undefined ? {} : { annotation: g.annotation }),
         } as const
         found.push({ ...base, severity: severityOf(base), group: g })
+      }
+      if (entry.maxRepeat >= threshold) {
+        for (const d of duplicatesOf(entry, loops, threshold)) {
+          const base = {
+            kind: 'duplicate',
+            fingerprint: q.fingerprint,
+            shape: q.shape,
+            statementKind: q.kind,
+            tables: q.tables,
+            filters: q.filters,
+            siteKey: d.siteKeys[0],
+            ...(d.siteKeys.length > 1 ? { sites: d.siteKeys } : {}),
+            count: d.count,
+            distinctParams: 1,
+            parallel: d.parallel,
+            totalDurationMs: d.totalDurationMs,
+            adapter: q.adapter,
+            ...(q.orm === undefined ? {} : { orm: q.orm }),
+            firstSeen: d.firstSeen,
+            singleRow: d.maxRows >= 0 && d.maxRows <= 1,
+            ...(d.siteKeys.every((k) => k === undefined) ? { siteUnknown: true } : {}),
+            ...(d.captured === undefined ? {} : { sampleParams: d.captured }),
+            ...(d.annotation === undefined ? {} : { annotation: d.annotation }),
+          } as const
+          found.push({ ...base, severity: severityOf(base), group: undefined })
+        }
       }
     }
     found.sort((a, b) => a.firstSeen - b.firstSeen)
@@ -472,23 +681,26 @@ export class ScopeAggregate {
  * A loop that runs several shapes per row (A B A B ...) shows up as N+1 groups with the same
  * count whose executions interleave: report it once, listing every shape, on the first of them.
  */
-function mergePatterns(found: Array<CandidateBase & { group: Group }>): CandidateBase[] {
+function mergePatterns(found: Array<CandidateBase & { group: Group | undefined }>): CandidateBase[] {
   const out: CandidateBase[] = []
   const taken = new Set<number>()
   found.forEach((a, i) => {
     if (taken.has(i)) return
     const { group: ga, ...ca } = a
-    if (a.kind !== 'n-plus-one') {
+    if (a.kind !== 'n-plus-one' || ga === undefined) {
       out.push(ca)
       return
     }
-    const members: Array<CandidateBase & { group: Group }> = [a]
+    const members: Array<CandidateBase & { group: Group | undefined }> = [a]
     for (let j = i + 1; j < found.length; j++) {
       const b = found[j]!
       if (taken.has(j) || b.kind !== 'n-plus-one' || b.count !== a.count) continue
       const gb = b.group
-      // Interleaved: each one's executions start before the other's last one.
-      if (gb.minIssued < ga.maxIssued && ga.minIssued < gb.maxIssued) {
+      if (gb === undefined) continue
+      // Interleaved: each one's executions start before the other's last one. Or run with the
+      // same keys: in Promise.all(rows.map(async r => { await a(r.id); await b(r.id) })) every a
+      // is issued before the first b, yet both run once per row of one loop.
+      if ((gb.minIssued < ga.maxIssued && ga.minIssued < gb.maxIssued) || sameKeys(ga, gb)) {
         members.push(b)
         taken.add(j)
       }
@@ -516,4 +728,118 @@ function mergePatterns(found: Array<CandidateBase & { group: Group }>): Candidat
     })
   })
   return out
+}
+
+// Two loop groups run with the same set of keys (at least two) at some parameter position.
+function sameKeys(a: Group, b: Group): boolean {
+  for (const x of a.values ?? []) {
+    if (x === undefined || x.size < 2) continue
+    for (const y of b.values ?? []) {
+      if (y === undefined || y.size !== x.size) continue
+      let all = true
+      for (const k of x.keys()) {
+        if (!y.has(k)) {
+          all = false
+          break
+        }
+      }
+      if (all) return true
+    }
+  }
+  return false
+}
+
+interface Duplicate {
+  siteKeys: Array<string | undefined>
+  count: number
+  totalDurationMs: number
+  parallel: boolean
+  firstSeen: number
+  maxRows: number
+  captured: Array<readonly unknown[]> | undefined
+  annotation: object | undefined
+}
+
+/**
+ * A shape's exact repeats that make duplicates: runs of one parameter set (with no write to a read's
+ * tables in between) of at least `threshold` executions, leaving out executions from call paths
+ * that are loops (`loops`, reported as N+1). Runs from the same call sites fold into one.
+ */
+function duplicatesOf(entry: ShapeEntry, loops: ReadonlySet<string | undefined>, threshold: number): Duplicate[] {
+  const out = new Map<string, Duplicate>()
+  const runs = [...(entry.closedRepeats ?? []), ...(entry.repeats?.values() ?? [])]
+  for (const r of runs) {
+    if (r.count < threshold) continue
+    let count = 0
+    let ms = 0
+    const kept = r.sites().filter((site) => !loops.has(site.key))
+    for (const site of kept) {
+      count += site.n
+      ms += site.ms
+    }
+    if (count < threshold) continue
+    // Most executions first: the site to look at before the others.
+    const order = kept.sort((x, y) => y.n - x.n).map((x) => x.key)
+    const id = order.map((k) => k ?? '').join('\u0001')
+    const had = out.get(id)
+    if (had === undefined) {
+      out.set(id, { siteKeys: order, count, totalDurationMs: ms, parallel: r.parallel, firstSeen: r.firstSeen, maxRows: r.maxRows, captured: r.captured, annotation: r.annotation })
+    } else {
+      had.count += count
+      had.totalDurationMs += ms
+      had.parallel ||= r.parallel
+      had.firstSeen = Math.min(had.firstSeen, r.firstSeen)
+      had.maxRows = Math.max(had.maxRows, r.maxRows)
+      had.annotation ??= r.annotation
+    }
+  }
+  return [...out.values()]
+}
+
+// Folds two groups into `into` in the order they began, so sampled parameter sets stay in order.
+function absorbInOrder(into: Group, a: Group, b: Group): void {
+  const [first, second] = a.firstSeen <= b.firstSeen ? [a, b] : [b, a]
+  into.absorb(first)
+  into.absorb(second)
+}
+
+/**
+ * Folds groups of one shape whose call paths are one path seen synchronously and after an await
+ * (see `samePath`) into the one that ran most: one loop is one group.
+ */
+function foldPaths(groups: Group[], threshold: number): void {
+  const order = groups.map((g, i) => ({ g, i, frames: g.siteKey === undefined ? undefined : pathFrames(g.siteKey) }))
+  order.sort((x, y) => y.g.count - x.g.count || x.i - y.i)
+  const kept: typeof order = []
+  for (const item of order) {
+    const into = item.frames === undefined ? undefined : kept.find((k) => k.frames !== undefined && samePath(k.frames, item.frames!))
+    if (into === undefined) {
+      kept.push(item)
+      continue
+    }
+    const merged = new Group(into.g.siteKey, Math.min(into.g.firstSeen, item.g.firstSeen))
+    absorbInOrder(merged, into.g, item.g)
+    merged.alsoKeys = [...(into.g.alsoKeys ?? []), ...(item.g.alsoKeys ?? []), item.g.siteKey]
+    into.g = merged
+  }
+  kept.sort((x, y) => x.i - y.i)
+  // A loop whose next run is sent from the previous run's callback (or from any other path) has a
+  // first run on a path of its own: a lone run sent from the same line just before a loop that is
+  // a finding by itself joins it. It never tips a path over the threshold, so a helper called once
+  // each from two lines stays clean.
+  for (const lone of kept) {
+    if (lone.g === undefined || lone.g.count !== 1 || lone.frames === undefined) continue
+    const into = kept.filter(
+      (k) => k !== lone && k.g !== undefined && k.g.count >= threshold && k.frames !== undefined && k.frames[0] === lone.frames![0] && lone.g.maxIssued < k.g.minIssued,
+    )
+    if (into.length !== 1) continue
+    const target = into[0]!
+    const merged = new Group(target.g.siteKey, Math.min(target.g.firstSeen, lone.g.firstSeen))
+    absorbInOrder(merged, target.g, lone.g)
+    merged.alsoKeys = [...(target.g.alsoKeys ?? []), lone.g.siteKey]
+    target.g = merged
+    lone.g = undefined as never
+  }
+  groups.length = 0
+  for (const k of kept) if (k.g !== undefined) groups.push(k.g)
 }

@@ -5,6 +5,8 @@ import { valueKey } from './value-hash.js'
 export interface KeptResult {
   readonly rows: readonly unknown[]
   readonly endedAt: number
+  /** The call path of the query that returned them. */
+  readonly siteKey: string | undefined
   /** Names by position when the rows are arrays (`rowMode: 'array'`: Drizzle, Prisma). */
   readonly columns?: readonly string[] | undefined
 }
@@ -21,12 +23,24 @@ export interface RetainedShape {
   readonly results: ReadonlyArray<KeptResult>
   /** When its first execution ended. */
   readonly firstEnded: number
+  /** True when the shape itself was run with every one of these value keys at some parameter position. */
+  ranWith(wanted: ReadonlyMap<number, number>): boolean
+  /** True when the shape runs once per iteration of the loop described (same count, interleaved). */
+  loopsWith(count: number, minIssued: number, maxIssued: number): boolean
 }
 
-const columnKeys = new WeakMap<RetainedShape, Map<string, Set<number>>>()
+/** The loop group a source is looked for. */
+export interface LoopGroup {
+  readonly count: number
+  readonly minIssued: number
+  readonly maxIssued: number
+}
 
-// Keys of every value of one column across a shape's kept results (computed once per close).
-function columnValues(shape: RetainedShape, column: string): Set<number> {
+const columnKeys = new WeakMap<RetainedShape, Map<string, Map<number, number>>>()
+
+// Keys of every value of one column across a shape's kept results, each with when the first result
+// holding it ended (computed once per close).
+function columnValues(shape: RetainedShape, column: string): Map<number, number> {
   let byColumn = columnKeys.get(shape)
   if (byColumn === undefined) {
     byColumn = new Map()
@@ -34,13 +48,17 @@ function columnValues(shape: RetainedShape, column: string): Set<number> {
   }
   let keys = byColumn.get(column)
   if (keys === undefined) {
-    keys = new Set()
+    keys = new Map()
     for (const result of shape.results) {
       // Array rows are read by the column's position in that result's fields.
       const at = result.columns?.indexOf(column) ?? -1
       for (const row of result.rows) {
         const v = Array.isArray(row) ? (at < 0 ? undefined : row[at]) : (row as Record<string, unknown>)[column]
-        if (isKeyValue(v)) keys.add(valueKey(v))
+        if (isKeyValue(v)) {
+          const k = valueKey(v)
+          const had = keys.get(k)
+          if (had === undefined || result.endedAt < had) keys.set(k, result.endedAt)
+        }
       }
     }
     byColumn.set(column, keys)
@@ -77,30 +95,37 @@ function rank(column: string): number {
 
 /**
  * Finds the earlier query whose result column supplied a loop's parameter: every sampled value of
- * one parameter position appears in that column of the shape's results, and the shape's first
- * result was in before the loop began. This is proof, not a guess: parameters and rows were seen.
+ * one parameter position appears in that column of rows the shape returned before the loop query
+ * that was sent with it. This is proof, not a guess: parameters and rows were seen, in that order.
+ * A row that came back after the value was sent (a later run of the source, the loop's own
+ * `insert ... returning`) proves nothing; neither does a shape that runs once per iteration of the
+ * same loop, nor one that was itself sent the loop's keys (a sibling, whose rows only echo them).
  *
- * @param values per parameter position, keys of the values the loop query was run with
- * @param loopStart when the loop's first query was issued
+ * @param values per parameter position, keys of the values the loop query was sent with and when
+ *   each was first sent
+ * @param loop the loop group: its count and when its first and last queries were issued
  */
 export function findSource(
-  values: ReadonlyArray<Set<number> | undefined>,
-  loopStart: number,
+  values: ReadonlyArray<ReadonlyMap<number, number> | undefined>,
+  loop: LoopGroup,
   self: RetainedShape,
   shapes: Iterable<RetainedShape>,
 ): SourceCandidate | undefined {
   let best: { c: SourceCandidate; ended: number; rank: number } | undefined
   for (const shape of shapes) {
-    if (shape === self || shape.count === 0 || shape.results.length === 0 || shape.firstEnded > loopStart) continue
+    if (shape === self || shape.count === 0 || shape.results.length === 0 || shape.firstEnded > loop.minIssued) continue
+    if (shape.loopsWith(loop.count, loop.minIssued, loop.maxIssued)) continue
     const columns = columnsOf(shape)
     values.forEach((wanted, index) => {
       if (wanted === undefined || wanted.size < 2) return
+      if (shape.ranWith(wanted)) return
       for (const column of columns) {
         const have = columnValues(shape, column)
         if (have.size < 2) continue
         let all = true
-        for (const k of wanted) {
-          if (!have.has(k)) {
+        for (const [k, sent] of wanted) {
+          const returned = have.get(k)
+          if (returned === undefined || returned > sent) {
             all = false
             break
           }
@@ -109,17 +134,19 @@ export function findSource(
         const r = rank(column)
         // The closest query before the loop wins; among its columns, an id column.
         if (best !== undefined && (best.ended > shape.firstEnded || (best.ended === shape.firstEnded && best.rank >= r))) continue
+        // Only results in before the loop's last query could have fed it (kept in completion order).
+        let kept = 0
         let rowCount = 0
-        for (const result of shape.results) rowCount += result.rows.length
+        while (kept < shape.results.length && shape.results[kept]!.endedAt <= loop.maxIssued) rowCount += shape.results[kept++]!.rows.length
         best = {
           ended: shape.firstEnded,
           rank: r,
           c: {
             fingerprint: shape.fingerprint,
             shape: shape.shape,
-            siteKey: shape.siteKey,
+            siteKey: shape.results[0]!.siteKey ?? shape.siteKey,
             tables: shape.tables,
-            queries: shape.count,
+            queries: kept,
             rowCount,
             column,
             param: index + 1,

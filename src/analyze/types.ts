@@ -12,7 +12,11 @@ export interface AnalyzedQuery {
   /** Relations the statement touches, main table first. */
   readonly tables: readonly string[]
   readonly filters: readonly ColumnFilter[]
-  /** Identity of the call site in the running code; undefined when it was not captured. */
+  /**
+   * Identity of the call path in the running code: one key per application frame, innermost first,
+   * joined by `|` (the innermost `file:line:column`, its callers `file:line`, marked `~` when the
+   * caller awaits it through a V8 async frame); undefined when it was not captured.
+   */
   readonly siteKey: string | undefined
   /** Identity of the parameter set, inlined literals included. */
   readonly paramKey: number
@@ -92,6 +96,10 @@ export interface CandidateBase {
   readonly tables: readonly string[]
   readonly filters: readonly ColumnFilter[]
   readonly siteKey: string | undefined
+  /** For a duplicate sent from several call paths: each of them, the one that ran it most first. */
+  readonly sites?: ReadonlyArray<string | undefined>
+  /** No application frame was on the stack: n1guard cannot tell a loop from several lines. */
+  readonly siteUnknown?: boolean
   readonly count: number
   readonly distinctParams: number
   readonly parallel: boolean

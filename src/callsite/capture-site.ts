@@ -2,26 +2,39 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { isAppFrame } from './app-frame.js'
 
 /**
- * The application frame that issued a query, still in the coordinates of the running code.
- * `key` identifies the call site (file, line, column of the executed code) and is cheap to
- * compare; turning it into a source-mapped `CallSite` is deferred until a finding needs it.
+ * Where in the application a query was issued, still in the coordinates of the running code: the
+ * application call stack, innermost first. `frame` is the innermost application frame (the line
+ * that called the driver or a repository helper's line), `frames` the chain of application frames
+ * that led there, across `await`s through V8's async frames. `key` identifies the whole chain and
+ * is cheap to compare: two calls of one helper from two lines of a handler have different keys,
+ * every iteration of one loop the same. Turning frames into source-mapped `CallSite`s is deferred
+ * until a finding needs them.
  */
 export interface RawSite {
   readonly key: string
   readonly frame: NodeJS.CallSite
+  /** Application frames, innermost first (`frames[0] === frame`), at most `MAX_APP_FRAMES`. */
+  readonly frames: readonly NodeJS.CallSite[]
+  /** `file:line:column` of the innermost frame, `file:line` of each caller (`~file:line` for an awaiting one), in the running code. */
+  readonly frameKeys: readonly string[]
 }
 
 /**
- * How deep the first application frame sat below an entry point last time. Stack capture costs
- * roughly a microsecond per frame, so each adapter entry keeps its own hint and captures only
- * that many frames, growing the hint when the application frame turns out to be deeper.
+ * How deep the application frames sat below an entry point last time. Stack capture costs per
+ * frame, so each adapter entry keeps its own hint and captures only that many frames, growing the
+ * hint when the application frames turn out to be deeper.
  */
 export interface DepthHint {
   depth: number
 }
 
 const MAX_DEPTH = 64
-const FIRST_DEPTH = 1
+// The first capture looks as deep as any caller chain reaches; later ones as deep as needed.
+const FIRST_DEPTH = MAX_DEPTH
+/** Application frames that tell callers apart: a helper, its callers, and theirs. */
+export const MAX_APP_FRAMES = 8
+/** Frames collected past the innermost application frame to find its callers' frames. */
+const CALLER_SPAN = 16
 
 /** A fresh depth hint for one adapter entry point. */
 export function createDepthHint(): DepthHint {
@@ -34,11 +47,12 @@ function structured(_error: unknown, frames: NodeJS.CallSite[]): NodeJS.CallSite
   return frames
 }
 
-function firstAppFrame(frames: readonly NodeJS.CallSite[]): NodeJS.CallSite | undefined {
-  for (const frame of frames) {
-    if (isAppFrame(frame.getFileName())) return frame
-  }
-  return undefined
+/** Joins frame keys into the key of a call path; `pathFrames` splits it again. */
+export const PATH_SEPARATOR = '|'
+
+function firstAppIndex(frames: readonly NodeJS.CallSite[]): number {
+  for (let i = 0; i < frames.length; i++) if (isAppFrame(frames[i]!.getFileName())) return i
+  return -1
 }
 
 function collect(entry: Function, limit: number): NodeJS.CallSite[] {
@@ -58,7 +72,34 @@ function collect(entry: Function, limit: number): NodeJS.CallSite[] {
 }
 
 /**
- * Finds the application frame that called `entry` (an adapter function on the current stack), or
+ * The application stack in `frames` from index `first` (an application frame): application frames
+ * only, innermost first. A frame already in the chain (recursion) is left out, so a recursive walk
+ * groups by where it recursed from rather than by how deep it went.
+ */
+export function appStack(frames: readonly NodeJS.CallSite[], first: number): RawSite {
+  const app: NodeJS.CallSite[] = []
+  const keys: string[] = []
+  for (let i = first; i < frames.length && app.length < MAX_APP_FRAMES; i++) {
+    const frame = frames[i]!
+    const file = frame.getFileName()
+    if (!isAppFrame(file)) continue
+    // A caller's frame is known by its line: the first call of a loop runs synchronously (the
+    // frame points at the call) and the next ones resume after an await (the async frame points
+    // at the await), one line with two columns.
+    // An awaiting caller (V8 async frame) is marked `~`: see samePath in analyze/call-path.ts.
+    const key =
+      app.length === 0
+        ? `${file}:${frame.getLineNumber()}:${frame.getColumnNumber()}`
+        : `${frame.isAsync() ? '~' : ''}${file}:${frame.getLineNumber()}`
+    if (keys.includes(key)) continue
+    app.push(frame)
+    keys.push(key)
+  }
+  return { key: keys.length === 1 ? keys[0]! : keys.join(PATH_SEPARATOR), frame: app[0]!, frames: app, frameKeys: keys }
+}
+
+/**
+ * Finds the application stack that called `entry` (an adapter function on the current stack), or
  * the one an ORM helper carried to this statement (see `carrySite`). Returns undefined when no
  * application frame is within reach (a query issued from a library's timer, for instance).
  */
@@ -69,17 +110,17 @@ export function captureSite(entry: Function, hint: DepthHint): RawSite | undefin
 /** Like `captureSite`, from the live stack only: where an ORM helper takes the site it carries. */
 export function captureLiveSite(entry: Function, hint: DepthHint): RawSite | undefined {
   let frames = collect(entry, hint.depth)
-  let frame = firstAppFrame(frames)
-  if (frame === undefined && frames.length >= hint.depth && hint.depth < MAX_DEPTH) {
+  let first = firstAppIndex(frames)
+  if (first < 0 && frames.length >= hint.depth && hint.depth < MAX_DEPTH) {
     frames = collect(entry, MAX_DEPTH)
-    frame = firstAppFrame(frames)
+    first = firstAppIndex(frames)
   }
-  if (frame === undefined) return undefined
-  // Learn how deep the application frame sits below this entry, so the next capture collects
-  // just that many frames (collecting costs per frame); a deeper path later grows the hint.
-  const index = frames.indexOf(frame)
-  if (index + 1 > hint.depth) hint.depth = Math.min(MAX_DEPTH, index + 1)
-  return { key: `${frame.getFileName()}:${frame.getLineNumber()}:${frame.getColumnNumber()}`, frame }
+  if (first < 0) return undefined
+  // Learn how deep the application frames sit below this entry, so the next capture collects just
+  // that many frames (collecting costs per frame) plus room for the callers' frames.
+  const want = Math.min(MAX_DEPTH, first + 1 + CALLER_SPAN)
+  if (want > hint.depth) hint.depth = want
+  return appStack(frames, first)
 }
 
 // A thenable ORM (Drizzle's builders, Prisma's model calls, TypeORM's lazy relations) issues its SQL

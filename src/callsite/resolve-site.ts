@@ -79,11 +79,9 @@ function viaHostFormatter(frame: NodeJS.CallSite): { file: string; line: number;
   return parseFrameLine(lines[lines.length - 1] ?? '')
 }
 
-/** Turns a captured frame into the user-facing call site: source-mapped, relative to the cwd. */
-export function resolveSite(raw: RawSite): CallSite {
-  const hit = cache.get(raw.key)
+function resolveFrame(key: string, frame: NodeJS.CallSite): CallSite {
+  const hit = cache.get(key)
   if (hit !== undefined) return hit
-  const frame = raw.frame
   const file = frame.getFileName() ?? '<unknown>'
   const line = frame.getLineNumber() ?? 0
   const column = frame.getColumnNumber() ?? 0
@@ -94,6 +92,18 @@ export function resolveSite(raw: RawSite): CallSite {
       ? { file: display(mapped.file), line: mapped.line, column: mapped.column }
       : { file: display(mapped.file), line: mapped.line, column: mapped.column, function: fn }
   if (cache.size >= CACHE_LIMIT) cache.clear()
-  cache.set(raw.key, site)
+  cache.set(key, site)
   return site
+}
+
+/** Turns a captured stack's innermost application frame into the user-facing call site: source-mapped, relative to the cwd. */
+export function resolveSite(raw: RawSite): CallSite {
+  return resolveFrame(raw.frameKeys[0] ?? raw.key, raw.frame)
+}
+
+/** The whole captured application stack as user-facing call sites, innermost first. */
+export function resolveStack(raw: RawSite): CallSite[] {
+  const out: CallSite[] = []
+  for (let i = 0; i < raw.frames.length; i++) out.push(resolveFrame(raw.frameKeys[i]!, raw.frames[i]!))
+  return out
 }

@@ -1,5 +1,5 @@
-import type { Candidate, CandidateBase, PatternMember } from '../analyze/index.js'
-import { resolveSite } from '../callsite/resolve-site.js'
+import { samePath, type Candidate, type CandidateBase, type PatternMember } from '../analyze/index.js'
+import { resolveSite, resolveStack } from '../callsite/resolve-site.js'
 import type { AdvisorPort } from './advisor-port.js'
 import { bareTable } from './bare-table.js'
 import { internalError } from './internal-error.js'
@@ -23,6 +23,70 @@ const NO_FINDINGS: readonly Finding[] = Object.freeze([])
 function siteOf(scope: Scope, key: string | undefined): CallSite | undefined {
   const raw = key === undefined ? undefined : scope.sites?.get(key)
   return raw === undefined ? undefined : resolveSite(raw)
+}
+
+function stackOf(scope: Scope, key: string | undefined): CallSite[] | undefined {
+  const raw = key === undefined ? undefined : scope.sites?.get(key)
+  return raw === undefined ? undefined : resolveStack(raw)
+}
+
+// For each call path of a duplicate, the innermost frame that tells it apart from the others (two
+// calls of one helper from two lines share the helper's frame and differ at the caller's).
+function sitesOf(scope: Scope, keys: ReadonlyArray<string | undefined>): CallSite[] {
+  const raws = keys.map((k) => (k === undefined ? undefined : scope.sites?.get(k)))
+  const out: CallSite[] = []
+  raws.forEach((raw) => {
+    if (raw === undefined) return
+    let at = 0
+    while (
+      at < raw.frameKeys.length - 1 &&
+      raws.every((other) => other === undefined || other === raw || other.frameKeys[at] === raw.frameKeys[at])
+    ) {
+      at++
+    }
+    const stack = resolveStack(raw)
+    out.push(stack[at] ?? stack[0]!)
+  })
+  return out
+}
+
+/**
+ * The frames that name a finding in its id: the innermost one (the line that sent the query), and
+ * when the scope reached that line from other callers too (a shared helper), the callers down to
+ * the one that tells this path apart. A loop reached from several tests keeps one id; a helper
+ * under two loops gets two.
+ */
+function idFrames(scope: Scope, key: string, stack: readonly CallSite[]): string {
+  const raw = scope.sites?.get(key)
+  let depth = 1
+  if (raw !== undefined && scope.sites !== undefined) {
+    for (const other of scope.sites.values()) {
+      if (other === raw || other.frameKeys[0] !== raw.frameKeys[0] || samePath(other.frameKeys, raw.frameKeys)) continue
+      let i = 1
+      while (i < raw.frameKeys.length && other.frameKeys[i] === raw.frameKeys[i]) i++
+      depth = Math.max(depth, i + 1)
+    }
+  }
+  return stack
+    .slice(0, depth)
+    .map((s) => `${s.file}:${s.function ?? s.line}`)
+    .join('\u0001')
+}
+
+function at(site: CallSite): string {
+  return `${site.function ?? '<anonymous>'} (${site.file}:${site.line})`
+}
+
+// Which frame to change: the query's own line is often a repository helper that every caller
+// shares; the loop is in a caller.
+function withLoopFrame(hint: string, stack: readonly CallSite[] | undefined): string {
+  if (stack === undefined || stack.length < 2) return hint
+  const helper = stack[0]!.function ?? 'the first frame'
+  const callers = stack
+    .slice(1, 3)
+    .map((s) => `${s.file}:${s.line}`)
+    .join(', then ')
+  return `${hint}. Fix it in the frame that loops over the rows: the query is sent from ${at(stack[0]!)}, called from ${callers}; when ${helper} is a data-access helper, the loop is in a caller (give the helper a batched variant that takes every key)`
 }
 
 function shapeOf(scope: Scope, m: PatternMember): FindingShape {
@@ -126,7 +190,9 @@ export class FindingBuilder {
 
   private toFinding(c: Candidate, scope: Scope, info: ScopeInfo): Finding {
     const callSite = siteOf(scope, c.siteKey)
-    const where = callSite === undefined ? '' : `${callSite.file}:${callSite.function ?? callSite.line}`
+    const stack = stackOf(scope, c.siteKey)
+    const where = stack === undefined ? '' : idFrames(scope, c.siteKey!, stack)
+    const sites = c.sites === undefined ? undefined : sitesOf(scope, c.sites)
     const table = bareTable(c.tables[0])
     const source = sourceOf(scope, c)
     let finding: Finding = {
@@ -137,11 +203,13 @@ export class FindingBuilder {
       count: c.count,
       distinctParams: c.distinctParams,
       ...(callSite === undefined ? {} : { callSite }),
+      ...(stack === undefined ? {} : { stack }),
+      ...(sites === undefined || sites.length < 2 ? {} : { sites }),
       parallel: c.parallel,
       totalDurationMs: c.totalDurationMs,
       scope: info,
       ...(table === undefined ? {} : { table }),
-      hint: c.hint,
+      hint: c.kind === 'n-plus-one' ? withLoopFrame(c.hint, stack) : c.hint,
       severity: c.severity,
       proven: source !== undefined,
       ...(source === undefined ? {} : { source }),

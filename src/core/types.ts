@@ -139,7 +139,26 @@ export interface Finding {
   readonly count: number
   /** Distinct parameter sets among those executions (inlined literals count as parameters). */
   readonly distinctParams: number
+  /**
+   * The innermost application frame of the call path the finding was grouped by: the line that
+   * sent the query, often inside a repository helper. Absent when no application frame was on
+   * the stack (then the finding is never more than `low` and never fails a test by itself).
+   */
   readonly callSite?: CallSite
+  /**
+   * The application call stack the finding was grouped by, innermost first (`stack[0]` is
+   * `callSite`): the helper that sent the query, then its callers across `await`s, up to 8 frames.
+   * The loop to change is in one of the callers: the first frame that is not a data-access helper.
+   *
+   * @example
+   * // [{ file: 'src/repo.ts', line: 3, function: 'getPerson' }, { file: 'src/routes.ts', line: 12, function: 'listTeams' }]
+   */
+  readonly stack?: readonly CallSite[]
+  /**
+   * For a `duplicate` sent from more than one call path: where each was sent from (for each path,
+   * its innermost frame that differs from the others'), the one that sent it most first.
+   */
+  readonly sites?: readonly CallSite[]
   /** True when executions overlapped in time (`Promise.all`, concurrent loops). */
   readonly parallel: boolean
   /** Sum of the executions' durations. */

@@ -32,6 +32,9 @@ export function formatCallSite(site: CallSite | undefined): string {
   return printable(site.function === undefined ? where : `${where} (${site.function})`)
 }
 
+/** Frames of a finding's stack shown in text output; the rest are in `finding.stack`. */
+const STACK_LINES = 4
+
 function ms(value: number): string {
   return value >= 100 ? `${Math.round(value)} ms` : `${value.toFixed(1)} ms`
 }
@@ -91,6 +94,11 @@ export function formatFinding(f: Finding, palette: Palette = PLAIN, options: { m
     const graphql = explainResolver(f)
     if (graphql !== undefined) lines.push(`  graphql: ${graphql}`)
     lines.push(`  ${palette.bold(sql)}`, `  at ${formatCallSite(f.callSite)}`)
+    // The callers, so the loop is in view when the query is sent from a shared helper.
+    const callers = f.stack?.slice(1, STACK_LINES) ?? []
+    for (const s of callers) lines.push(palette.dim(`     called from ${formatCallSite(s)}`))
+    if (f.stack !== undefined && f.stack.length > STACK_LINES) lines.push(palette.dim(`     … ${f.stack.length - STACK_LINES} more frames`))
+    for (const s of f.sites ?? []) lines.push(`  sent from ${formatCallSite(s)}`)
     for (const m of f.pattern?.slice(1) ?? []) lines.push(`  and per row: ${palette.bold(clipped(m.sql))}`, `      at ${formatCallSite(m.callSite)}`)
     const proof = explainSource(f)
     if (proof !== undefined) lines.push(`  proof: ${printable(proof)}`, `      the first query ran at ${formatCallSite(f.source?.callSite)}`)

@@ -19,6 +19,8 @@ export type JsonField =
   | 'parallel'
   | 'totalDurationMs'
   | 'callSite'
+  | 'stack'
+  | 'sites'
   | 'hint'
   | 'fingerprint'
   | 'severity'
@@ -47,6 +49,8 @@ const ALL_FIELDS: readonly JsonField[] = [
   'parallel',
   'totalDurationMs',
   'callSite',
+  'stack',
+  'sites',
   'hint',
   'fingerprint',
   'severity',
@@ -70,7 +74,7 @@ export interface JsonReporterOptions {
   /**
    * Which fields each line holds, in this order. `sampleParams` (parameter values) is written only
    * when listed here and the detector has `captureParams: true`.
-   * @default every field but sampleParams: time, level, msg, kind, id, scope, sql, table, count, distinctParams, parallel, totalDurationMs, callSite, hint, fingerprint
+   * @default every field but sampleParams: time, level, msg, kind, id, scope, sql, table, count, distinctParams, parallel, totalDurationMs, callSite, stack, sites, hint, fingerprint
    */
   readonly fields?: readonly JsonField[]
 }

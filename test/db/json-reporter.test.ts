@@ -43,7 +43,9 @@ describe('jsonReporter', () => {
     const lines = out.lines()
     expect(lines).toHaveLength(2)
     const [n1, dup] = lines as [Record<string, any>, Record<string, any>]
-    expect(Object.keys(n1)).toEqual(['time', 'level', 'msg', 'kind', 'id', 'scope', 'sql', 'table', 'count', 'distinctParams', 'parallel', 'totalDurationMs', 'callSite', 'hint', 'fingerprint', 'severity', 'proven'])
+    expect(Object.keys(n1)).toEqual(['time', 'level', 'msg', 'kind', 'id', 'scope', 'sql', 'table', 'count', 'distinctParams', 'parallel', 'totalDurationMs', 'callSite', 'stack', 'hint', 'fingerprint', 'severity', 'proven'])
+    // The call path the finding was grouped by, innermost first: the loop's own line, then the scope's callers.
+    expect(n1.stack[0]).toEqual(n1.callSite)
     expect(n1).toMatchObject({
       level: 'warn',
       msg: 'n1guard: N+1 query: 3 × the same shape on pet',

@@ -34,7 +34,8 @@ describe('call-site file names', () => {
   test('an anonymous async frame formatted by the host resolves to a path relative to the cwd', () => {
     const url = pathToFileURL(join(process.cwd(), 'corpus-app', 'app.mjs')).href
     Error.prepareStackTrace = () => `Error: n1guard call site\n    at async ${url}:12:5`
-    const site = resolveSite({ key: `${url}:12:5:async-test`, frame: frameOf(url, 11, 1) })
+    const frame = frameOf(url, 11, 1)
+    const site = resolveSite({ key: `${url}:12:5:async-test`, frame, frames: [frame], frameKeys: [`${url}:12:5:async-test`] })
     expect(site).toEqual({ file: 'corpus-app/app.mjs', line: 12, column: 5 })
   })
 })

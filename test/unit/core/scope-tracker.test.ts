@@ -93,7 +93,7 @@ describe('scope tracker', () => {
   })
 
   test('canThrow: the new N+1s come back as thrown, and reporters hear the rest', () => {
-    const nPlusOne = { kind: 'n-plus-one' } as never
+    const nPlusOne = { kind: 'n-plus-one', callSite: { file: 'a.ts', line: 1, column: 1 } } as never
     const duplicate = { kind: 'duplicate' } as never
     const throwing: boolean[] = []
     const tracker = new ScopeTracker(true, { build: () => [nPlusOne, duplicate], report: (_, t) => throwing.push(t) })
