@@ -288,6 +288,41 @@ const CASES: Case[] = [
       },
     ],
   },
+  {
+    name: 'order in time: a read that returned 0 rows before a loop of inserts never proves it (Kysely Migrator)',
+    run: async ({ pool }) => {
+      await pool.query('create table if not exists corpus_migration (name text primary key, at timestamptz not null default now())')
+      await pool.query('select name, at from corpus_migration order by name') // @site:mig-read-before
+      for (const name of ['m1', 'm2', 'm3']) await pool.query('insert into corpus_migration (name) values ($1)', [name]) // @site:mig-insert
+      await pool.query('select name, at from corpus_migration order by name') // @site:mig-read-after
+      await pool.query('drop table corpus_migration')
+    },
+    expected: [
+      {
+        kind: 'n-plus-one', count: 3, severity: 'low', proven: false, table: 'corpus_migration', at: 'mig-insert',
+        hint: 'values (...), (...)',
+      },
+    ],
+  },
+  {
+    name: 'siblings are not sources: two shapes per row under Promise.all are one MN+1 fed by person.id',
+    run: async ({ pool }) => {
+      const people = await pool.query<{ id: number }>('select id from person order by id') // @site:sib-source
+      await Promise.all(
+        people.rows.map(async (p) => {
+          await pool.query('select * from pet where owner_id = $1', [p.id]) // @site:sib-pets
+          await pool.query('select count(*) from pet where owner_id = $1', [p.id])
+        }),
+      )
+    },
+    expected: [
+      {
+        kind: 'n-plus-one', count: PEOPLE, severity: 'high', proven: true, table: 'pet', at: 'sib-pets',
+        source: { table: 'person', column: 'id', queries: 1, rowCount: PEOPLE, at: 'sib-source' },
+        hint: 'the loop runs 2 queries per row (pet, pet)',
+      },
+    ],
+  },
 ]
 
 // A finding is right when what it claims is: kind, count, table, line, severity, and its proof
