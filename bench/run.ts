@@ -1,8 +1,9 @@
 // `npm run bench`: every benchmark, side by side, as ratios and per-operation costs.
 //   npm run bench                 # all suites, full size (about 10 minutes on 2 cores)
 //   npm run bench -- --quick      # small sizes, to check the harness
-//   npm run bench -- hot e2e      # some suites (hot, stack, fingerprint, memory, graphql, e2e)
+//   npm run bench -- hot e2e      # some suites (hot, stack, fingerprint, memory, graphql, cpu, e2e)
 //   npm run bench -- --write      # also update docs/performance.md between its markers
+//   npm run bench -- cpu --write  # CPU per query on PostgreSQL only, into its own section
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { cpus, totalmem } from 'node:os'
@@ -49,6 +50,31 @@ if (want('graphql')) {
   const r = await graphqlBench(quick ? { operations: 200, rounds: 3 } : { operations: 2_000, rounds: 7 })
   sections.push(`### GraphQL resolvers (n1guard/graphql, no database)\n\n${r.markdown}`)
 }
+if (want('cpu')) {
+  log('CPU per query on PostgreSQL (bare / AsyncLocalStorage alone / n1guard) ...')
+  const pg = createRequire(import.meta.url)('pg') as typeof import('pg')
+  const { startPostgres } = await import('../examples/support/postgres.js')
+  const { cpuBench } = await import('./cpu.js')
+  const server = await startPostgres()
+  try {
+    const queries = Number(process.env.BENCH_CPU_QUERIES ?? (quick ? 600 : 1_500))
+    // BENCH_CPU_DRIVERS=pg,kysely and BENCH_CPU_PATTERNS='request-like,single query,all repeating' pick rows.
+    const list = (v: string | undefined) => (v === undefined || v === '' ? undefined : v.split(','))
+    const r = await cpuBench({
+      url: server.url,
+      pg,
+      queries,
+      drivers: list(process.env.BENCH_CPU_DRIVERS) as ('pg' | 'kysely')[] | undefined,
+      patterns: list(process.env.BENCH_CPU_PATTERNS) as import('./cpu.js').Pattern[] | undefined,
+      minRounds: quick ? 3 : 15, maxRounds: quick ? 3 : Number(process.env.BENCH_CPU_ROUNDS ?? 61) })
+    sections.push(
+      `### CPU per query on PostgreSQL (what a server pays; ${queries.toLocaleString('en')} queries per variant and round, median (IQR) of the rounds)\n\n${r.markdown}\n\n` +
+        `Findings reported by n1guard in the all-repeating rows: ${r.rows.filter((x) => x.pattern === 'all repeating').every((x) => x.findings > 0) ? 'yes, in every one' : 'MISSING'}.`,
+    )
+  } finally {
+    await server.stop()
+  }
+}
 if (want('e2e')) {
   log('end to end on PostgreSQL ...')
   const pg = createRequire(import.meta.url)('pg') as typeof import('pg')
@@ -79,7 +105,9 @@ process.stdout.write(`${output}\n`)
 if (write) {
   // Node 20 (the supported minimum) fills the main results; another major gets a section of its own.
   const major = Number(process.versions.node.split('.')[0])
-  const tag = major === 20 ? 'bench' : `bench-node${major}`
+  // `cpu` alone has a section of its own, so it can be rerun without the other suites.
+  const cpuOnly = chosen.length === 1 && chosen[0] === 'cpu'
+  const tag = cpuOnly ? (major === 20 ? 'cpu' : `cpu-node${major}`) : major === 20 ? 'bench' : `bench-node${major}`
   const path = new URL('../docs/performance.md', import.meta.url)
   let doc = readFileSync(path, 'utf8')
   if (!doc.includes(`<!-- ${tag}:start -->`)) {

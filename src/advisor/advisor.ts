@@ -51,6 +51,11 @@ interface Picked {
   maxRows: number
 }
 
+// A scope as the advisor keeps notes on it (AdvisedScope's slot).
+interface NotedScope {
+  advisorNotes: unknown
+}
+
 class ScopeNotes {
   seen = 0
   shapes: Map<string, ShapeNote> | undefined
@@ -90,7 +95,6 @@ function textOf(sql: unknown): string | undefined {
  * const advisor = new Advisor({ missingIndex: 2, deepOffset: 1000, unboundedSelect: 1000, catalog: 'auto', explain: 'auto', database: pool })
  */
 export class Advisor {
-  private readonly scopes = new WeakMap<object, ScopeNotes>()
   private connection: OwnConnection | undefined
   private readonly facts = new Map<string, TableFacts | undefined>()
   private readonly factsPending = new Map<string, Promise<void>>()
@@ -110,16 +114,18 @@ export class Advisor {
     if (this.connection === undefined && isPoolSource(source)) this.connection = new OwnConnection(source)
   }
 
-  private notes(scope: object): ScopeNotes {
-    let notes = this.scopes.get(scope)
+  // The notes live in a slot on the scope, not in a WeakMap: a WeakMap entry per request scope was
+  // the advisor's largest cost per query on a real database (docs/performance.md).
+  private notes(scope: NotedScope): ScopeNotes {
+    let notes = scope.advisorNotes as ScopeNotes | undefined
     if (notes === undefined) {
       notes = new ScopeNotes()
-      this.scopes.set(scope, notes)
+      scope.advisorNotes = notes
     }
     return notes
   }
 
-  issued(scope: object, query: Query, sql: string, params: readonly unknown[] | undefined): void {
+  issued(scope: NotedScope, query: Query, sql: string, params: readonly unknown[] | undefined): void {
     try {
       const info = query.info
       // An ORM's own statements (session setup, catalog reads) are no advice for the application.
@@ -171,7 +177,7 @@ export class Advisor {
     }
   }
 
-  ended(scope: object, query: Query): void {
+  ended(scope: NotedScope, query: Query): void {
     const max = this.settings.unboundedSelect
     if (max === false || query.rowCount === undefined || query.rowCount <= max || query.info.kind !== 'select' || query.info.housekeeping) return
     try {
@@ -224,10 +230,10 @@ export class Advisor {
     return e === true || (e === 'auto' && (this.envOn || testing))
   }
 
-  advise(scope: object, testing: boolean, found: readonly Candidate[] = []): Candidate[] {
-    const notes = this.scopes.get(scope)
+  advise(scope: NotedScope, testing: boolean, found: readonly Candidate[] = []): Candidate[] {
+    const notes = scope.advisorNotes as ScopeNotes | undefined
     if (notes === undefined) return []
-    this.scopes.delete(scope)
+    scope.advisorNotes = undefined
     const out: Candidate[] = []
     try {
       for (const p of notes.offsets?.values() ?? []) out.push(this.offsetCandidate(p))
@@ -257,8 +263,8 @@ export class Advisor {
   }
 
   /** Waits for the catalog facts and plans a scope's repeated shapes need. */
-  async settle(scope: object): Promise<void> {
-    const notes = this.scopes.get(scope)
+  async settle(scope: NotedScope): Promise<void> {
+    const notes = scope.advisorNotes as ScopeNotes | undefined
     const min = this.settings.missingIndex
     if (notes?.shapes === undefined || min === false || !this.catalogOn(true)) return
     const work: Promise<void>[] = []

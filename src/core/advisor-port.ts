@@ -16,6 +16,8 @@ export interface AdvisedQuery {
 /** The scope facts the advisor needs: a key for its per-scope notes and whether a test opened it. */
 export interface AdvisedScope {
   readonly kind: { readonly report: boolean }
+  /** The advisor's notes on this scope (opaque to core; a slot, cheaper than a WeakMap entry per scope). */
+  advisorNotes: unknown
 }
 
 /**

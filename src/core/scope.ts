@@ -58,6 +58,8 @@ export class Scope implements ScopeInfo {
   probed = false
   /** Where each shape's repeats come from, for the site sampler (made on first query). */
   samples: SiteSamples | undefined = undefined
+  /** The query advisor's notes on this scope (opaque here; see AdvisedScope). */
+  advisorNotes: unknown = undefined
 
   // Everything a scope that runs one query never needs is made on first use: a request scope is
   // opened and closed on every request, and AsyncLocalStorage itself costs only ~0.3 µs.

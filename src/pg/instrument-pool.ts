@@ -79,8 +79,10 @@ export function instrumentPool<P extends PgPoolLike>(pool: P, detector: Detector
     if (trace !== undefined) {
       // pg-pool's callback for our own pool.query: the trace carries the scope and the caller's
       // callback or promise is bound already, so no async context needs restoring.
-      args[0] = function (this: unknown, ...cbArgs: unknown[]) {
-        const [error, client] = cbArgs
+      // Named parameters and `arguments`, not a rest array and destructuring (made per query; see
+      // settling() in instrument-client.ts).
+      args[0] = function (this: unknown, error: unknown, client: unknown) {
+        const cbArgs = arguments as unknown as unknown[]
         if (client !== undefined && client !== null) instrumentSafely(client, port)
         if (error) return (callback as Fn).apply(this, cbArgs)
         return callHandingOff(trace, callback as Fn, this, cbArgs)

@@ -1,0 +1,280 @@
+// What a server pays, in CPU time, on a real PostgreSQL: n1guard's own CPU per query and per scope
+// as a share of the CPU the driver itself (pg, or Kysely over pg) spends per query in this process.
+//
+// CPU time, not wall clock: the machines this is built on are shared (load 10–20 on 2 cores), and
+// wall time there measures the neighbours. `process.cpuUsage()` is this process's user + system
+// time (every thread: JS, GC helpers, libuv); PostgreSQL runs in its own process and is not in it.
+// Variants alternate unit by unit in one process (a scope, or one query of an open scope; the order
+// rotates each unit): bare, the same work inside `AsyncLocalStorage.run` alone (on Node 20 async
+// hooks tax every promise, a floor n1guard cannot go below), and n1guard. n1guard's own CPU is n1guard − scope-only in the same round;
+// the share is that over bare's CPU per query in the same round. Rounds continue until the median
+// share is known to ±0.5 percentage points (the notch 1.58·IQR/√n) or the round limit is reached.
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { performance } from 'node:perf_hooks'
+import { Kysely, PostgresDialect } from 'kysely'
+import type pg from 'pg'
+import { createDetector, type Detector } from 'n1guard'
+import { instrumentDialect } from 'n1guard/kysely'
+import { instrumentPool } from 'n1guard/pg'
+import { table } from './lib/stats.js'
+
+interface ItemDB {
+  item: { id: number; payload: string; score: number }
+}
+
+export interface CpuOptions {
+  readonly url: string
+  readonly pg: typeof pg
+  /** Queries per variant per round. */
+  readonly queries: number
+  readonly minRounds: number
+  readonly maxRounds: number
+  /** Stop once the median share's notch half-width is at most this many percentage points. */
+  readonly precision?: number
+  /** Only these patterns (default: all). */
+  readonly patterns?: readonly Pattern[]
+  readonly drivers?: readonly ('pg' | 'kysely')[]
+}
+
+export type Pattern = 'request-like' | 'single query' | 'all repeating'
+
+export interface Quartiles {
+  readonly median: number
+  readonly q1: number
+  readonly q3: number
+}
+
+export interface CpuRow {
+  readonly driver: 'pg' | 'kysely'
+  readonly pattern: Pattern
+  readonly queriesPerScope: number
+  readonly rounds: number
+  /** The driver's own CPU per query (bare), µs. */
+  readonly bareUs: Quartiles
+  /** AsyncLocalStorage alone over bare, µs per query. */
+  readonly alsUs: Quartiles
+  /** n1guard over AsyncLocalStorage alone, µs per query. */
+  readonly ownUs: Quartiles
+  /** ownUs / bareUs, per round, in percent. */
+  readonly sharePct: Quartiles
+  /** n1guard CPU / scope-only CPU, per round. */
+  readonly vsScope: Quartiles
+  /** n1guard / scope-only wall clock, per round (noisy on a shared machine). */
+  readonly wallVsScope: Quartiles
+  readonly findings: number
+}
+
+const ROWS = 20_000
+
+export function quartiles(values: readonly number[]): Quartiles {
+  const s = [...values].sort((a, b) => a - b)
+  const at = (p: number) => {
+    const i = (s.length - 1) * p
+    const lo = Math.floor(i)
+    const hi = Math.ceil(i)
+    return s[lo]! + (s[hi]! - s[lo]!) * (i - lo)
+  }
+  return { median: at(0.5), q1: at(0.25), q3: at(0.75) }
+}
+
+async function seed(pool: pg.Pool): Promise<void> {
+  await pool.query('drop table if exists item')
+  await pool.query('create table item (id int primary key, payload text not null, score int not null)')
+  await pool.query(`insert into item select i, md5(i::text), i % 97 from generate_series(1, ${ROWS}) i`)
+  await pool.query('analyze item')
+}
+
+type Query = (id: number) => Promise<unknown>
+
+interface Driver {
+  /** Three different cheap statements (a request-like scope runs each once). */
+  readonly shapes: readonly [Query, Query, Query]
+}
+
+function pgDriver(pool: pg.Pool): Driver {
+  return {
+    shapes: [
+      (id) => pool.query('select id, payload from item where id = $1', [id]),
+      (id) => pool.query('select score from item where id = $1', [id]),
+      (id) => pool.query('select id from item where id = $1 and score >= $2', [id, 0]),
+    ],
+  }
+}
+
+function kyselyDriver(db: Kysely<ItemDB>): Driver {
+  return {
+    shapes: [
+      (id) => db.selectFrom('item').select(['id', 'payload']).where('id', '=', id).execute(),
+      (id) => db.selectFrom('item').select('score').where('id', '=', id).execute(),
+      (id) => db.selectFrom('item').select('id').where('id', '=', id).where('score', '>=', 0).execute(),
+    ],
+  }
+}
+
+// One unit of work, the step at which variants alternate: a scope of the pattern, or for 'all
+// repeating' one query in the variant's long-lived scope. Returns the number of queries run.
+type Unit = (i: number) => Promise<number>
+
+function units(pattern: Pattern, d: Driver, wrap: (fn: () => Promise<unknown>) => Promise<unknown>): Unit {
+  const [a, b, c] = d.shapes
+  if (pattern === 'all repeating') {
+    return async (i) => {
+      await wrap(() => a((i % ROWS) + 1))
+      return 1
+    }
+  }
+  if (pattern === 'single query') {
+    return async (i) => {
+      await wrap(() => a((i % ROWS) + 1))
+      return 1
+    }
+  }
+  return async (i) => {
+    const id = (i % ROWS) + 1
+    await wrap(async () => {
+      await a(id)
+      await b(id)
+      await c(id)
+    })
+    return 3
+  }
+}
+
+export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; markdown: string }> {
+  const { pg: pgModule, url } = options
+  const precision = options.precision ?? 0.5
+  const setup = new pgModule.Pool({ connectionString: url, max: 1 })
+  await seed(setup)
+  await setup.end()
+
+  const rows: CpuRow[] = []
+  for (const driver of options.drivers ?? (['pg', 'kysely'] as const)) {
+    for (const pattern of options.patterns ?? (['request-like', 'single query', 'all repeating'] as const)) {
+      let findings = 0
+      const detector: Detector = createDetector({ reporters: [(r) => void (findings += r.findings.length)] })
+      // Past the warm-up, so the steady state is measured (docs/how-it-works.md).
+      for (let i = 0; i < 1000; i++) detector.startScope('warm-up').end()
+      const als = new AsyncLocalStorage<object>()
+      const barePool = new pgModule.Pool({ connectionString: url, max: 1 })
+      const watchedPool = new pgModule.Pool({ connectionString: url, max: 1 })
+      for (const p of [barePool, watchedPool]) p.on('error', () => undefined)
+      let bare: Driver
+      let watched: Driver
+      if (driver === 'pg') {
+        bare = pgDriver(barePool)
+        watched = pgDriver(instrumentPool(watchedPool, detector))
+      } else {
+        bare = kyselyDriver(new Kysely<ItemDB>({ dialect: new PostgresDialect({ pool: barePool }) }))
+        watched = kyselyDriver(new Kysely<ItemDB>({ dialect: instrumentDialect(new PostgresDialect({ pool: watchedPool }), detector) }))
+      }
+      // 'all repeating': each variant's scope stays open for the round (one N+1 of every query
+      // the round runs), entered per query with scope.run(), as AsyncLocalStorage alone is.
+      let openScope: ReturnType<Detector['startScope']> | undefined
+      let store: object = {}
+      const repeating = pattern === 'all repeating'
+      const variants: Record<string, Unit> = {
+        bare: units(pattern, bare, (fn) => fn()),
+        'scope-only': units(pattern, bare, repeating ? (fn) => als.run(store, fn) : (fn) => als.run({}, fn)),
+        n1guard: units(pattern, watched, repeating ? (fn) => openScope!.run(fn) : (fn) => detector.run('bench', fn)),
+      }
+      const names = Object.keys(variants)
+      const cpu: Record<string, number[]> = { bare: [], 'scope-only': [], n1guard: [] }
+      const wall: Record<string, number[]> = { bare: [], 'scope-only': [], n1guard: [] }
+      const share: number[] = []
+      let round = 0
+      const warmup = 2
+      for (;;) {
+        if (repeating) {
+          openScope = detector.startScope('bench')
+          store = {}
+        }
+        // Variants alternate unit by unit (a scope, or a query), the order rotating each unit, so
+        // a neighbour's burst or a frequency change lands on all three alike.
+        const c = [0, 0, 0]
+        const t = [0, 0, 0]
+        const q = [0, 0, 0]
+        const steps = repeating ? options.queries : pattern === 'single query' ? options.queries : Math.floor(options.queries / 3)
+        for (let u = 0; u < steps; u++) {
+          for (let k = 0; k < 3; k++) {
+            const v = (u + k + round) % 3
+            const c0 = process.cpuUsage()
+            const t0 = performance.now()
+            const n = await variants[names[v]!]!(round * steps + u)
+            const t1 = performance.now()
+            const c1 = process.cpuUsage(c0)
+            c[v]! += c1.user + c1.system
+            t[v]! += t1 - t0
+            q[v]! += n
+          }
+        }
+        if (repeating) openScope!.end()
+        if (round >= warmup) {
+          names.forEach((name, v) => {
+            cpu[name]!.push(c[v]! / q[v]!)
+            wall[name]!.push((t[v]! * 1000) / q[v]!)
+          })
+          const i = round - warmup
+          share.push(((cpu.n1guard![i]! - cpu['scope-only']![i]!) / cpu.bare![i]!) * 100)
+        }
+        round++
+        const n = share.length
+        if (n >= options.minRounds) {
+          const qs = quartiles(share)
+          if ((1.58 * (qs.q3 - qs.q1)) / Math.sqrt(n) <= precision || n >= options.maxRounds) break
+        }
+      }
+      await Promise.allSettled([barePool.end(), watchedPool.end()])
+      const per = (xs: number[], ys: number[], f: (x: number, y: number) => number) => quartiles(xs.map((x, i) => f(x, ys[i]!)))
+      const row: CpuRow = {
+        driver,
+        pattern,
+        queriesPerScope: pattern === 'request-like' ? 3 : pattern === 'single query' ? 1 : options.queries,
+        rounds: share.length,
+        bareUs: quartiles(cpu.bare!),
+        alsUs: per(cpu['scope-only']!, cpu.bare!, (x, y) => x - y),
+        ownUs: per(cpu.n1guard!, cpu['scope-only']!, (x, y) => x - y),
+        sharePct: quartiles(share),
+        vsScope: per(cpu.n1guard!, cpu['scope-only']!, (x, y) => x / y),
+        wallVsScope: per(wall.n1guard!, wall['scope-only']!, (x, y) => x / y),
+        findings,
+      }
+      rows.push(row)
+      process.stderr.write(
+        `  cpu ${driver}, ${pattern}: own ${q(row.ownUs, 2)} µs/query, ${q(row.sharePct, 1)} % of bare ${row.bareUs.median.toFixed(1)} µs; ` +
+          `n1guard/scope-only CPU ${q(row.vsScope, 3)}; ${row.rounds} rounds\n`,
+      )
+    }
+  }
+  const target = (r: CpuRow) => (r.pattern === 'all repeating' ? '≤ 5 %' : r.pattern === 'request-like' ? '≤ 3 %' : '≤ 1.03 (scope-only)')
+  const markdown = table(
+    [
+      'driver',
+      'scope',
+      'driver CPU µs/query (bare)',
+      'AsyncLocalStorage alone, µs/query',
+      'n1guard own CPU µs/query',
+      'n1guard own µs/scope',
+      'own / driver',
+      'n1guard / scope-only CPU',
+      'rounds',
+      'target',
+    ],
+    rows.map((r) => [
+      r.driver,
+      r.pattern === 'all repeating' ? `all repeating (${r.queriesPerScope} queries)` : r.pattern === 'request-like' ? 'request-like (3 shapes)' : 'single query',
+      r.bareUs.median.toFixed(1),
+      q(r.alsUs, 2),
+      q(r.ownUs, 2),
+      r.pattern === 'all repeating' ? '—' : (r.ownUs.median * r.queriesPerScope).toFixed(2),
+      `${q(r.sharePct, 1)} %`,
+      q(r.vsScope, 3),
+      String(r.rounds),
+      target(r),
+    ]),
+  )
+  return { rows, markdown }
+}
+
+function q(x: Quartiles, digits: number): string {
+  return `${x.median.toFixed(digits)} (${x.q1.toFixed(digits)}–${x.q3.toFixed(digits)})`
+}
