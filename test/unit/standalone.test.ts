@@ -1,4 +1,4 @@
-// The repository stands alone: a user's clone has no `../shared` (or any sibling folder) beside it,
+// The repository stands alone: a user's clone has no steering folder (or any sibling folder) beside it,
 // so nothing the build, the tests, the scripts, the examples or the benchmarks read may point there.
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
@@ -39,7 +39,7 @@ describe('the repository stands alone', () => {
     expect(names).toEqual(expect.arrayContaining(['package.json', 'vitest.config.ts', 'test/unit/fingerprint-corpus.test.ts', 'examples/support/postgres.ts']))
   })
 
-  test('nothing reads ../shared or a path outside the repository', () => {
+  test('nothing reads the steering folder beside the repository or a path outside it', () => {
     const offenders = candidates
       .filter((f) => f !== fileURLToPath(import.meta.url))
       .flatMap((f) =>
