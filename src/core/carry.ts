@@ -21,3 +21,27 @@ export function siteToCarry(port: CapturePort | undefined, entry: Function, hint
     return undefined
   }
 }
+
+/**
+ * Replaces each of `names` that is a method of `target` with one that runs the original inside
+ * `site` (in place: the object stays what the ORM made, for its own checks). Returns `target`.
+ *
+ * @example
+ * carryOnMethods(prismaPromise, ['then', 'catch', 'finally'], site)
+ */
+export function carryOnMethods<T>(target: T, names: readonly string[], site: RawSite): T {
+  if (target === null || typeof target !== 'object') return target
+  const t = target as Record<string, unknown>
+  for (const name of names) {
+    const original = t[name]
+    if (typeof original !== 'function') continue
+    Object.defineProperty(t, name, {
+      value: function (this: unknown, ...args: unknown[]) {
+        return carrySite(site, () => (original as (...a: unknown[]) => unknown).apply(this, args))
+      },
+      writable: true,
+      configurable: true,
+    })
+  }
+  return target
+}

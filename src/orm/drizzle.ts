@@ -1,4 +1,4 @@
-import { createDepthHint, carrySite, siteToCarry, type RawSite } from '../core/carry.js'
+import { createDepthHint, carryOnMethods, carrySite, siteToCarry, type RawSite } from '../core/carry.js'
 import { detectorCore, type Detector } from '../core/detector.js'
 import { describeValue } from '../core/options.js'
 import { portOf, type CapturePort } from '../core/capture-port.js'
@@ -33,20 +33,7 @@ function isSession(value: unknown): value is SessionLike {
 // A prepared query whose statements carry `site`: Drizzle runs a builder from its then(), where no
 // application frame is on the stack, so the site taken where the builder was made stands in.
 function carryingPrepared(prepared: unknown, site: RawSite): unknown {
-  if (prepared === null || typeof prepared !== 'object') return prepared
-  const p = prepared as Record<string, unknown>
-  for (const name of ['execute', 'all', 'values']) {
-    const original = p[name]
-    if (typeof original !== 'function') continue
-    Object.defineProperty(p, name, {
-      value: function (this: unknown, ...args: unknown[]) {
-        return carrySite(site, () => (original as Fn).apply(this, args))
-      },
-      writable: true,
-      configurable: true,
-    })
-  }
-  return prepared
+  return carryOnMethods(prepared, ['execute', 'all', 'values'], site)
 }
 
 // The session a builder made now gets: the real one, seen through an object that remembers the

@@ -1,4 +1,4 @@
-import { createDepthHint, carrySite, siteToCarry, type RawSite } from '../core/carry.js'
+import { createDepthHint, carryOnMethods, carrySite, siteToCarry, type RawSite } from '../core/carry.js'
 import { detectorCore, type Detector } from '../core/detector.js'
 import { describeValue } from '../core/options.js'
 import { portOf, type CapturePort } from '../core/capture-port.js'
@@ -40,20 +40,7 @@ function carryingFactory(factory: Fn, getCapturePort: () => CapturePort | undefi
 // A PrismaPromise runs its request on then() / catch() / finally(), or when a batch $transaction
 // asks for it: each of those runs inside the carried site.
 function carryPromise(promise: unknown, site: RawSite): unknown {
-  if (promise === null || typeof promise !== 'object') return promise
-  const p = promise as Record<string, unknown>
-  for (const name of ['then', 'catch', 'finally', 'requestTransaction']) {
-    const original = p[name]
-    if (typeof original !== 'function') continue
-    Object.defineProperty(p, name, {
-      value: function (this: unknown, ...args: unknown[]) {
-        return carrySite(site, () => (original as Fn).apply(this, args))
-      },
-      writable: true,
-      configurable: true,
-    })
-  }
-  return promise
+  return carryOnMethods(promise, ['then', 'catch', 'finally', 'requestTransaction'], site)
 }
 
 function carryingCalls(target: object, getCapturePort: () => CapturePort | undefined, nested: boolean): object {
