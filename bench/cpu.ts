@@ -34,6 +34,8 @@ export interface CpuOptions {
   /** Only these patterns (default: all). */
   readonly patterns?: readonly Pattern[]
   readonly drivers?: readonly ('pg' | 'kysely')[]
+  /** A pg Client class for the pools (a double, for experiments without a server). */
+  readonly Client?: unknown
 }
 
 export type Pattern = 'request-like' | 'single query' | 'all repeating'
@@ -143,9 +145,11 @@ function units(pattern: Pattern, d: Driver, wrap: (fn: () => Promise<unknown>) =
 export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; markdown: string }> {
   const { pg: pgModule, url } = options
   const precision = options.precision ?? 0.5
-  const setup = new pgModule.Pool({ connectionString: url, max: 1 })
-  await seed(setup)
-  await setup.end()
+  if (options.Client === undefined) {
+    const setup = new pgModule.Pool({ connectionString: url, max: 1 })
+    await seed(setup)
+    await setup.end()
+  }
 
   const rows: CpuRow[] = []
   for (const driver of options.drivers ?? (['pg', 'kysely'] as const)) {
@@ -155,17 +159,37 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
       // Past the warm-up, so the steady state is measured (docs/how-it-works.md).
       for (let i = 0; i < 1000; i++) detector.startScope('warm-up').end()
       const als = new AsyncLocalStorage<object>()
-      const barePool = new pgModule.Pool({ connectionString: url, max: 1 })
-      const watchedPool = new pgModule.Pool({ connectionString: url, max: 1 })
-      for (const p of [barePool, watchedPool]) p.on('error', () => undefined)
+      // One pool of one connection for all three variants: the driver's CPU per query differs by a
+      // few µs from one connection to another (how many reads a response takes), which would
+      // otherwise land on n1guard's figure. Kysely: two Kysely instances over the pool (each driver
+      // keeps its own connection object for the pool's one pg client; only the instrumented
+      // dialect's is wrapped). pg: the instrumented pool and its client get their own methods put
+      // back for the bare units and n1guard's for the n1guard units (`use`, outside the timing).
+      const pool = new pgModule.Pool({ connectionString: url, max: 1, idleTimeoutMillis: 0, ...(options.Client === undefined ? {} : { Client: options.Client as never }) })
+      pool.on('error', () => undefined)
       let bare: Driver
       let watched: Driver
+      let use: (instrumented: boolean) => void = () => undefined
       if (driver === 'pg') {
-        bare = pgDriver(barePool)
-        watched = pgDriver(instrumentPool(watchedPool, detector))
+        const plain = { poolQuery: pool.query, poolConnect: pool.connect }
+        instrumentPool(pool, detector)
+        const wrapped = { poolQuery: pool.query, poolConnect: pool.connect }
+        // Check out the one client, instrumented, to learn its methods both ways.
+        const client = await pool.connect()
+        const clientPlain = Object.getPrototypeOf(client).query as pg.PoolClient['query']
+        const clientWrapped = client.query
+        client.release()
+        use = (instrumented) => {
+          const p = instrumented ? wrapped : plain
+          pool.query = p.poolQuery
+          pool.connect = p.poolConnect
+          client.query = instrumented ? clientWrapped : clientPlain
+        }
+        bare = pgDriver(pool)
+        watched = bare
       } else {
-        bare = kyselyDriver(new Kysely<ItemDB>({ dialect: new PostgresDialect({ pool: barePool }) }))
-        watched = kyselyDriver(new Kysely<ItemDB>({ dialect: instrumentDialect(new PostgresDialect({ pool: watchedPool }), detector) }))
+        bare = kyselyDriver(new Kysely<ItemDB>({ dialect: new PostgresDialect({ pool }) }))
+        watched = kyselyDriver(new Kysely<ItemDB>({ dialect: instrumentDialect(new PostgresDialect({ pool }), detector) }))
       }
       // 'all repeating': each variant's scope stays open for the round (one N+1 of every query
       // the round runs), entered per query with scope.run(), as AsyncLocalStorage alone is.
@@ -197,6 +221,7 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
         for (let u = 0; u < steps; u++) {
           for (let k = 0; k < 3; k++) {
             const v = (u + k + round) % 3
+            use(v === 2)
             const c0 = process.cpuUsage()
             const t0 = performance.now()
             const n = await variants[names[v]!]!(round * steps + u)
@@ -223,7 +248,7 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
           if ((1.58 * (qs.q3 - qs.q1)) / Math.sqrt(n) <= precision || n >= options.maxRounds) break
         }
       }
-      await Promise.allSettled([barePool.end(), watchedPool.end()])
+      await pool.end().catch(() => undefined)
       const per = (xs: number[], ys: number[], f: (x: number, y: number) => number) => quartiles(xs.map((x, i) => f(x, ys[i]!)))
       const row: CpuRow = {
         driver,

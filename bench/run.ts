@@ -1,9 +1,10 @@
 // `npm run bench`: every benchmark, side by side, as ratios and per-operation costs.
 //   npm run bench                 # all suites, full size (about 10 minutes on 2 cores)
 //   npm run bench -- --quick      # small sizes, to check the harness
-//   npm run bench -- hot e2e      # some suites (hot, stack, fingerprint, memory, graphql, cpu, e2e)
+//   npm run bench -- hot e2e      # some suites (hot, stack, fingerprint, memory, graphql, cpu, cold, e2e)
 //   npm run bench -- --write      # also update docs/performance.md between its markers
 //   npm run bench -- cpu --write  # CPU per query on PostgreSQL only, into its own section
+//   npm run bench -- cold --write # CPU per query, caches cold, against a driver double, into its own section
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { cpus, totalmem } from 'node:os'
@@ -75,6 +76,28 @@ if (want('cpu')) {
     await server.stop()
   }
 }
+if (want('cold')) {
+  const thrashKb = Number(process.env.BENCH_THRASH_KB ?? 8192)
+  log(`CPU per query against a driver double that evicts the caches (${thrashKb} KB per query) ...`)
+  const pg = createRequire(import.meta.url)('pg') as typeof import('pg')
+  const { cpuBench } = await import('./cpu.js')
+  const { pgDouble } = await import('./lib/pg-double.js')
+  const queries = Number(process.env.BENCH_CPU_QUERIES ?? (quick ? 600 : 3_000))
+  const list = (v: string | undefined) => (v === undefined || v === '' ? undefined : v.split(','))
+  const r = await cpuBench({
+    url: 'postgres://double/double',
+    pg,
+    Client: pgDouble(thrashKb),
+    queries,
+    drivers: list(process.env.BENCH_CPU_DRIVERS) as ('pg' | 'kysely')[] | undefined,
+    patterns: list(process.env.BENCH_CPU_PATTERNS) as import('./cpu.js').Pattern[] | undefined,
+    minRounds: quick ? 3 : 15,
+    maxRounds: quick ? 3 : Number(process.env.BENCH_CPU_ROUNDS ?? 61),
+  })
+  sections.push(
+    `### CPU per query, caches cold, no database (a pg Client double that writes ${thrashKb.toLocaleString('en')} KB between request and response; ${queries.toLocaleString('en')} queries per variant and round, median (IQR) of the rounds)\n\n${r.markdown}`,
+  )
+}
 if (want('e2e')) {
   log('end to end on PostgreSQL ...')
   const pg = createRequire(import.meta.url)('pg') as typeof import('pg')
@@ -105,9 +128,9 @@ process.stdout.write(`${output}\n`)
 if (write) {
   // Node 20 (the supported minimum) fills the main results; another major gets a section of its own.
   const major = Number(process.versions.node.split('.')[0])
-  // `cpu` alone has a section of its own, so it can be rerun without the other suites.
-  const cpuOnly = chosen.length === 1 && chosen[0] === 'cpu'
-  const tag = cpuOnly ? (major === 20 ? 'cpu' : `cpu-node${major}`) : major === 20 ? 'bench' : `bench-node${major}`
+  // `cpu` and `cold` alone have a section of their own, so each can be rerun without the other suites.
+  const own = chosen.length === 1 && (chosen[0] === 'cpu' || chosen[0] === 'cold') ? chosen[0] : undefined
+  const tag = own !== undefined ? (major === 20 ? own : `${own}-node${major}`) : major === 20 ? 'bench' : `bench-node${major}`
   const path = new URL('../docs/performance.md', import.meta.url)
   let doc = readFileSync(path, 'utf8')
   if (!doc.includes(`<!-- ${tag}:start -->`)) {

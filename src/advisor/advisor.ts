@@ -125,7 +125,7 @@ export class Advisor {
     return notes
   }
 
-  issued(scope: NotedScope, query: Query, sql: string, params: readonly unknown[] | undefined): void {
+  issued(scope: NotedScope, query: Query, sql: string, params: readonly unknown[] | undefined, issued: number): void {
     try {
       const info = query.info
       // An ORM's own statements (session setup, catalog reads) are no advice for the application.
@@ -148,28 +148,24 @@ export class Advisor {
       } else if (kind === 'select' && this.settings.unboundedSelect !== false) {
         statementLimits(info, sql)
       }
-      if (missingIndex !== false && info.filters.length > 0 && (kind === 'select' || kind === 'update' || kind === 'delete')) {
+      // Only shapes that repeat can be a loop behind a missing index: a shape's first run in the
+      // scope (`issued` 1, most statements of most requests) costs no note.
+      if (missingIndex !== false && issued >= 2 && info.filters.length > 0 && (kind === 'select' || kind === 'update' || kind === 'delete')) {
         const notes = this.notes(scope)
         const shapes = (notes.shapes ??= new Map())
-        const note = shapes.get(info.id)
-        if (note !== undefined) {
-          if (++note.count === missingIndex) {
-            // Copied only for shapes that repeat (EXPLAIN needs values before PostgreSQL 16).
-            note.values = params === undefined ? undefined : params.slice(0, MAX_VALUES)
-            // The shape just became a loop: start reading the catalog now, on the advisor's own
-            // client, so the facts are often known by the time the scope ends.
-            if (this.catalogOn(false)) void this.prepare(note, false)
-          }
-        } else if (shapes.size < MAX_SHAPES) {
-          shapes.set(info.id, {
-            info,
-            sql,
-            values: undefined,
-            siteKey: query.siteKey,
-            adapter: query.adapter,
-            firstSeen: notes.seen++,
-            count: 1,
-          })
+        let note = shapes.get(info.id)
+        if (note === undefined) {
+          if (shapes.size >= MAX_SHAPES) return
+          note = { info, sql, values: undefined, siteKey: query.siteKey, adapter: query.adapter, firstSeen: notes.seen++, count: 0 }
+          shapes.set(info.id, note)
+        }
+        note.count = issued
+        if (issued === missingIndex) {
+          // Copied only for shapes that repeat (EXPLAIN needs values before PostgreSQL 16).
+          note.values = params === undefined ? undefined : params.slice(0, MAX_VALUES)
+          // The shape just became a loop: start reading the catalog now, on the advisor's own
+          // client, so the facts are often known by the time the scope ends.
+          if (this.catalogOn(false)) void this.prepare(note, false)
         }
       }
     } catch (error) {

@@ -50,7 +50,8 @@ class Group {
   maxEnd = Number.NEGATIVE_INFINITY
   minIssued = Number.POSITIVE_INFINITY
   maxIssued = Number.NEGATIVE_INFINITY
-  firstParam = 0
+  /** The first execution's parameter key, once a second execution made it worth hashing. */
+  private firstKey = 0
   distinct: Set<number> | undefined
   /** Most rows one execution returned; -1 while unknown. */
   maxRows = -1
@@ -72,11 +73,20 @@ class Group {
     readonly firstSeen: number,
   ) {}
 
+  /** The first execution's parameter key (hashed on first use: most groups run once). */
+  get firstParam(): number {
+    const first = this.firstQuery
+    return first !== undefined && this.count === 1 ? first.paramKey : this.firstKey
+  }
+  set firstParam(key: number) {
+    this.firstKey = key
+  }
+
   add(q: AnalyzedQuery): void {
     if (this.count === 0) {
-      this.firstParam = q.paramKey
       this.firstQuery = q
     } else {
+      if (this.count === 1) this.firstKey = this.firstParam
       if (this.distinct === undefined) {
         if (q.paramKey !== this.firstParam) this.distinct = new Set([this.firstParam, q.paramKey])
       } else if (this.distinct.size < MAX_DISTINCT) {

@@ -26,6 +26,8 @@ export interface RawSite {
  */
 export interface DepthHint {
   depth: number
+  /** Set by the first capture, which looks as deep as any caller chain reaches. */
+  learned?: boolean
 }
 
 const MAX_DEPTH = 64
@@ -33,12 +35,15 @@ const MAX_DEPTH = 64
 const FIRST_DEPTH = MAX_DEPTH
 /** Application frames that tell callers apart: a helper, its callers, and theirs. */
 export const MAX_APP_FRAMES = 8
-/** Frames collected past the innermost application frame to find its callers' frames. */
-const CALLER_SPAN = 16
+/**
+ * Frames looked at past the innermost application frame to find its callers' frames. A path is
+ * read from these frames only, however deep a capture went, so one call path always gives one key.
+ */
+const CALLER_SPAN = 24
 
 /** A fresh depth hint for one adapter entry point. */
 export function createDepthHint(): DepthHint {
-  return { depth: FIRST_DEPTH }
+  return { depth: FIRST_DEPTH, learned: false }
 }
 
 // Reads the structured frames off a stack holder. Installed only for the duration of one read, so
@@ -79,7 +84,8 @@ function collect(entry: Function, limit: number): NodeJS.CallSite[] {
 export function appStack(frames: readonly NodeJS.CallSite[], first: number): RawSite {
   const app: NodeJS.CallSite[] = []
   const keys: string[] = []
-  for (let i = first; i < frames.length && app.length < MAX_APP_FRAMES; i++) {
+  const end = Math.min(frames.length, first + 1 + CALLER_SPAN)
+  for (let i = first; i < end && app.length < MAX_APP_FRAMES; i++) {
     const frame = frames[i]!
     const file = frame.getFileName()
     if (!isAppFrame(file)) continue
@@ -117,9 +123,19 @@ export function captureLiveSite(entry: Function, hint: DepthHint): RawSite | und
   }
   if (first < 0) return undefined
   // Learn how deep the application frames sit below this entry, so the next capture collects just
-  // that many frames (collecting costs per frame) plus room for the callers' frames.
+  // that many frames (collecting costs per frame, 64 frames of a framework's stack several times
+  // what the application's own need) plus the callers' span; deeper paths grow it again.
   const want = Math.min(MAX_DEPTH, first + 1 + CALLER_SPAN)
-  if (want > hint.depth) hint.depth = want
+  if (frames.length >= hint.depth && want > hint.depth) {
+    // Cut off inside the callers' span: collect again, so this path reads the same frames as always.
+    frames = collect(entry, want)
+    first = firstAppIndex(frames)
+    if (first < 0) return undefined
+  }
+  if (hint.learned !== true) {
+    hint.learned = true
+    hint.depth = want
+  } else if (want > hint.depth) hint.depth = want
   return appStack(frames, first)
 }
 

@@ -53,3 +53,23 @@ export function takeHandoff(): QueryTrace | false | undefined {
   if (capture !== undefined) state.handoff = undefined
   return capture
 }
+
+/** `callHandingOff` for a call with two arguments, without an argument array (per-query path). */
+export function callHandingOff2(capture: QueryTrace | false, fn: Fn, self: unknown, a: unknown, b: unknown): any {
+  state.handoff = capture
+  try {
+    return fn.call(self, a, b)
+  } finally {
+    state.handoff = undefined
+  }
+}
+
+/** `callHandingOff` for a call with three arguments, without an argument array (per-query path). */
+export function callHandingOff3(capture: QueryTrace | false, fn: Fn, self: unknown, a: unknown, b: unknown, c: unknown): any {
+  state.handoff = capture
+  try {
+    return fn.call(self, a, b, c)
+  } finally {
+    state.handoff = undefined
+  }
+}

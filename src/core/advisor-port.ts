@@ -26,8 +26,11 @@ export interface AdvisedScope {
  * on, and none of them may throw into a query.
  */
 export interface AdvisorPort {
-  /** A statement was issued in `scope` (raw text and bound values, read at once, never kept). */
-  issued(scope: AdvisedScope, query: AdvisedQuery, sql: string, params: readonly unknown[] | undefined): void
+  /**
+   * A statement was issued in `scope` (raw text and bound values, read at once, never kept);
+   * `issued`: how many times its shape has been issued in the scope, this one included (0: not tracked).
+   */
+  issued(scope: AdvisedScope, query: AdvisedQuery, sql: string, params: readonly unknown[] | undefined, issued: number): void
   /** The statement settled, in its still open scope. */
   ended(scope: AdvisedScope, query: AdvisedQuery): void
   /** A statement ran with no scope (DDL there still refreshes the catalog cache): its text or pg query config. */

@@ -62,8 +62,9 @@ export class QueryRecorder implements TraceSink {
       const info = sqlInfo(sql)
       let site: RawSite | undefined
       let siteKey: string | undefined
+      let issued = 0
       if (info.kind !== 'transaction' && !info.housekeeping) {
-        const issued = scope.aggregate.issued(info.id)
+        issued = scope.aggregate.issued(info.id)
         // 0: a shape past the scope's cap, counted but not analyzed, so no stack is worth taking.
         if (issued > 0) {
           // A line an ORM helper carried from the user's call costs nothing more to take: every run uses it.
@@ -74,11 +75,11 @@ export class QueryRecorder implements TraceSink {
         }
       }
       const now = performance.now()
-      const trace = new QueryTrace(this, scope, info, params, site, siteKey, adapter, issuedAt ?? now, now, this.options.captureParams, sql)
+      const trace = new QueryTrace(this, scope, info, params, site, siteKey, adapter, issuedAt ?? now, now, this.options.captureParams, sql, issued > 1)
       // The text as sent, for the panel's EXPLAIN: only where values are kept anyway, in scopes
       // that keep their records (every scope while the panel records).
       if (this.options.captureParams && scope.kind.keepRecords) trace.text = sql
-      if (this.advisor !== undefined) this.advisor.issued(scope, trace, sql, params)
+      if (this.advisor !== undefined) this.advisor.issued(scope, trace, sql, params, issued)
       return trace
     } catch (error) {
       internalError('recording the start of a query', error)

@@ -33,7 +33,8 @@ export interface TraceSink {
  */
 export class QueryTrace<S extends TraceScope = TraceScope> implements AnalyzedQuery {
   readonly siteKey: string | undefined
-  readonly paramKey: number
+  /** The hash of the bound values: taken at issue for a shape's repeats, on first use for its first run. */
+  private key: number | undefined
   /** When the statement went to the database; `endedAt - startedAt` is its duration. */
   startedAt: number
   endedAt = 0
@@ -77,11 +78,15 @@ export class QueryTrace<S extends TraceScope = TraceScope> implements AnalyzedQu
     keepParams: boolean,
     /** The SQL text as sent, by reference: its inlined values are read only when the shape repeats. */
     private readonly sent = '',
+    /** Hash the bound values now (the shape ran before in this scope). */
+    hashNow = true,
   ) {
     this.startedAt = startedAt
     this.siteKey = siteKey
     // Hashed now, as sent: the caller may reuse the array once the query is on its way.
-    this.paramKey = paramKey(params, info.literalKey)
+    // A shape's first run in a scope is usually its only one: its values are hashed only if
+    // another run of the shape asks (its parameters are kept by reference until then anyway).
+    this.key = hashNow ? paramKey(params, info.literalKey) : undefined
     this.params = keepParams && params !== undefined ? [...params] : undefined
     this.bound = params
   }
@@ -94,6 +99,11 @@ export class QueryTrace<S extends TraceScope = TraceScope> implements AnalyzedQu
     const bound = this.bound
     if ((bound !== undefined && bound.length > 0) || this.info.literalKey === 0) return bound
     return (this.inlined ??= literalValues(this.sent))
+  }
+
+  /** A hash of the values it ran with (`values`): equal for equal parameter sets. */
+  get paramKey(): number {
+    return (this.key ??= paramKey(this.bound, this.info.literalKey))
   }
 
   get fingerprint(): string {

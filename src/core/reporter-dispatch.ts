@@ -37,6 +37,8 @@ export class ReporterDispatch {
   report(scope: Scope, throwing: boolean): void {
     // A scope inside an assertion (a request served in-process during assertNoNPlusOne) hands its
     // N+1s to the assertion, which rejects with them: one finding, one report.
+    // The built-in console warning says nothing of a clean scope: no report object to build.
+    if (this.options.reporters === undefined && scope.ownFindings.length === 0 && scope.untrackedQueries === 0) return
     const surfaced = throwing || insideAssertion(scope)
     const reporters = this.reportersFor(scope, surfaced)
     if (reporters.length === 0) return

@@ -49,8 +49,10 @@ export function looksLikePgPool(value: object): boolean {
 
 /** A node-postgres Client (a PoolClient too), told structurally: its connection settings and queue. @internal */
 export function looksLikePgClient(value: object): boolean {
-  const v = value as { connectionParameters?: unknown; queryQueue?: unknown }
-  return typeof v.connectionParameters === 'object' && v.connectionParameters !== null && Array.isArray(v.queryQueue)
+  const v = value as { connectionParameters?: unknown; queryQueue?: unknown; _queryQueue?: unknown }
+  if (typeof v.connectionParameters !== 'object' || v.connectionParameters === null) return false
+  // pg 8.23 keeps the queue in `_queryQueue` and warns (deprecated) on a read of `queryQueue`.
+  return Array.isArray(v._queryQueue) || ('queryQueue' in value && Array.isArray(v.queryQueue))
 }
 
 function countOne(r: PgResultLike | null | undefined): number | undefined {

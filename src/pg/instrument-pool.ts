@@ -1,5 +1,5 @@
-import { callHandingOff, recordedAbove, takeHandoff } from '../core/adapter-layers.js'
-import { adoptPort, capturePort, entryHint, type CapturePort } from '../core/capture-port.js'
+import { callHandingOff, callHandingOff2, callHandingOff3, recordedAbove, takeHandoff } from '../core/adapter-layers.js'
+import { adoptPort, capturePort, entryHint, portOf, type CapturePort } from '../core/capture-port.js'
 import { rememberPool } from '../core/connection-sources.js'
 import type { Detector } from '../core/detector.js'
 import { internalError } from '../core/internal-error.js'
@@ -64,48 +64,55 @@ export function instrumentPool<P extends PgPoolLike>(pool: P, detector: Detector
   const originalConnect = pool.connect as Fn
   const originalQuery = pool.query as Fn
 
-  function connect(this: unknown, ...args: unknown[]): unknown {
-    const callback = args[0]
+  // Instruments a client pg-pool hands out, once: after that, one lookup per checkout.
+  function adopt(client: unknown): void {
+    if (client !== undefined && client !== null && portOf(client as object) !== port) instrumentSafely(client, port)
+  }
+
+  function connect(this: unknown, callback?: unknown): unknown {
     if (typeof callback !== 'function') {
-      const result = originalConnect.apply(this, args)
+      const result = originalConnect.apply(this, arguments as unknown as unknown[])
       if (result === null || typeof result !== 'object' || typeof (result as PromiseLike<unknown>).then !== 'function') return result
       return (result as Promise<unknown>).then((client) => {
-        instrumentSafely(client, port)
+        adopt(client)
         return client
       })
     }
     // pg-pool's own query() calls connect(cb) synchronously: take the trace it was handed.
     const trace = takeHandoff()
     if (trace !== undefined) {
-      // pg-pool's callback for our own pool.query: the trace carries the scope and the caller's
-      // callback or promise is bound already, so no async context needs restoring.
-      // Named parameters and `arguments`, not a rest array and destructuring (made per query; see
-      // settling() in instrument-client.ts).
-      args[0] = function (this: unknown, error: unknown, client: unknown) {
-        const cbArgs = arguments as unknown as unknown[]
-        if (client !== undefined && client !== null) instrumentSafely(client, port)
-        if (error) return (callback as Fn).apply(this, cbArgs)
-        return callHandingOff(trace, callback as Fn, this, cbArgs)
-      }
-      return originalConnect.apply(this, args)
+      // pg-pool's callback for our own pool.query (served from a later tick): the trace carries
+      // the scope and the caller's callback or promise is bound already, so no async context needs
+      // restoring. Named parameters, no rest array or `arguments` (this runs once per query).
+      const settle = callback as Fn
+      return originalConnect.call(this, function (this: unknown, error: unknown, client: unknown, release: unknown) {
+        adopt(client)
+        if (error) return settle.call(this, error, client, release)
+        return callHandingOff3(trace, settle, this, error, client, release)
+      })
     }
     const bound = port.bindToCaller(callback as Fn)
-    args[0] = function (this: unknown, ...cbArgs: unknown[]) {
-      const client = cbArgs[1]
-      if (client !== undefined && client !== null) instrumentSafely(client, port)
+    const rest = arguments.length > 1 ? Array.prototype.slice.call(arguments, 1) : undefined
+    const wrapped = function (this: unknown, ...cbArgs: unknown[]) {
+      adopt(cbArgs[1])
       return bound.apply(this, cbArgs)
     }
-    return originalConnect.apply(this, args)
+    return rest === undefined ? originalConnect.call(this, wrapped) : originalConnect.call(this, wrapped, ...rest)
   }
 
-  function query(this: unknown, ...args: unknown[]): unknown {
-    if (recordedAbove()) return originalQuery.apply(this, args)
-    const trace = port.begin(sqlOf(args[0]), paramsOf(args[0], args[1]), 'pg', query, POOL_HINT)
-    if (typeof args[1] === 'function') args[1] = port.bindToCaller(args[1] as Fn)
-    else if (typeof args[2] === 'function') args[2] = port.bindToCaller(args[2] as Fn)
+  function query(this: unknown, config?: unknown, values?: unknown, callback?: unknown): unknown {
+    const n = arguments.length
+    if (recordedAbove() || n > 3) return originalQuery.apply(this, arguments as unknown as unknown[])
+    const trace = port.begin(sqlOf(config), paramsOf(config, values), 'pg', query, POOL_HINT)
+    if (typeof values === 'function') values = port.bindToCaller(values as Fn)
+    else if (typeof callback === 'function') callback = port.bindToCaller(callback as Fn)
     // Outside any scope, decided here once: the client.query pg-pool issues passes through (it
     // would otherwise decide again, from pg-pool's callback, with no application frame).
-    return callHandingOff(trace ?? false, originalQuery, this, args)
+    return n === 3
+      ? callHandingOff3(trace ?? false, originalQuery, this, config, values, callback)
+      : n === 2
+        ? callHandingOff2(trace ?? false, originalQuery, this, config, values)
+        : callHandingOff(trace ?? false, originalQuery, this, n === 0 ? [] : [config])
   }
 
   Object.defineProperty(pool, 'connect', { value: connect, writable: true, configurable: true, enumerable: false })

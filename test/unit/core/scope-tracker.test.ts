@@ -80,16 +80,16 @@ describe('scope tracker', () => {
     expect(tracker.openScopes).toBe(0)
   })
 
-  test('warm-up: the first 1000 scopes are exact, then one in 256', () => {
+  test('warm-up: the first 1000 scopes are exact, then one in 1024', () => {
     const tracker = new ScopeTracker(true, { build: () => [], report: () => undefined })
     const exact: number[] = []
-    for (let i = 0; i < 1600; i++) {
+    for (let i = 0; i < 4200; i++) {
       const scope = tracker.open('s', RUN, 'test')
       if (scope.kind.exact) exact.push(i)
       tracker.endScope(scope)
     }
-    expect(exact.length).toBe(1000 + 3)
-    expect(exact.slice(1000)).toEqual([1024, 1280, 1536])
+    expect(exact.length).toBe(1000 + 4)
+    expect(exact.slice(1000)).toEqual([1024, 2048, 3072, 4096])
   })
 
   test('canThrow: the new N+1s come back as thrown, and reporters hear the rest', () => {

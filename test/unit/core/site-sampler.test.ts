@@ -33,12 +33,12 @@ describe('site sampler', () => {
     expect(taken.every(Boolean)).toBe(true)
   })
 
-  test('repeats from one stable site are sampled at doubling intervals up to 64', () => {
+  test('repeats from one stable site are sampled at doubling intervals up to 256', () => {
     const o = owner()
     const taken: number[] = []
-    for (let i = 1; i <= 300; i++) if (fromOneLine(o, false)) taken.push(i)
-    // First run: none; repeats 2 and 3 agree (stable); then checked after 2, 4, 8, 16, 32, 64, 64 ...
-    expect(taken).toEqual([2, 3, 5, 9, 17, 33, 65, 129, 193, 257])
+    for (let i = 1; i <= 1200; i++) if (fromOneLine(o, false)) taken.push(i)
+    // First run: none; repeats 2 and 3 agree (stable); then checked after 2, 4, 8 ... 256, 256 ...
+    expect(taken).toEqual([2, 3, 5, 9, 17, 33, 65, 129, 257, 513, 769, 1025])
   })
 
   test('a sampled repeat still carries the stable site key', () => {
