@@ -139,9 +139,12 @@ export class FindingBuilder {
     if (scope.queryCount === 0) return NO_FINDINGS
     try {
       const o = this.options
+      const budget = this.budgetOf(scope)
+      // Most scopes: no shape repeated, within budget, nothing the advisor noted.
+      if (!scope.aggregate.mayFind(budget) && scope.advisorNotes === undefined) return NO_FINDINGS
       let candidates = scope.aggregate.candidates({
         threshold: o.threshold,
-        maxQueries: this.budgetOf(scope),
+        maxQueries: budget,
         requireMultiRowSource: o.requireMultiRowSource,
         minTotalDurationMs: o.minTotalDurationMs,
       })
