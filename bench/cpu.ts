@@ -152,13 +152,17 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
   }
 
   const rows: CpuRow[] = []
+  // One detector and one AsyncLocalStorage for every row: each enabled AsyncLocalStorage costs every
+  // promise of the process a little (Node 20 propagates each store at every promise), so making
+  // them per row would tax the later rows' bare variant with the earlier rows' instances.
+  let findings = 0
+  const detector: Detector = createDetector({ reporters: [(r) => void (findings += r.findings.length)] })
+  // Past the warm-up, so the steady state is measured (docs/how-it-works.md).
+  for (let i = 0; i < 1000; i++) detector.startScope('warm-up').end()
+  const als = new AsyncLocalStorage<object>()
   for (const driver of options.drivers ?? (['pg', 'kysely'] as const)) {
     for (const pattern of options.patterns ?? (['request-like', 'single query', 'all repeating'] as const)) {
-      let findings = 0
-      const detector: Detector = createDetector({ reporters: [(r) => void (findings += r.findings.length)] })
-      // Past the warm-up, so the steady state is measured (docs/how-it-works.md).
-      for (let i = 0; i < 1000; i++) detector.startScope('warm-up').end()
-      const als = new AsyncLocalStorage<object>()
+      findings = 0
       // One pool of one connection for all three variants: the driver's CPU per query differs by a
       // few µs from one connection to another (how many reads a response takes), which would
       // otherwise land on n1guard's figure. Kysely: two Kysely instances over the pool (each driver

@@ -3,6 +3,7 @@ import { createDepthHint, type DepthHint } from '../callsite/capture-site.js'
 import { detectorCore } from './detector.js'
 import type { DetectorCore } from './detector-core.js'
 import { processState } from './process-state.js'
+import { currentContext, runInContext } from './scope-tracker.js'
 import type { QueryTrace } from './query-trace.js'
 
 export type { DepthHint } from '../callsite/capture-site.js'
@@ -142,21 +143,13 @@ export class CapturePort {
    */
   bindToCaller<F extends Fn>(fn: F): F {
     const cores = this.cores
-    if (cores.length === 1) {
-      const tracker = cores[0]!.tracker
-      if (tracker.openScopes === 0) return fn
-      const als = tracker.als
-      const store = als.getStore()
-      return function (this: unknown, ...args: unknown[]) {
-        return als.run(store as never, () => fn.apply(this, args))
-      } as F
-    }
-    const restore = cores.filter((c) => c.tracker.openScopes > 0).map((c) => ({ als: c.tracker.als, store: c.tracker.als.getStore() }))
-    if (restore.length === 0) return fn
+    let open = false
+    for (let i = 0; i < cores.length; i++) if (cores[i]!.tracker.openScopes > 0) open = true
+    if (!open) return fn
+    // One store carries every detector's scopes: restoring it restores them all.
+    const context = currentContext()
     return function (this: unknown, ...args: unknown[]) {
-      const enter = (i: number): unknown =>
-        i === restore.length ? fn.apply(this, args) : restore[i]!.als.run(restore[i]!.store as never, () => enter(i + 1))
-      return enter(0)
+      return runInContext(context, () => fn.apply(this, args))
     } as F
   }
 }

@@ -67,12 +67,11 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
   const resolved = resolveOptions(options)
   const core = new DetectorCore(Object.freeze(resolved), defaults)
   const tracker = core.tracker
-  const als = tracker.als
   let schemaAdvisor: AdvisorPort | undefined
 
   async function runIn<T>(scope: Scope, fn: () => T | PromiseLike<T>): Promise<Outcome<Awaited<T>>> {
     try {
-      return { ok: true, value: await als.run(scope, () => adoptThenable(fn())) }
+      return { ok: true, value: await tracker.run(scope, () => adoptThenable(fn())) }
     } catch (error) {
       return { ok: false, error }
     }
@@ -133,7 +132,7 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
       }
       let value: T | PromiseLike<T>
       try {
-        value = als.run(scope, () => adoptThenable(fn()))
+        value = tracker.run(scope, () => adoptThenable(fn()))
       } catch (error) {
         return settle(scope, false, error)
       }
@@ -182,7 +181,7 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
         run<R>(fn: () => R): R {
           checkFn(fn, 'scope.run')
           if (!resolved.enabled) return fn()
-          return als.run(scope, fn)
+          return tracker.run(scope, fn)
         },
         end(): readonly Finding[] {
           return (findings ??= tracker.endScope(scope, { report: resolved.enabled }).findings)
@@ -218,7 +217,7 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
       // scopes a test opened is not kept waiting for it.
       const paused = tracker.open({ name: 'ignored' }, PAUSED, 'detector.ignore')
       try {
-        return als.run(paused, fn)
+        return tracker.run(paused, fn)
       } finally {
         tracker.endScope(paused)
       }

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { processState } from './process-state.js'
 import { performance } from 'node:perf_hooks'
 import { failsOn } from './fails-on.js'
 import { hasScopeEndListeners, publishScopeEnd } from './hub.js'
@@ -48,6 +49,31 @@ export interface ScopeEndWork {
   report(scope: Scope, throwing: boolean): void
 }
 
+/**
+ * What the shared AsyncLocalStorage carries: the scope each detector has in this async context,
+ * newest first (one frame per detector in the usual case of one detector).
+ */
+export interface ContextFrame {
+  readonly scope: Scope
+  readonly owner: ScopeTracker
+  readonly next: ContextFrame | undefined
+}
+
+// One AsyncLocalStorage for every detector in the process, whichever copy of n1guard made it: on
+// Node 20 every enabled instance is propagated at every promise (a test file with a detector per
+// test made each await ~10 times slower with 20 of them).
+const contexts = (processState.contexts ??= new AsyncLocalStorage<ContextFrame>()) as AsyncLocalStorage<ContextFrame>
+
+/** The n1guard context of the caller: every detector's scope in it (undefined: none). */
+export function currentContext(): ContextFrame | undefined {
+  return contexts.getStore()
+}
+
+/** Runs `fn` in a context taken earlier with `currentContext()` (undefined: no scope of any detector). */
+export function runInContext<T>(context: ContextFrame | undefined, fn: () => T): T {
+  return contexts.run(context as ContextFrame, fn)
+}
+
 function insideCapture(scope: Scope): boolean {
   for (let s = scope.parent; s !== undefined; s = s.parent) if (!s.kind.report) return true
   return false
@@ -65,7 +91,6 @@ function insideCapture(scope: Scope): boolean {
  * const { thrown } = tracker.endScope(scope, { canThrow: true })
  */
 export class ScopeTracker {
-  readonly als = new AsyncLocalStorage<Scope>()
   scopesOpened = 0
   /** Scopes open right now (paused ones not counted): a query with no scope while some are open has lost its context. */
   openScopes = 0
@@ -78,16 +103,30 @@ export class ScopeTracker {
     private readonly work: ScopeEndWork,
   ) {}
 
+  /** This detector's scope in the caller's async context, open or not. */
+  current(): Scope | undefined {
+    for (let frame = contexts.getStore(); frame !== undefined; frame = frame.next) if (frame.owner === this) return frame.scope
+    return undefined
+  }
+
+  /** Runs `fn` with `scope` as this detector's scope (other detectors' scopes stay as they are). */
+  run<T>(scope: Scope, fn: () => T): T {
+    const outer = contexts.getStore()
+    // Alone in the context (the usual case): the scope's own frame, made once.
+    const frame = outer === undefined || (outer.owner === this && outer.next === undefined) ? (scope.frame ??= { scope, owner: this, next: undefined }) : { scope, owner: this, next: outer }
+    return contexts.run(frame as ContextFrame, fn)
+  }
+
   /** The open scope a query issued now belongs to, or undefined (pass the query through). */
   activeScope(): Scope | undefined {
     if (!this.enabled) return undefined
-    const scope = this.als.getStore()
+    const scope = this.current()
     return scope === undefined || scope.ended || scope.kind.paused === true ? undefined : scope
   }
 
   /** True when the caller runs inside `detector.ignore()`. */
   paused(): boolean {
-    return this.als.getStore()?.kind.paused === true
+    return this.current()?.kind.paused === true
   }
 
   open(input: ScopeInput, kind: ScopeKind, what: string): Scope {
@@ -96,7 +135,7 @@ export class ScopeTracker {
     let maxQueries: number | undefined
     if (typeof input === 'string') name = input
     else ({ name, id, maxQueries } = parseScopeInput(input, what))
-    const store = this.als.getStore()
+    const store = this.current()
     // An ignore() block ends as soon as its function returns, but still parents what it starts
     // later: scopes opened inside it stay "inside" (see insideCapture).
     const parent = store === undefined || (store.ended && store.kind.paused !== true) ? undefined : store

@@ -60,6 +60,8 @@ export class Scope implements ScopeInfo {
   samples: SiteSamples | undefined = undefined
   /** The query advisor's notes on this scope (opaque here; see AdvisedScope). */
   advisorNotes: unknown = undefined
+  /** Its context frame when it runs alone in a context (see ScopeTracker.run), made once. */
+  frame: unknown = undefined
 
   // Everything a scope that runs one query never needs is made on first use: a request scope is
   // opened and closed on every request, and AsyncLocalStorage itself costs only ~0.3 µs.

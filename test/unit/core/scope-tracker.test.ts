@@ -72,7 +72,7 @@ describe('scope tracker', () => {
     const tracker = new ScopeTracker(true, { build: () => [], report: () => undefined })
     const paused = tracker.open('p', PAUSED, 'test')
     expect(tracker.openScopes).toBe(0)
-    tracker.als.run(paused, () => {
+    tracker.run(paused, () => {
       expect(tracker.activeScope()).toBeUndefined()
       expect(tracker.paused()).toBe(true)
     })
@@ -98,7 +98,7 @@ describe('scope tracker', () => {
     const throwing: boolean[] = []
     const tracker = new ScopeTracker(true, { build: () => [nPlusOne, duplicate], report: (_, t) => throwing.push(t) })
     const scope = tracker.open('a', RUN, 'test')
-    tracker.als.run(scope, () => undefined)
+    tracker.run(scope, () => undefined)
     // build() is only asked for scopes that ran queries; this fake answers regardless.
     const end = tracker.endScope(scope, { canThrow: true })
     expect(end.thrown).toEqual([nPlusOne])
