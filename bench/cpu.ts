@@ -36,6 +36,15 @@ export interface CpuOptions {
   readonly drivers?: readonly ('pg' | 'kysely')[]
   /** A pg Client class for the pools (a double, for experiments without a server). */
   readonly Client?: unknown
+  /**
+   * Another build of n1guard (its root, pg and Kysely modules) measured as a fourth variant in the
+   * same rounds: what a change did, free of run-to-run drift (`BENCH_CPU_AGAINST=<dist folder>`).
+   */
+  readonly against?: {
+    readonly createDetector: typeof createDetector
+    readonly instrumentPool: typeof instrumentPool
+    readonly instrumentDialect: typeof instrumentDialect
+  }
 }
 
 export type Pattern = 'request-like' | 'single query' | 'all repeating'
@@ -64,6 +73,10 @@ export interface CpuRow {
   /** n1guard / scope-only wall clock, per round (noisy on a shared machine). */
   readonly wallVsScope: Quartiles
   readonly findings: number
+  /** With `against`: this build's own CPU minus the other build's, µs per query, per round. */
+  readonly changeUs?: Quartiles
+  /** With `against`: the other build's own CPU per query, µs. */
+  readonly againstUs?: Quartiles
 }
 
 const ROWS = 20_000
@@ -160,6 +173,9 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
   // Past the warm-up, so the steady state is measured (docs/how-it-works.md).
   for (let i = 0; i < 1000; i++) detector.startScope('warm-up').end()
   const als = new AsyncLocalStorage<object>()
+  const other = options.against
+  const otherDetector = other?.createDetector({ reporters: [() => undefined] })
+  if (otherDetector !== undefined) for (let i = 0; i < 1000; i++) otherDetector.startScope('warm-up').end()
   for (const driver of options.drivers ?? (['pg', 'kysely'] as const)) {
     for (const pattern of options.patterns ?? (['request-like', 'single query', 'all repeating'] as const)) {
       findings = 0
@@ -173,31 +189,56 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
       pool.on('error', () => undefined)
       let bare: Driver
       let watched: Driver
-      let use: (instrumented: boolean) => void = () => undefined
+      let watchedOther: Driver | undefined
+      // Which variant's methods the pool and its client carry (pg); 0 plain, 2 this build, 3 the other.
+      let use: (variant: number) => void = () => undefined
       if (driver === 'pg') {
-        const plain = { poolQuery: pool.query, poolConnect: pool.connect }
-        instrumentPool(pool, detector)
-        const wrapped = { poolQuery: pool.query, poolConnect: pool.connect }
-        // Check out the one client, instrumented, to learn its methods both ways.
+        type Methods = { poolQuery: typeof pool.query; poolConnect: typeof pool.connect; clientQuery: pg.PoolClient['query'] }
         const client = await pool.connect()
-        const clientPlain = Object.getPrototypeOf(client).query as pg.PoolClient['query']
-        const clientWrapped = client.query
         client.release()
-        use = (instrumented) => {
-          const p = instrumented ? wrapped : plain
-          pool.query = p.poolQuery
-          pool.connect = p.poolConnect
-          client.query = instrumented ? clientWrapped : clientPlain
+        const plain: Methods = { poolQuery: pool.query, poolConnect: pool.connect, clientQuery: client.query }
+        const wrap = (instrument: typeof instrumentPool, d: Detector): Methods => {
+          // Forget an earlier build's wrapping (both builds share the process-wide marker), wrap, and
+          // check the client out once so it is wrapped too.
+          ;(globalThis as Record<symbol, { instrumented: WeakMap<object, unknown> } | undefined>)[Symbol.for('n1guard.process-state')]?.instrumented.delete(pool)
+          ;(globalThis as Record<symbol, { instrumented: WeakMap<object, unknown> } | undefined>)[Symbol.for('n1guard.process-state')]?.instrumented.delete(client)
+          put(plain)
+          instrument(pool, d)
+          return { poolQuery: pool.query, poolConnect: pool.connect, clientQuery: client.query }
         }
+        const put = (m: Methods) => {
+          pool.query = m.poolQuery
+          pool.connect = m.poolConnect
+          client.query = m.clientQuery
+        }
+        // The other build first, this one last: the process-wide marker then names this build's
+        // wrapping, so only the other build's wrappers take the path for a client wrapped elsewhere.
+        const theirs =
+          other === undefined
+            ? undefined
+            : await (async () => {
+                const m = wrap(other.instrumentPool, otherDetector!)
+                ;(await pool.connect()).release()
+                return { ...m, clientQuery: client.query }
+              })()
+        const mine = await (async () => {
+          const m = wrap(instrumentPool, detector)
+          ;(await pool.connect()).release()
+          return { ...m, clientQuery: client.query }
+        })()
+        use = (v) => put(v === 2 ? mine : v === 3 ? theirs! : plain)
         bare = pgDriver(pool)
         watched = bare
+        watchedOther = other === undefined ? undefined : bare
       } else {
         bare = kyselyDriver(new Kysely<ItemDB>({ dialect: new PostgresDialect({ pool }) }))
         watched = kyselyDriver(new Kysely<ItemDB>({ dialect: instrumentDialect(new PostgresDialect({ pool }), detector) }))
+        if (other !== undefined) watchedOther = kyselyDriver(new Kysely<ItemDB>({ dialect: other.instrumentDialect(new PostgresDialect({ pool }), otherDetector!) }))
       }
       // 'all repeating': each variant's scope stays open for the round (one N+1 of every query
       // the round runs), entered per query with scope.run(), as AsyncLocalStorage alone is.
       let openScope: ReturnType<Detector['startScope']> | undefined
+      let otherScope: ReturnType<Detector['startScope']> | undefined
       let store: object = {}
       const repeating = pattern === 'all repeating'
       const variants: Record<string, Unit> = {
@@ -205,27 +246,32 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
         'scope-only': units(pattern, bare, repeating ? (fn) => als.run(store, fn) : (fn) => als.run({}, fn)),
         n1guard: units(pattern, watched, repeating ? (fn) => openScope!.run(fn) : (fn) => detector.run('bench', fn)),
       }
+      if (watchedOther !== undefined) {
+        variants.against = units(pattern, watchedOther, repeating ? (fn) => otherScope!.run(fn) : (fn) => otherDetector!.run('bench', fn))
+      }
       const names = Object.keys(variants)
-      const cpu: Record<string, number[]> = { bare: [], 'scope-only': [], n1guard: [] }
-      const wall: Record<string, number[]> = { bare: [], 'scope-only': [], n1guard: [] }
+      const V = names.length
+      const cpu: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]))
+      const wall: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]))
       const share: number[] = []
       let round = 0
       const warmup = 2
       for (;;) {
         if (repeating) {
           openScope = detector.startScope('bench')
+          otherScope = otherDetector?.startScope('bench')
           store = {}
         }
         // Variants alternate unit by unit (a scope, or a query), the order rotating each unit, so
         // a neighbour's burst or a frequency change lands on all three alike.
-        const c = [0, 0, 0]
-        const t = [0, 0, 0]
-        const q = [0, 0, 0]
+        const c = names.map(() => 0)
+        const t = names.map(() => 0)
+        const q = names.map(() => 0)
         const steps = repeating ? options.queries : pattern === 'single query' ? options.queries : Math.floor(options.queries / 3)
         for (let u = 0; u < steps; u++) {
-          for (let k = 0; k < 3; k++) {
-            const v = (u + k + round) % 3
-            use(v === 2)
+          for (let k = 0; k < V; k++) {
+            const v = (u + k + round) % V
+            use(v)
             const c0 = process.cpuUsage()
             const t0 = performance.now()
             const n = await variants[names[v]!]!(round * steps + u)
@@ -236,7 +282,10 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
             q[v]! += n
           }
         }
-        if (repeating) openScope!.end()
+        if (repeating) {
+          openScope!.end()
+          otherScope?.end()
+        }
         if (round >= warmup) {
           names.forEach((name, v) => {
             cpu[name]!.push(c[v]! / q[v]!)
@@ -266,11 +315,19 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
         vsScope: per(cpu.n1guard!, cpu['scope-only']!, (x, y) => x / y),
         wallVsScope: per(wall.n1guard!, wall['scope-only']!, (x, y) => x / y),
         findings,
+        ...(other === undefined
+          ? {}
+          : {
+              changeUs: per(cpu.n1guard!, cpu.against!, (x, y) => x - y),
+              againstUs: per(cpu.against!, cpu['scope-only']!, (x, y) => x - y),
+            }),
       }
       rows.push(row)
       process.stderr.write(
         `  cpu ${driver}, ${pattern}: own ${q(row.ownUs, 2)} µs/query, ${q(row.sharePct, 1)} % of bare ${row.bareUs.median.toFixed(1)} µs; ` +
-          `n1guard/scope-only CPU ${q(row.vsScope, 3)}; ${row.rounds} rounds\n`,
+          `n1guard/scope-only CPU ${q(row.vsScope, 3)}; ${row.rounds} rounds` +
+          (row.changeUs === undefined ? '' : `; other build own ${q(row.againstUs!, 2)} µs/query, change ${q(row.changeUs, 2)} µs/query`) +
+          '\n',
       )
     }
   }

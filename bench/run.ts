@@ -19,6 +19,17 @@ const chosen = args.filter((a) => !a.startsWith('--'))
 const want = (name: string) => chosen.length === 0 || chosen.includes(name)
 
 const sections: string[] = []
+
+// BENCH_CPU_AGAINST=<another build's dist folder>: the cpu and cold rows measure it too, side by side.
+async function againstBuild() {
+  const dir = process.env.BENCH_CPU_AGAINST
+  if (dir === undefined || dir === '') return undefined
+  const { pathToFileURL } = await import('node:url')
+  const at = (file: string) => import(pathToFileURL(`${dir.replace(/\/$/, '')}/${file}`).href)
+  const [root, pgMod, kyselyMod] = await Promise.all([at('index.js'), at('pg/index.js'), at('kysely/index.js')])
+  log(`  also measuring the build in ${dir}`)
+  return { createDetector: root.createDetector, instrumentPool: pgMod.instrumentPool, instrumentDialect: kyselyMod.instrumentDialect }
+}
 const log = (s: string) => process.stderr.write(`${s}\n`)
 
 if (want('hot')) {
@@ -65,6 +76,7 @@ if (want('cpu')) {
       url: server.url,
       pg,
       queries,
+      against: await againstBuild(),
       drivers: list(process.env.BENCH_CPU_DRIVERS) as ('pg' | 'kysely')[] | undefined,
       patterns: list(process.env.BENCH_CPU_PATTERNS) as import('./cpu.js').Pattern[] | undefined,
       minRounds: quick ? 3 : 15, maxRounds: quick ? 3 : Number(process.env.BENCH_CPU_ROUNDS ?? 61) })
@@ -89,6 +101,7 @@ if (want('cold')) {
     pg,
     Client: pgDouble(thrashKb),
     queries,
+    against: await againstBuild(),
     drivers: list(process.env.BENCH_CPU_DRIVERS) as ('pg' | 'kysely')[] | undefined,
     patterns: list(process.env.BENCH_CPU_PATTERNS) as import('./cpu.js').Pattern[] | undefined,
     minRounds: quick ? 3 : 15,

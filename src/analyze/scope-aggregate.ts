@@ -462,6 +462,11 @@ export class ScopeAggregate {
     return this.seen - this.housekept
   }
 
+  /** No query added yet (shapes may have been issued). */
+  get empty(): boolean {
+    return this.seen === 0
+  }
+
   /**
    * Notes a shape when it is issued (before it finishes), so shapes keep the order they were
    * first issued in even when their queries finish out of order. Returns how many times the shape

@@ -141,7 +141,7 @@ export class FindingBuilder {
       const o = this.options
       const budget = this.budgetOf(scope)
       // Most scopes: no shape repeated, within budget, nothing the advisor noted.
-      if (!scope.aggregate.mayFind(budget) && scope.advisorNotes === undefined) return NO_FINDINGS
+      if (!scope.mayFind(budget) && scope.advisorNotes === undefined) return NO_FINDINGS
       let candidates = scope.aggregate.candidates({
         threshold: o.threshold,
         maxQueries: budget,

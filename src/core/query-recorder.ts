@@ -104,7 +104,7 @@ export class QueryRecorder implements TraceSink {
         this.diagnostics.late(trace)
         return
       }
-      scope.aggregate.add(trace)
+      scope.finished(trace)
       if (this.advisor !== undefined) this.advisor.ended(scope, trace)
       const site = trace.site
       if (site !== undefined) {
@@ -112,8 +112,9 @@ export class QueryRecorder implements TraceSink {
         if (!sites.has(site.key)) sites.set(site.key, site)
       }
       if (scope.kind.keepRecords) scope.keep(trace, this.options.maxRecords)
-      // Only kept records still need the rows; the aggregate holds its own bounded references.
-      else trace.rows = undefined
+      // Only kept records (and a held-back first statement) still need the rows; the aggregate
+      // holds its own bounded references.
+      else if (!scope.holds(trace)) trace.rows = undefined
     } catch (err) {
       internalError('recording the end of a query', err)
     }

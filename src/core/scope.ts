@@ -83,13 +83,44 @@ export class Scope implements ScopeInfo {
     return (this.givenId ??= SCOPE_PREFIX + this.seq.toString(36))
   }
 
+  /**
+   * The scope's first finished statement, held back from the aggregate until a second one finishes
+   * or the aggregate is read: a scope that runs one statement (many requests) never analyzes it.
+   */
+  private held: QueryTrace<Scope> | undefined = undefined
+
   get aggregate(): ScopeAggregate {
-    return (this.agg ??= new ScopeAggregate())
+    const agg = (this.agg ??= new ScopeAggregate())
+    const held = this.held
+    if (held !== undefined) {
+      this.held = undefined
+      agg.add(held)
+    }
+    return agg
+  }
+
+  /** A statement finished in the scope: into the aggregate, the scope's first held back. */
+  finished(trace: QueryTrace<Scope>): void {
+    if (this.held === undefined && (this.agg === undefined || this.agg.empty)) this.held = trace
+    else this.aggregate.add(trace)
+  }
+
+  /** True when the scope's only finished statement is held back (its rows are still needed). */
+  holds(trace: QueryTrace<Scope>): boolean {
+    return this.held === trace
+  }
+
+  /** False when no rule can find anything: one statement, or no shape repeated within `budget`. */
+  mayFind(budget: number | undefined): boolean {
+    // One statement repeats nothing and exceeds no budget (budgets are at least 1).
+    if (this.held !== undefined && (this.agg === undefined || this.agg.empty)) return false
+    return this.agg !== undefined && this.agg.mayFind(budget)
   }
 
   /** Queries recorded so far, transaction control included. */
   get queryCount(): number {
-    return this.agg?.size ?? 0
+    const held = this.held
+    return (this.agg?.size ?? 0) + (held !== undefined && held.info.housekeeping !== true ? 1 : 0)
   }
 
   /** Queries of shapes past `MAX_SHAPES_PER_SCOPE`: counted, not checked for N+1. */
@@ -112,6 +143,7 @@ export class Scope implements ScopeInfo {
    */
   release(): void {
     this.agg = undefined
+    this.held = undefined
     this.sites = undefined
     this.samples = undefined
     this.records = NO_RECORDS
