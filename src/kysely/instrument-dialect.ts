@@ -72,16 +72,21 @@ function patchConnection(connection: DatabaseConnection & Asked, port: CapturePo
   const ownExecute = ownMethod(connection, 'executeQuery')
   const ownStream = ownMethod(connection, 'streamQuery')
   const hasStream = typeof connection.streamQuery === 'function'
+  // The connection's class, read once: its methods are still looked up on every call (a stub put
+  // on the prototype applies), only the prototype walk is saved.
+  const proto = Object.getPrototypeOf(connection) as Record<string, unknown>
 
-  function executeQuery(this: unknown, ...args: unknown[]): Promise<QueryResult<unknown>> {
-    const original = live(connection, 'executeQuery', ownExecute)
-    const compiledQuery = args[0] as CompiledQuery
+  function executeQuery(this: unknown, compiledQuery: CompiledQuery): Promise<QueryResult<unknown>> {
+    // `arguments`, not a rest array: Kysely passes one argument (and options on newer versions),
+    // all handed on as they came.
+    const args = arguments as unknown as unknown[]
+    const original = ownExecute ?? (proto.executeQuery as Fn)
     const trace = port.begin(compiledQuery?.sql, compiledQuery?.parameters, 'kysely', executeQuery, KYSELY_HINT, takeAskedAt(connection))
     if (trace === undefined) return callBelow(original, connection, args)
     let pending: Promise<QueryResult<unknown>>
     try {
-      args[0] = tagged(port, compiledQuery, trace)
-      pending = callBelow(original, connection, args)
+      const sent = tagged(port, compiledQuery, trace)
+      pending = callBelow(original, connection, sent === compiledQuery ? args : [sent, ...Array.prototype.slice.call(args, 1)])
     } catch (error) {
       port.finish(trace, undefined, error)
       throw error
