@@ -344,6 +344,7 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
       'n1guard / scope-only CPU',
       'rounds',
       'target',
+      ...(other === undefined ? [] : ['other build own CPU µs/query', 'this build − other, µs/query']),
     ],
     rows.map((r) => [
       r.driver,
@@ -356,6 +357,7 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
       q(r.vsScope, 3),
       String(r.rounds),
       target(r),
+      ...(r.changeUs === undefined ? [] : [q(r.againstUs!, 2), q(r.changeUs, 2)]),
     ]),
   )
   return { rows, markdown }
