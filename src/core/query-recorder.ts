@@ -64,7 +64,7 @@ export class QueryRecorder implements TraceSink {
       let siteKey: string | undefined
       let issued = 0
       if (info.kind !== 'transaction' && !info.housekeeping) {
-        issued = scope.aggregate.issued(info.id)
+        issued = scope.issued(info.id)
         // 0: a shape past the scope's cap, counted but not analyzed, so no stack is worth taking.
         if (issued > 0) {
           // A line an ORM helper carried from the user's call costs nothing more to take: every run uses it.
@@ -104,7 +104,7 @@ export class QueryRecorder implements TraceSink {
         this.diagnostics.late(trace)
         return
       }
-      scope.finished(trace)
+      const held = scope.finished(trace)
       if (this.advisor !== undefined) this.advisor.ended(scope, trace)
       const site = trace.site
       if (site !== undefined) {
@@ -112,9 +112,9 @@ export class QueryRecorder implements TraceSink {
         if (!sites.has(site.key)) sites.set(site.key, site)
       }
       if (scope.kind.keepRecords) scope.keep(trace, this.options.maxRecords)
-      // Only kept records (and a held-back first statement) still need the rows; the aggregate
+      // Only kept records (and held-back statements) still need the rows; the aggregate
       // holds its own bounded references.
-      else if (!scope.holds(trace)) trace.rows = undefined
+      else if (!held) trace.rows = undefined
     } catch (err) {
       internalError('recording the end of a query', err)
     }

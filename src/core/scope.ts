@@ -35,6 +35,8 @@ export interface ScopeKind {
 const SCOPE_PREFIX = `${randomBytes(3).toString('hex')}-`
 const NO_FINDINGS: readonly Finding[] = Object.freeze([])
 const NO_RECORDS: readonly QueryTrace<Scope>[] = Object.freeze([])
+/** Finished statements a scope holds back from analysis while none of its shapes repeated. */
+const MAX_HELD = 32
 
 export class Scope implements ScopeInfo {
   private agg: ScopeAggregate | undefined
@@ -84,43 +86,61 @@ export class Scope implements ScopeInfo {
   }
 
   /**
-   * The scope's first finished statement, held back from the aggregate until a second one finishes
-   * or the aggregate is read: a scope that runs one statement (many requests) never analyzes it.
+   * Finished statements held back from the aggregate while no shape has repeated in the scope (at
+   * most `MAX_HELD`): a scope whose statements are all different (most requests) is never analyzed,
+   * since nothing in it can be an N+1 or a duplicate. The first repeat, a capped shape, or a read of
+   * the aggregate adds them, in the order they finished.
    */
-  private held: QueryTrace<Scope> | undefined = undefined
+  private held: QueryTrace<Scope>[] | undefined = undefined
+  /** A shape was issued twice, or past the scope's shape cap: statements go to the aggregate. */
+  private repeated = false
 
   get aggregate(): ScopeAggregate {
     const agg = (this.agg ??= new ScopeAggregate())
     const held = this.held
     if (held !== undefined) {
       this.held = undefined
-      agg.add(held)
+      for (let i = 0; i < held.length; i++) agg.add(held[i]!)
     }
     return agg
   }
 
-  /** A statement finished in the scope: into the aggregate, the scope's first held back. */
-  finished(trace: QueryTrace<Scope>): void {
-    if (this.held === undefined && (this.agg === undefined || this.agg.empty)) this.held = trace
-    else this.aggregate.add(trace)
+  /**
+   * A statement of shape `fingerprint` is issued: how many times its shape has been issued in the
+   * scope, this one included (0: past the shape cap). Never adds held statements.
+   */
+  issued(fingerprint: string): number {
+    const n = (this.agg ??= new ScopeAggregate()).issued(fingerprint)
+    if (n !== 1) this.repeated = true
+    return n
   }
 
-  /** True when the scope's only finished statement is held back (its rows are still needed). */
-  holds(trace: QueryTrace<Scope>): boolean {
-    return this.held === trace
+  /** A statement finished in the scope. True when it is held back (its rows are still needed). */
+  finished(trace: QueryTrace<Scope>): boolean {
+    if (!this.repeated && (this.agg === undefined || this.agg.empty)) {
+      const held = (this.held ??= [])
+      if (held.length < MAX_HELD) {
+        held.push(trace)
+        return true
+      }
+    }
+    this.aggregate.add(trace)
+    return false
   }
 
-  /** False when no rule can find anything: one statement, or no shape repeated within `budget`. */
+  /** False when no rule can find anything: no shape repeated and `budget` (if any) holds. */
   mayFind(budget: number | undefined): boolean {
-    // One statement repeats nothing and exceeds no budget (budgets are at least 1).
-    if (this.held !== undefined && (this.agg === undefined || this.agg.empty)) return false
-    return this.agg !== undefined && this.agg.mayFind(budget)
+    if (!this.repeated && budget === undefined) return false
+    const agg = this.aggregate
+    return agg.mayFind(budget)
   }
 
   /** Queries recorded so far, transaction control included. */
   get queryCount(): number {
     const held = this.held
-    return (this.agg?.size ?? 0) + (held !== undefined && held.info.housekeeping !== true ? 1 : 0)
+    let n = this.agg?.size ?? 0
+    if (held !== undefined) for (let i = 0; i < held.length; i++) if (held[i]!.info.housekeeping !== true) n++
+    return n
   }
 
   /** Queries of shapes past `MAX_SHAPES_PER_SCOPE`: counted, not checked for N+1. */

@@ -1,11 +1,11 @@
-// A scope's first finished statement is held back from the aggregate until a second one finishes:
-// a scope that runs one statement (most requests of many APIs) is never analyzed, and nothing else
-// may notice the difference.
+// A scope's finished statements are held back from the aggregate while none of its shapes has
+// repeated (up to 32): a scope whose statements are all different (most requests) is never
+// analyzed, and nothing else may notice the difference.
 import { describe, expect, test } from 'vitest'
 import { createDetector, onScopeEnd, type ScopeEndEvent } from '../../../src/index.js'
 import { fakeDb } from '../../support/fake-adapter.js'
 
-describe('the first statement of a scope', () => {
+describe('statements held back until a shape repeats', () => {
   test('a one-statement scope still counts its statement and reports nothing', async () => {
     const reports: number[] = []
     const detector = createDetector({ reporters: [(r) => void reports.push(r.queryCount)] })
@@ -47,5 +47,45 @@ describe('the first statement of a scope', () => {
       await db.query('select 1 from b')
     })
     expect(two.findings.map((f) => f.kind)).toEqual(['query-budget'])
+  })
+
+  test('a loop after 40 different statements is found, and proven by a held statement', async () => {
+    const detector = createDetector({ mode: 'silent' })
+    const db = fakeDb(detector, (sql, params) =>
+      sql.includes('from author') ? [{ id: 7 }, { id: 8 }, { id: 9 }] : sql.includes('from book') ? [{ author_id: params[0] }] : [],
+    )
+    const events: ScopeEndEvent[] = []
+    const stop = onScopeEnd((e) => void events.push(e))
+    try {
+      await detector.run('GET /many', async () => {
+        const authors = (await db.query('select id from author')).rows as Array<{ id: number }>
+        for (let i = 0; i < 40; i++) await db.query(`select 1 from t${i}`)
+        for (const a of authors) await db.query('select * from book where author_id = $1', [a.id])
+      })
+    } finally {
+      stop()
+    }
+    expect(events).toHaveLength(1)
+    expect(events[0]!.queryCount).toBe(44)
+    const [finding] = events[0]!.findings
+    expect(finding?.kind).toBe('n-plus-one')
+    expect(finding?.count).toBe(3)
+    expect(finding?.proven).toBe(true)
+  })
+
+  test('different statements only: counted, nothing found; the same statement again: a duplicate', async () => {
+    const detector = createDetector({ mode: 'silent' })
+    const db = fakeDb(detector)
+    const clean = await detector.capture(async () => {
+      for (let i = 0; i < 5; i++) await db.query(`select 1 from t${i} where id = $1`, [i])
+    })
+    expect(clean.queries).toHaveLength(5)
+    expect(clean.findings).toEqual([])
+    const dup = await detector.capture(async () => {
+      await db.query('select * from t where id = $1', [1])
+      for (let i = 0; i < 3; i++) await db.query(`select 1 from u${i}`)
+      await db.query('select * from t where id = $1', [1])
+    })
+    expect(dup.findings.map((f) => [f.kind, f.count])).toEqual([['duplicate', 2]])
   })
 })
