@@ -102,17 +102,21 @@ export function instrumentPool<P extends PgPoolLike>(pool: P, detector: Detector
 
   function query(this: unknown, config?: unknown, values?: unknown, callback?: unknown): unknown {
     const n = arguments.length
-    if (recordedAbove() || n > 3) return originalQuery.apply(this, arguments as unknown as unknown[])
+    if (recordedAbove()) return originalQuery.apply(this, arguments as unknown as unknown[])
     const trace = port.begin(sqlOf(config), paramsOf(config, values), 'pg', query, POOL_HINT)
     if (typeof values === 'function') values = port.bindToCaller(values as Fn)
     else if (typeof callback === 'function') callback = port.bindToCaller(callback as Fn)
     // Outside any scope, decided here once: the client.query pg-pool issues passes through (it
     // would otherwise decide again, from pg-pool's callback, with no application frame).
-    return n === 3
-      ? callHandingOff3(trace ?? false, originalQuery, this, config, values, callback)
-      : n === 2
-        ? callHandingOff2(trace ?? false, originalQuery, this, config, values)
-        : callHandingOff(trace ?? false, originalQuery, this, n === 0 ? [] : [config])
+    // pg-pool takes up to three arguments: those calls go on without an argument array.
+    if (n === 3) return callHandingOff3(trace ?? false, originalQuery, this, config, values, callback)
+    if (n === 2) return callHandingOff2(trace ?? false, originalQuery, this, config, values)
+    const args = Array.prototype.slice.call(arguments) as unknown[]
+    if (n > 3) {
+      args[1] = values
+      args[2] = callback
+    }
+    return callHandingOff(trace ?? false, originalQuery, this, args)
   }
 
   Object.defineProperty(pool, 'connect', { value: connect, writable: true, configurable: true, enumerable: false })
