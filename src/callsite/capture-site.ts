@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
+import { currentContext, runInContext, type ContextLink } from './context-store.js'
 import { isAppFrame } from './app-frame.js'
 
 /**
@@ -143,13 +143,18 @@ export function captureLiveSite(entry: Function, hint: DepthHint): RawSite | und
 // from a then() that the microtask queue runs, or behind a process.nextTick batch: the stack at the
 // query holds no application frame, and V8's async stack traces do not cross a thenable's then().
 // The user's frame is on the stack where the builder or relation promise is made; the ORM helpers
-// capture it there and carry it to the query through this store. Made on first use, so an app that
-// uses no ORM helper never enables a second AsyncLocalStorage.
-let carrier: AsyncLocalStorage<RawSite> | undefined
+// capture it there and carry it to the query as a link of n1guard's one async context.
+interface SiteLink extends ContextLink {
+  readonly site: RawSite
+}
 
 /** The call site an ORM helper carried to the statement being issued now, if any. */
 export function carriedSite(): RawSite | undefined {
-  return carrier?.getStore()
+  for (let link = currentContext(); link !== undefined; link = link.next) {
+    const site = (link as Partial<SiteLink>).site
+    if (site !== undefined) return site
+  }
+  return undefined
 }
 
 /**
@@ -157,5 +162,6 @@ export function carriedSite(): RawSite | undefined {
  * async work it starts (a carried site wins over the live stack, which is the ORM's own there).
  */
 export function carrySite<T>(site: RawSite, fn: () => T): T {
-  return (carrier ??= new AsyncLocalStorage<RawSite>()).run(site, fn)
+  const link: SiteLink = { site, next: currentContext() }
+  return runInContext(link, fn)
 }

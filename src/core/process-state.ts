@@ -23,12 +23,6 @@ export interface ProcessState {
   handoff: QueryTrace | false | undefined
   /** What n1guard instrumented (pg pools and clients), and the capture port each reports through. */
   readonly instrumented: WeakMap<object, unknown>
-  /**
-   * The one AsyncLocalStorage every detector's scopes ride on (see scope-tracker.ts): each enabled
-   * instance costs every promise of the process, so a detector per test must not add one each.
-   * Made on first use (a holder made by an older copy lacks it).
-   */
-  contexts?: unknown
   readonly scopeEndListeners: Set<(event: never) => void>
   readonly scopeStartListeners: Set<(event: never) => void>
   readonly detectors: Set<WeakRef<object>>

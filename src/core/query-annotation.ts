@@ -3,9 +3,9 @@
 // `runAnnotated(annotation, fn)`; the query recorder reads `currentAnnotation()` when a query
 // begins; the analyzer keeps the first annotation of each (shape, call site) group; and when a
 // scope closes, the annotations' `refine` functions rewrite the findings they carry in the
-// integration's words. Nothing is made until an integration annotates something: a process that
-// never does pays one property read per query.
-import { AsyncLocalStorage } from 'node:async_hooks'
+// integration's words. An annotation is a link of n1guard's one async context (see
+// callsite/context-store.ts); a process that never annotates pays one property read per query.
+import { currentContext, runInContext, type ContextLink } from '../callsite/context-store.js'
 import { internalError } from './internal-error.js'
 import type { Finding } from './types.js'
 
@@ -29,7 +29,11 @@ export interface QueryAnnotation {
 
 // On globalThis, so that two copies of n1guard in one process (an app's and a test setup's) agree.
 const KEY = Symbol.for('n1guard.query-annotation')
-const holder = ((globalThis as { [KEY]?: { store: AsyncLocalStorage<QueryAnnotation> | undefined } })[KEY] ??= { store: undefined })
+const holder = ((globalThis as { [KEY]?: { annotated?: boolean } })[KEY] ??= {})
+
+interface AnnotationLink extends ContextLink {
+  readonly annotation: QueryAnnotation
+}
 
 /**
  * Runs `fn` with `annotation` on every query it issues (and everything it starts issues). Returns
@@ -39,12 +43,19 @@ const holder = ((globalThis as { [KEY]?: { store: AsyncLocalStorage<QueryAnnotat
  * runAnnotated(fieldAnnotation, () => resolve(source, args, context, info))
  */
 export function runAnnotated<T>(annotation: QueryAnnotation, fn: () => T): T {
-  return (holder.store ??= new AsyncLocalStorage<QueryAnnotation>()).run(annotation, fn)
+  holder.annotated = true
+  const link: AnnotationLink = { annotation, next: currentContext() }
+  return runInContext(link, fn)
 }
 
 /** The annotation of the current async context, if an integration set one. @internal */
 export function currentAnnotation(): QueryAnnotation | undefined {
-  return holder.store?.getStore()
+  if (holder.annotated !== true) return undefined
+  for (let link = currentContext(); link !== undefined; link = link.next) {
+    const annotation = (link as Partial<AnnotationLink>).annotation
+    if (annotation !== undefined) return annotation
+  }
+  return undefined
 }
 
 /**

@@ -1,8 +1,7 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
 import { performance } from 'node:perf_hooks'
+import { currentContext, runInContext, type ContextLink } from '../callsite/context-store.js'
 import { failsOn } from './fails-on.js'
 import { hasScopeEndListeners, publishScopeEnd } from './hub.js'
-import { processState } from './process-state.js'
 import { recordsOf } from './query-record.js'
 import { deliverRecorded, type ScopeRecorder } from './recorder.js'
 import { Scope, type ScopeKind } from './scope.js'
@@ -50,29 +49,15 @@ export interface ScopeEndWork {
 }
 
 /**
- * What the shared AsyncLocalStorage carries: the scope each detector has in this async context,
- * newest first (one frame per detector in the usual case of one detector).
+ * A detector's scope as a link of n1guard's one async context (see callsite/context-store.ts): the
+ * scope each detector has in an async context is its newest link there.
  */
-export interface ContextFrame {
+export interface ContextFrame extends ContextLink {
   readonly scope: Scope
   readonly owner: ScopeTracker
-  readonly next: ContextFrame | undefined
 }
 
-// One AsyncLocalStorage for every detector in the process, whichever copy of n1guard made it: on
-// Node 20 every enabled instance is propagated at every promise (a test file with a detector per
-// test made each await ~10 times slower with 20 of them).
-const contexts = (processState.contexts ??= new AsyncLocalStorage<ContextFrame>()) as AsyncLocalStorage<ContextFrame>
-
-/** The n1guard context of the caller: every detector's scope in it (undefined: none). */
-export function currentContext(): ContextFrame | undefined {
-  return contexts.getStore()
-}
-
-/** Runs `fn` in a context taken earlier with `currentContext()` (undefined: no scope of any detector). */
-export function runInContext<T>(context: ContextFrame | undefined, fn: () => T): T {
-  return contexts.run(context as ContextFrame, fn)
-}
+export { currentContext, runInContext }
 
 function insideCapture(scope: Scope): boolean {
   for (let s = scope.parent; s !== undefined; s = s.parent) if (!s.kind.report) return true
@@ -105,16 +90,19 @@ export class ScopeTracker {
 
   /** This detector's scope in the caller's async context, open or not. */
   current(): Scope | undefined {
-    for (let frame = contexts.getStore(); frame !== undefined; frame = frame.next) if (frame.owner === this) return frame.scope
+    for (let link = currentContext(); link !== undefined; link = link.next) {
+      if ((link as Partial<ContextFrame>).owner === this) return (link as ContextFrame).scope
+    }
     return undefined
   }
 
   /** Runs `fn` with `scope` as this detector's scope (other detectors' scopes stay as they are). */
   run<T>(scope: Scope, fn: () => T): T {
-    const outer = contexts.getStore()
+    const outer = currentContext()
     // Alone in the context (the usual case): the scope's own frame, made once.
-    const frame = outer === undefined || (outer.owner === this && outer.next === undefined) ? (scope.frame ??= { scope, owner: this, next: undefined }) : { scope, owner: this, next: outer }
-    return contexts.run(frame as ContextFrame, fn)
+    const alone = outer === undefined || ((outer as Partial<ContextFrame>).owner === this && outer.next === undefined)
+    const frame: ContextFrame = alone ? ((scope.frame ??= { scope, owner: this, next: undefined }) as ContextFrame) : { scope, owner: this, next: outer }
+    return runInContext(frame, fn)
   }
 
   /** The open scope a query issued now belongs to, or undefined (pass the query through). */

@@ -3,9 +3,10 @@
 import { describe, expect, test } from 'vitest'
 import { createDetector } from '../../../src/index.js'
 import { capturePort } from '../../../src/core/capture-port.js'
-import { processState } from '../../../src/core/process-state.js'
 import { ScopeTracker, currentContext } from '../../../src/core/scope-tracker.js'
 import { fakeDb } from '../../support/fake-adapter.js'
+import { carriedSite, carrySite } from '../../../src/callsite/capture-site.js'
+import { currentAnnotation, runAnnotated } from '../../../src/core/query-annotation.js'
 
 function frames(): number {
   let n = 0
@@ -13,13 +14,39 @@ function frames(): number {
   return n
 }
 
+test('an ORM helper\'s carried site and an integration\'s annotation ride on the same store, under and over scopes', async () => {
+  const detector = createDetector({ mode: 'silent' })
+  const site = { key: 'k', frame: undefined as never, frames: [], frameKeys: ['k'] }
+  const note = {}
+  await detector.run('r', () =>
+    carrySite(site, () =>
+      runAnnotated(note, async () => {
+        await Promise.resolve()
+        expect(carriedSite()).toBe(site)
+        expect(currentAnnotation()).toBe(note)
+        expect(detector.currentScope()?.name).toBe('r')
+        expect(frames()).toBe(3)
+        // A scope opened inside keeps both visible.
+        await detector.run('inner', async () => {
+          expect(carriedSite()).toBe(site)
+          expect(currentAnnotation()).toBe(note)
+          expect(detector.currentScope()?.name).toBe('inner')
+        })
+      }),
+    ),
+  )
+  expect(carriedSite()).toBeUndefined()
+  expect(currentAnnotation()).toBeUndefined()
+})
+
 describe('one context store for every detector', () => {
   test('making and using many detectors adds no AsyncLocalStorage of their own', async () => {
-    const store = processState.contexts
+    const holder = globalThis as Record<symbol, unknown>
+    const store = holder[Symbol.for('n1guard.context-store')]
     expect(store).toBeDefined()
     const detectors = Array.from({ length: 30 }, () => createDetector({ mode: 'silent' }))
     for (const d of detectors) await d.run('r', async () => expect(d.currentScope()?.name).toBe('r'))
-    expect(processState.contexts).toBe(store)
+    expect(holder[Symbol.for('n1guard.context-store')]).toBe(store)
     expect('als' in new ScopeTracker(true, { build: () => [], report: () => undefined })).toBe(false)
   })
 
