@@ -148,8 +148,13 @@ interface SiteLink extends ContextLink {
   readonly site: RawSite
 }
 
+// Set once any copy of n1guard carries a site: until then a statement pays one property read.
+const CARRYING = Symbol.for('n1guard.carrying-sites')
+const flags = globalThis as { [CARRYING]?: boolean }
+
 /** The call site an ORM helper carried to the statement being issued now, if any. */
 export function carriedSite(): RawSite | undefined {
+  if (flags[CARRYING] !== true) return undefined
   for (let link = currentContext(); link !== undefined; link = link.next) {
     const site = (link as Partial<SiteLink>).site
     if (site !== undefined) return site
@@ -162,6 +167,7 @@ export function carriedSite(): RawSite | undefined {
  * async work it starts (a carried site wins over the live stack, which is the ORM's own there).
  */
 export function carrySite<T>(site: RawSite, fn: () => T): T {
+  flags[CARRYING] = true
   const link: SiteLink = { site, next: currentContext() }
   return runInContext(link, fn)
 }
