@@ -3,7 +3,7 @@ import { createDepthHint, type DepthHint } from '../callsite/capture-site.js'
 import { detectorCore } from './detector.js'
 import type { DetectorCore } from './detector-core.js'
 import { processState } from './process-state.js'
-import { currentContext, runInContext } from './scope-tracker.js'
+import { currentContext, runInContext } from '../callsite/context-store.js'
 import type { QueryTrace } from './query-trace.js'
 
 export type { DepthHint } from '../callsite/capture-site.js'

@@ -57,7 +57,6 @@ export interface ContextFrame extends ContextLink {
   readonly owner: ScopeTracker
 }
 
-export { currentContext, runInContext }
 
 function insideCapture(scope: Scope): boolean {
   for (let s = scope.parent; s !== undefined; s = s.parent) if (!s.kind.report) return true

@@ -4,13 +4,14 @@ import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createDetector, type Finding } from '../../src/index.js'
 import { instrumentDialect } from '../../src/kysely/index.js'
 import { instrumentPool } from '../../src/pg/index.js'
 import { createTestDatabase, type TestDatabase } from '../support/db.js'
 import { only } from '../support/findings.js'
 import { siteOf } from '../support/sites.js'
+import { stderrOf } from '../support/stderr.js'
 
 const here = import.meta.url
 let db: TestDatabase
@@ -18,16 +19,6 @@ let admin: pg.Pool
 
 interface AdvisorDB {
   note: { id: number; person_id: number; body: string; slug: string; a: number; b: number }
-}
-
-async function stderrOf<T>(fn: () => Promise<T>): Promise<{ value: T; stderr: string }> {
-  const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
-  try {
-    const value = await fn()
-    return { value, stderr: write.mock.calls.map((c) => String(c[0])).join('') }
-  } finally {
-    write.mockRestore()
-  }
 }
 
 const kinds = (findings: readonly Finding[]) => findings.map((f) => f.kind).sort()

@@ -3,7 +3,7 @@
 // what it would see without n1guard, n1guard keeps working, and nothing is reported twice.
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createDetector, onScopeEnd, type Detector, type ScopeReport } from '../../src/index.js'
 import { instrumentDialect } from '../../src/kysely/index.js'
 import { instrumentPool } from '../../src/pg/index.js'
@@ -12,17 +12,7 @@ import { seedPetShop } from '../../examples/support/seed.js'
 import type { PetShopDB } from '../../examples/support/schema.js'
 import { createTestDatabase, type TestDatabase } from '../support/db.js'
 import { errorView, resultView, settle, type Outcome } from '../support/outcome.js'
-
-/** Everything written to stderr while `fn` runs (n1guard's internal-error channel). */
-async function stderrOf<T>(fn: () => Promise<T>): Promise<{ value: T; stderr: string }> {
-  const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
-  try {
-    const value = await fn()
-    return { value, stderr: write.mock.calls.map((c) => String(c[0])).join('') }
-  } finally {
-    write.mockRestore()
-  }
-}
+import { stderrOf } from '../support/stderr.js'
 
 describe('on the shared test database', () => {
   let db: TestDatabase
