@@ -38,7 +38,8 @@ export interface CpuOptions {
   readonly Client?: unknown
   /**
    * Another build of n1guard (its root, pg and Kysely modules) measured as a fourth variant in the
-   * same rounds: what a change did, free of run-to-run drift (`BENCH_CPU_AGAINST=<dist folder>`).
+   * same rounds (`BENCH_CPU_AGAINST=<dist folder>`). Biased: a second copy of the same build comes
+   * out 4–15 µs per query worse (docs/performance.md), so it is an experiment, not a result.
    */
   readonly against?: {
     readonly createDetector: typeof createDetector
@@ -197,35 +198,26 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
         const client = await pool.connect()
         client.release()
         const plain: Methods = { poolQuery: pool.query, poolConnect: pool.connect, clientQuery: client.query }
-        const wrap = (instrument: typeof instrumentPool, d: Detector): Methods => {
-          // Forget an earlier build's wrapping (both builds share the process-wide marker), wrap, and
-          // check the client out once so it is wrapped too.
-          ;(globalThis as Record<symbol, { instrumented: WeakMap<object, unknown> } | undefined>)[Symbol.for('n1guard.process-state')]?.instrumented.delete(pool)
-          ;(globalThis as Record<symbol, { instrumented: WeakMap<object, unknown> } | undefined>)[Symbol.for('n1guard.process-state')]?.instrumented.delete(client)
-          put(plain)
-          instrument(pool, d)
-          return { poolQuery: pool.query, poolConnect: pool.connect, clientQuery: client.query }
-        }
         const put = (m: Methods) => {
           pool.query = m.poolQuery
           pool.connect = m.poolConnect
           client.query = m.clientQuery
         }
+        const wrap = async (instrument: typeof instrumentPool, d: Detector): Promise<Methods> => {
+          // Forget an earlier build's wrapping (both builds share the process-wide marker), wrap, and
+          // check the client out once so it is wrapped too.
+          const marked = (globalThis as Record<symbol, { instrumented: WeakMap<object, unknown> } | undefined>)[Symbol.for('n1guard.process-state')]?.instrumented
+          marked?.delete(pool)
+          marked?.delete(client)
+          put(plain)
+          instrument(pool, d)
+          ;(await pool.connect()).release()
+          return { poolQuery: pool.query, poolConnect: pool.connect, clientQuery: client.query }
+        }
         // The other build first, this one last: the process-wide marker then names this build's
         // wrapping, so only the other build's wrappers take the path for a client wrapped elsewhere.
-        const theirs =
-          other === undefined
-            ? undefined
-            : await (async () => {
-                const m = wrap(other.instrumentPool, otherDetector!)
-                ;(await pool.connect()).release()
-                return { ...m, clientQuery: client.query }
-              })()
-        const mine = await (async () => {
-          const m = wrap(instrumentPool, detector)
-          ;(await pool.connect()).release()
-          return { ...m, clientQuery: client.query }
-        })()
+        const theirs = other === undefined ? undefined : await wrap(other.instrumentPool, otherDetector!)
+        const mine = await wrap(instrumentPool, detector)
         use = (v) => put(v === 2 ? mine : v === 3 ? theirs! : plain)
         bare = pgDriver(pool)
         watched = bare
