@@ -19,6 +19,26 @@ function mixString(h: number, s: string): number {
   return mix(h, s.length)
 }
 
+const digits = new Uint8Array(17)
+
+// mixString(h, String(x)) for a safe integer, without making the string: ids are most values.
+function mixInteger(h: number, x: number): number {
+  let n = x < 0 ? -x : x
+  let len = 0
+  do {
+    const d = n % 10
+    digits[len++] = d
+    n = (n - d) / 10
+  } while (n > 0)
+  let chars = len
+  if (x < 0) {
+    h = Math.imul(h ^ 0x2d, 0x01000193)
+    chars++
+  }
+  while (len > 0) h = Math.imul(h ^ (0x30 + digits[--len]!), 0x01000193)
+  return mix(h, chars)
+}
+
 function mixNumber(h: number, x: number): number {
   if ((x | 0) === x) return mix(mix(h, 0x6e), x)
   f64[0] = x
@@ -76,7 +96,7 @@ const SEED = 0x811c9dc5
 export function valueKey(v: unknown): number {
   switch (typeof v) {
     case 'number':
-      return Number.isInteger(v) ? mixString(SEED, String(v)) : mixNumber(SEED, v)
+      return Number.isSafeInteger(v) ? mixInteger(SEED, v) : Number.isInteger(v) ? mixString(SEED, String(v)) : mixNumber(SEED, v)
     case 'bigint':
       return mixString(SEED, v.toString())
     case 'string':
