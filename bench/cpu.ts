@@ -48,7 +48,13 @@ export interface CpuOptions {
   }
 }
 
-export type Pattern = 'request-like' | 'single query' | 'all repeating'
+/**
+ * `single query via startScope`: the scope is opened with `startScope()`, entered with `run()` and
+ * closed with `end()` once the query is done, as the Express and Fastify middleware do for a
+ * request; `single query` uses `detector.run`, whose promise settles after the scope has ended.
+ */
+export type Pattern = 'request-like' | 'single query' | 'single query via startScope' | 'all repeating'
+const PATTERNS: readonly Pattern[] = ['request-like', 'single query', 'single query via startScope', 'all repeating']
 
 export interface Quartiles {
   readonly median: number
@@ -131,17 +137,12 @@ function kyselyDriver(db: Kysely<ItemDB>): Driver {
 // repeating' one query in the variant's long-lived scope. Returns the number of queries run.
 type Unit = (i: number) => Promise<number>
 
-function units(pattern: Pattern, d: Driver, wrap: (fn: () => Promise<unknown>) => Promise<unknown>): Unit {
+function units(pattern: Pattern, d: Driver, wrap: (fn: () => Promise<unknown>) => Promise<unknown>, after?: () => void): Unit {
   const [a, b, c] = d.shapes
-  if (pattern === 'all repeating') {
+  if (pattern !== 'request-like') {
     return async (i) => {
       await wrap(() => a((i % ROWS) + 1))
-      return 1
-    }
-  }
-  if (pattern === 'single query') {
-    return async (i) => {
-      await wrap(() => a((i % ROWS) + 1))
+      after?.()
       return 1
     }
   }
@@ -178,7 +179,7 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
   const otherDetector = other?.createDetector({ reporters: [() => undefined] })
   if (otherDetector !== undefined) for (let i = 0; i < 1000; i++) otherDetector.startScope('warm-up').end()
   for (const driver of options.drivers ?? (['pg', 'kysely'] as const)) {
-    for (const pattern of options.patterns ?? (['request-like', 'single query', 'all repeating'] as const)) {
+    for (const pattern of options.patterns ?? PATTERNS) {
       findings = 0
       // One pool of one connection for all three variants: the driver's CPU per query differs by a
       // few µs from one connection to another (how many reads a response takes), which would
@@ -232,14 +233,22 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
       let openScope: ReturnType<Detector['startScope']> | undefined
       let otherScope: ReturnType<Detector['startScope']> | undefined
       let store: object = {}
+      let handle: ReturnType<Detector['startScope']> | undefined
+      let otherHandle: ReturnType<Detector['startScope']> | undefined
       const repeating = pattern === 'all repeating'
       const variants: Record<string, Unit> = {
         bare: units(pattern, bare, (fn) => fn()),
         'scope-only': units(pattern, bare, repeating ? (fn) => als.run(store, fn) : (fn) => als.run({}, fn)),
-        n1guard: units(pattern, watched, repeating ? (fn) => openScope!.run(fn) : (fn) => detector.run('bench', fn)),
+        n1guard:
+          pattern === 'single query via startScope'
+            ? units(pattern, watched, (fn) => (handle = detector.startScope('bench')).run(fn), () => handle!.end())
+            : units(pattern, watched, repeating ? (fn) => openScope!.run(fn) : (fn) => detector.run('bench', fn)),
       }
       if (watchedOther !== undefined) {
-        variants.against = units(pattern, watchedOther, repeating ? (fn) => otherScope!.run(fn) : (fn) => otherDetector!.run('bench', fn))
+        variants.against =
+          pattern === 'single query via startScope'
+            ? units(pattern, watchedOther, (fn) => (otherHandle = otherDetector!.startScope('bench')).run(fn), () => otherHandle!.end())
+            : units(pattern, watchedOther, repeating ? (fn) => otherScope!.run(fn) : (fn) => otherDetector!.run('bench', fn))
       }
       const names = Object.keys(variants)
       const V = names.length
@@ -259,7 +268,7 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
         const c = names.map(() => 0)
         const t = names.map(() => 0)
         const q = names.map(() => 0)
-        const steps = repeating ? options.queries : pattern === 'single query' ? options.queries : Math.floor(options.queries / 3)
+        const steps = pattern === 'request-like' ? Math.floor(options.queries / 3) : options.queries
         for (let u = 0; u < steps; u++) {
           for (let k = 0; k < V; k++) {
             const v = (u + k + round) % V
@@ -298,7 +307,7 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
       const row: CpuRow = {
         driver,
         pattern,
-        queriesPerScope: pattern === 'request-like' ? 3 : pattern === 'single query' ? 1 : options.queries,
+        queriesPerScope: pattern === 'request-like' ? 3 : repeating ? options.queries : 1,
         rounds: share.length,
         bareUs: quartiles(cpu.bare!),
         alsUs: per(cpu['scope-only']!, cpu.bare!, (x, y) => x - y),
@@ -340,7 +349,7 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
     ],
     rows.map((r) => [
       r.driver,
-      r.pattern === 'all repeating' ? `all repeating (${r.queriesPerScope} queries)` : r.pattern === 'request-like' ? 'request-like (3 shapes)' : 'single query',
+      r.pattern === 'all repeating' ? `all repeating (${r.queriesPerScope} queries)` : r.pattern === 'request-like' ? 'request-like (3 shapes)' : r.pattern === 'single query' ? 'single query (detector.run)' : 'single query (startScope, run, end)',
       r.bareUs.median.toFixed(1),
       q(r.alsUs, 2),
       q(r.ownUs, 2),

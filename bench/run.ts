@@ -70,7 +70,7 @@ if (want('cpu')) {
   const server = await startPostgres()
   try {
     const queries = Number(process.env.BENCH_CPU_QUERIES ?? (quick ? 600 : 1_500))
-    // BENCH_CPU_DRIVERS=pg,kysely and BENCH_CPU_PATTERNS='request-like,single query,all repeating' pick rows.
+    // BENCH_CPU_DRIVERS=pg,kysely and BENCH_CPU_PATTERNS='request-like,single query,single query via startScope,all repeating' pick rows.
     const list = (v: string | undefined) => (v === undefined || v === '' ? undefined : v.split(','))
     const r = await cpuBench({
       url: server.url,

@@ -57,6 +57,55 @@ export function detectorCore(detector: unknown, what: string): DetectorCore {
   return core
 }
 
+/**
+ * The handle `startScope` returns: a class, so opening a scope (once per request in the Express and
+ * Fastify middleware) makes one object, where an object literal made seven closures and its
+ * accessors each time.
+ */
+class ManualScope implements ScopeHandle {
+  readonly #scope: Scope
+  readonly #core: DetectorCore
+  #findings: readonly Finding[] | undefined = undefined
+
+  constructor(scope: Scope, core: DetectorCore) {
+    this.#scope = scope
+    this.#core = core
+  }
+
+  get id(): string {
+    return this.#scope.id
+  }
+  get name(): string | undefined {
+    return this.#scope.name
+  }
+  set name(value: string | undefined) {
+    if (value !== undefined && typeof value !== 'string') {
+      throw new TypeError(`n1guard: scope name must be a string, got ${describeValue(value)}`)
+    }
+    this.#scope.name = value
+  }
+  get ended(): boolean {
+    return this.#scope.ended
+  }
+  settle(): Promise<void> {
+    const advisor = this.#core.advisor
+    return advisor === undefined || this.#scope.ended ? Promise.resolve() : advisor.settle(this.#scope)
+  }
+  run<R>(fn: () => R): R {
+    checkFn(fn, 'scope.run')
+    if (!this.#core.options.enabled) return fn()
+    return this.#core.tracker.run(this.#scope, fn)
+  }
+  end(): readonly Finding[] {
+    return (this.#findings ??= this.#core.tracker.endScope(this.#scope, this.#core.options.enabled ? undefined : NO_REPORT).findings)
+  }
+  /** What `JSON.stringify` shows of a handle: its id, name and whether it ended. */
+  toJSON(): { id: string; name: string | undefined; ended: boolean } {
+    return { id: this.id, name: this.name, ended: this.ended }
+  }
+}
+const NO_REPORT = { report: false } as const
+
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown }
 
 /**
@@ -157,36 +206,7 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
     },
 
     startScope(input: ScopeInput): ScopeHandle {
-      const scope = tracker.open(input, MANUAL, 'detector.startScope')
-      let findings: readonly Finding[] | undefined
-      return {
-        get id() {
-          return scope.id
-        },
-        get name() {
-          return scope.name
-        },
-        set name(value: string | undefined) {
-          if (value !== undefined && typeof value !== 'string') {
-            throw new TypeError(`n1guard: scope name must be a string, got ${describeValue(value)}`)
-          }
-          scope.name = value
-        },
-        get ended() {
-          return scope.ended
-        },
-        settle(): Promise<void> {
-          return core.advisor === undefined || scope.ended ? Promise.resolve() : core.advisor.settle(scope)
-        },
-        run<R>(fn: () => R): R {
-          checkFn(fn, 'scope.run')
-          if (!resolved.enabled) return fn()
-          return tracker.run(scope, fn)
-        },
-        end(): readonly Finding[] {
-          return (findings ??= tracker.endScope(scope, { report: resolved.enabled }).findings)
-        },
-      }
+      return new ManualScope(tracker.open(input, MANUAL, 'detector.startScope'), core)
     },
 
     wrapJob<F extends (...args: any[]) => unknown>(

@@ -190,8 +190,13 @@ describe('scopes', () => {
     const scope = detector.startScope({ name: 'GET /people', id: 'req-42' })
     await scope.run(() => petsOfEveryone(pool))
     scope.name = 'GET /people/:id'
+    expect(() => {
+      scope.name = 5 as never
+    }).toThrow(/scope name must be a string, got 5/)
+    expect(scope.ended).toBe(false)
     const findings = scope.end()
     expect(scope.end()).toBe(findings)
+    expect(JSON.parse(JSON.stringify(scope))).toEqual({ id: 'req-42', name: 'GET /people/:id', ended: true })
     expect(findings[0]!.scope).toEqual({ id: 'req-42', name: 'GET /people/:id' })
     expect(reports).toHaveLength(1)
   })
@@ -210,7 +215,7 @@ describe('scopes', () => {
     expect(findings.map((f) => [f.table, f.count])).toEqual([['pet', 3]])
     expect(findings[0]!.callSite).toMatchObject(siteOf(here, 'lazy'))
     // A loop of exactly `threshold` runs has no stack on its first run in a lazy scope, so it
-    // is not reported there; one scope in 256 is exact, and finds it.
+    // is not reported there; one scope in 1,024 is exact, and finds it.
     let found = 0
     for (let i = 0; i < 256; i++) {
       const next = detector.startScope('two ids')
