@@ -105,6 +105,8 @@ class ManualScope implements ScopeHandle {
   }
 }
 const NO_REPORT = { report: false } as const
+const CAN_THROW = { canThrow: true } as const
+const CANNOT_THROW = { canThrow: false } as const
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown }
 
@@ -128,7 +130,7 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
 
   // Ends a run() scope and returns its value, or throws its error or an NPlusOneError.
   function finishRun<T>(scope: Scope, ok: boolean, outcome: T): T {
-    const { thrown } = tracker.endScope(scope, { canThrow: resolved.mode === 'throw' && ok })
+    const { thrown } = tracker.endScope(scope, resolved.mode === 'throw' && ok ? CAN_THROW : CANNOT_THROW)
     if (!ok) throw outcome
     if (thrown.length > 0) throw new NPlusOneError(thrown)
     return outcome
@@ -181,7 +183,13 @@ export function createDetectorWith(options: DetectorOptions | undefined, default
       }
       let value: T | PromiseLike<T>
       try {
-        value = tracker.run(scope, () => adoptThenable(fn()))
+        value = tracker.run(scope, fn)
+        // A thenable that is not a promise (an ORM's query builder) runs its query when adopted:
+        // adopted inside the scope, so that query is the scope's.
+        if (value !== null && (typeof value === 'object' || typeof value === 'function') && !(value instanceof Promise)) {
+          const thenable = value
+          value = tracker.run(scope, () => adoptThenable(thenable))
+        }
       } catch (error) {
         return settle(scope, false, error)
       }

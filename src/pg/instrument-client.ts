@@ -144,33 +144,39 @@ function settling(port: CapturePort, bind: boolean, trace: Capture, callback: Fn
   return bind ? port.bindToCaller(settle) : settle
 }
 
-function observe(port: CapturePort, bind: boolean, original: Fn, self: unknown, args: unknown[], trace: Capture): unknown {
-  const config = args[0]
+// Calls pg with the arguments the caller gave (`n` of them; past three, `more` holds them all).
+function callWith(original: Fn, self: unknown, n: number, a: unknown, b: unknown, c: unknown, more: unknown[] | undefined): unknown {
+  if (more !== undefined) {
+    more[0] = a
+    more[1] = b
+    more[2] = c
+    return original.apply(self, more)
+  }
+  return n <= 1 ? (n === 0 ? original.call(self) : original.call(self, a)) : n === 2 ? original.call(self, a, b) : original.call(self, a, b, c)
+}
+
+// Runs the statement with its outcome recorded before the caller sees it. Named arguments, not an
+// array: this runs once per query (`more` only for a call with over three arguments).
+function observe(port: CapturePort, bind: boolean, original: Fn, self: unknown, n: number, config: unknown, values: unknown, callback: unknown, more: unknown[] | undefined, trace: Capture): unknown {
   if (config !== null && typeof config === 'object' && typeof (config as { submit?: unknown }).submit === 'function') {
     try {
       hookSubmittable(port, config as Record<string, unknown>, trace)
     } catch (error) {
       internalError('watching a submittable query', error)
     }
-    return original.apply(self, args)
+    return callWith(original, self, n, config, values, callback, more)
   }
-  let cbIndex = -1
-  if (typeof args[1] === 'function') cbIndex = 1
-  else if (typeof args[2] === 'function') cbIndex = 2
-  if (cbIndex >= 0) {
-    args[cbIndex] = settling(port, bind, trace, args[cbIndex] as Fn)
-    return original.apply(self, args)
-  }
+  if (typeof values === 'function') return callWith(original, self, n, config, settling(port, bind, trace, values as Fn), callback, more)
+  if (typeof callback === 'function') return callWith(original, self, n, config, values, settling(port, bind, trace, callback as Fn), more)
   if (config !== null && typeof config === 'object' && typeof (config as { callback?: unknown }).callback === 'function') {
     // Rare form: query({ text, callback }). Wrap the callback on a copy, never on the caller's object.
     const copy = Object.assign(Object.create(Object.getPrototypeOf(config) as object) as object, config)
     ;(copy as { callback: Fn }).callback = settling(port, bind, trace, (config as { callback: Fn }).callback)
-    args[0] = copy
-    return original.apply(self, args)
+    return callWith(original, self, n, copy, values, callback, more)
   }
   let returned: unknown
   try {
-    returned = original.apply(self, args)
+    returned = callWith(original, self, n, config, values, callback, more)
   } catch (error) {
     port.finish(trace, undefined, error)
     throw error
@@ -201,26 +207,27 @@ export function instrumentClientWith<C extends PgQueryable>(client: C, port: Cap
   const { fresh } = adoptPort(client, port)
   if (!fresh) return client
   const original = client.query as Fn
-  function query(this: unknown, ...args: unknown[]): unknown {
+  function query(this: unknown, config?: unknown, values?: unknown, callback?: unknown): unknown {
     // Kysely (or another adapter) is recording this statement already.
-    if (recordedAbove()) return original.apply(this, args)
+    if (recordedAbove()) return original.apply(this, arguments as unknown as unknown[])
     let trace = takeHandoff()
-    if (trace === false) return original.apply(this, args)
+    if (trace === false) return original.apply(this, arguments as unknown as unknown[])
+    const n = arguments.length
+    const more = n > 3 ? (Array.prototype.slice.call(arguments) as unknown[]) : undefined
     const handed = trace !== undefined
     if (trace === undefined) {
-      trace = port.begin(sqlOf(args[0]), paramsOf(args[0], args[1]), 'pg', query, CLIENT_HINT)
+      trace = port.begin(sqlOf(config), paramsOf(config, values), 'pg', query, CLIENT_HINT)
       if (trace === undefined) {
         // Outside any scope: still keep the caller's (empty) scopes for its callback.
-        if (typeof args[1] === 'function') args[1] = port.bindToCaller(args[1] as Fn)
-        else if (typeof args[2] === 'function') args[2] = port.bindToCaller(args[2] as Fn)
-        return original.apply(this, args)
+        if (typeof values === 'function') values = port.bindToCaller(values as Fn)
+        else if (typeof callback === 'function') callback = port.bindToCaller(callback as Fn)
+        return callWith(original, this, n, config, values, callback, more)
       }
     } else {
       // Handed over by pool.query: time the statement from now, not from the wait for a connection.
       port.restart(trace, performance.now())
     }
-    args[0] = tagged(port, args[0], trace)
-    return observe(port, !handed, original, this, args, trace)
+    return observe(port, !handed, original, this, n, tagged(port, config, trace), values, callback, more, trace)
   }
   Object.defineProperty(client, 'query', { value: query, writable: true, configurable: true, enumerable: false })
   return client
