@@ -152,9 +152,10 @@ function instrumentDriver(driver: Driver, port: CapturePort): Driver {
   if (patchedDrivers.has(driver)) return driver
   patchedDrivers.add(driver)
   const own = ownMethod(driver, 'acquireConnection')
-  function acquireConnection(this: unknown, ...args: unknown[]): Promise<DatabaseConnection> {
+  function acquireConnection(this: unknown): Promise<DatabaseConnection> {
     const asked = port.active() ? performance.now() : undefined
-    return (live(driver, 'acquireConnection', own).apply(driver, args) as Promise<DatabaseConnection>).then((connection) => {
+    // `arguments`, not a rest array (once per query): Kysely 0.29 passes `{ signal }`, handed on as it came.
+    return (live(driver, 'acquireConnection', own).apply(driver, arguments as unknown as unknown[]) as Promise<DatabaseConnection>).then((connection) => {
       try {
         const patched = patchConnection(connection, port) as DatabaseConnection & Asked
         if (asked !== undefined) patched[ASKED_AT] = asked
