@@ -88,4 +88,31 @@ describe('statements held back until a shape repeats', () => {
     })
     expect(dup.findings.map((f) => [f.kind, f.count])).toEqual([['duplicate', 2]])
   })
+
+  test('shapes counted by the scope alone, then by its aggregate: every count exact, findings in first-run order', async () => {
+    const found: Array<Array<[string | undefined, number]>> = []
+    const detector = createDetector({ reporters: [(r) => void found.push(r.findings.map((f) => [f.table, f.count]))] })
+    const db = fakeDb(detector)
+    // Past the warm-up, a shape's first run takes no stack: its later runs must know they are repeats.
+    for (let i = 0; i < 1000; i++) detector.startScope('warm-up').end()
+    for (const others of [2, 7, 8, 12]) {
+      // A loop of three: `a` every time, `b` twice, and `others` different statements in its first pass.
+      const loop = async () => {
+        for (let round = 0; round < 3; round++) {
+          await db.query('select * from a where id = $1', [round])
+          if (round < 2) await db.query('select * from b where id = $1', [round])
+          if (round === 0) for (let i = 0; i < others; i++) await db.query(`select 1 from t${i}`)
+        }
+      }
+      const report = await detector.capture(loop)
+      expect(report.queries).toHaveLength(others + 5)
+      expect(report.findings.map((f) => [f.table, f.count])).toEqual([
+        ['a', 3],
+        ['b', 2],
+      ])
+      await detector.run('GET /loop', loop)
+      // `b` runs twice: its first run has no stack, so its one captured repeat is no loop by itself.
+      expect(found.at(-1)).toEqual([['a', 3]])
+    }
+  })
 })
