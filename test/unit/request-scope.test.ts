@@ -50,6 +50,34 @@ describe('openRequestScope', () => {
   })
 })
 
+describe('expressMiddleware ends the scope once, whichever response event comes', () => {
+  const req = () => ({ method: 'GET', baseUrl: '', params: {} })
+
+  test('a Node response (on and once): finish then close reports once; close alone (the client left) reports too', async () => {
+    const { EventEmitter } = await import('node:events')
+    const { reports, detector } = setup()
+    const done = new EventEmitter()
+    expressMiddleware(detector)(req(), done, () => undefined)
+    done.emit('finish')
+    done.emit('close')
+    const gone = new EventEmitter()
+    expressMiddleware(detector)(req(), gone, () => undefined)
+    expect(reports).toHaveLength(1)
+    gone.emit('close')
+    expect(reports.map((r) => r.scope.name)).toEqual(['GET (unmatched)', 'GET (unmatched)'])
+  })
+
+  test('a response that only has once (a test double) still ends the scope', () => {
+    const { reports, detector } = setup()
+    const listeners = new Map<string, () => void>()
+    expressMiddleware(detector)(req(), { once: (event, end) => void listeners.set(event, end) }, () => undefined)
+    expect([...listeners.keys()].sort()).toEqual(['close', 'finish'])
+    listeners.get('finish')!()
+    listeners.get('close')!()
+    expect(reports).toHaveLength(1)
+  })
+})
+
 test('unmatchedName: the method and a fixed word', () => {
   expect(unmatchedName('DELETE')).toBe('DELETE (unmatched)')
 })
