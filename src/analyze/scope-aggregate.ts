@@ -540,6 +540,11 @@ export class ScopeAggregate {
     }
   }
 
+  /** False when `candidates` would find nothing: no shape ran twice and the budget (if any) holds. */
+  mayFind(budget: number | undefined): boolean {
+    return this.repeated > 0 || (budget !== undefined && this.counted > budget)
+  }
+
   /**
    * Findings before presentation, in the order their first query ran.
    *
@@ -548,11 +553,6 @@ export class ScopeAggregate {
    * loop counts stay exact; it never tips a site over the threshold, so one run from line A and
    * one from line B are never mistaken for a loop.
    */
-  /** False when `candidates` would find nothing: no shape ran twice and the budget (if any) holds. */
-  mayFind(budget: number | undefined): boolean {
-    return this.repeated > 0 || (budget !== undefined && this.counted > budget)
-  }
-
   candidates(options: RuleOptions): Candidate[] {
     const { threshold } = options
     const budget = options.maxQueries

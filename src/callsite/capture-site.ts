@@ -1,4 +1,4 @@
-import { currentContext, runInContext, type ContextLink } from './context-store.js'
+import { currentContext, nearestLinkValue, runInContext, type ContextLink } from './context-store.js'
 import { isAppFrame } from './app-frame.js'
 
 /**
@@ -154,12 +154,7 @@ const flags = globalThis as { [CARRYING]?: boolean }
 
 /** The call site an ORM helper carried to the statement being issued now, if any. */
 export function carriedSite(): RawSite | undefined {
-  if (flags[CARRYING] !== true) return undefined
-  for (let link = currentContext(); link !== undefined; link = link.next) {
-    const site = (link as Partial<SiteLink>).site
-    if (site !== undefined) return site
-  }
-  return undefined
+  return flags[CARRYING] === true ? nearestLinkValue<RawSite>('site') : undefined
 }
 
 /**

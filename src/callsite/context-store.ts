@@ -36,3 +36,18 @@ export function currentContext(): ContextLink | undefined {
 export function runInContext<T>(context: ContextLink | undefined, fn: () => T): T {
   return contexts.run(context as ContextLink, fn)
 }
+
+/**
+ * The value under `key` of the newest link that has one in the caller's context (an ORM helper's
+ * carried `site`, an integration's `annotation`), or undefined.
+ *
+ * @example
+ * const site = nearestLinkValue<RawSite>('site')
+ */
+export function nearestLinkValue<T>(key: string): T | undefined {
+  for (let link = contexts.getStore(); link !== undefined; link = link.next) {
+    const value = (link as unknown as Record<string, unknown>)[key]
+    if (value !== undefined) return value as T
+  }
+  return undefined
+}

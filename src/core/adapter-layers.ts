@@ -29,19 +29,37 @@ export function recordedAbove(): boolean {
 }
 
 /**
- * Calls `fn` with `capture` handed to the next statement a lower adapter sees synchronously
- * (pool.query -> pg-pool's connect callback -> client.query): that adapter continues the capture
- * instead of beginning another; `false` (the statement is outside any scope, as decided above)
- * makes it pass the statement through without deciding again. Cleared afterwards whether or not
- * it was taken.
+ * Calls `fn` with the `n` arguments its caller gave, without an argument array for up to three
+ * (an adapter's per-query path); past three, `more` holds them all, and `a`, `b`, `c` replace its
+ * first three.
  *
  * @example
- * return callHandingOff(capture, originalQuery, pool, args)
+ * return callWithArgs(original, this, arguments.length, config, values, callback, undefined)
  */
-export function callHandingOff(capture: QueryTrace | false, fn: Fn, self: unknown, args: readonly unknown[]): any {
+export function callWithArgs(fn: Fn, self: unknown, n: number, a: unknown, b: unknown, c: unknown, more: unknown[] | undefined): any {
+  if (more !== undefined) {
+    more[0] = a
+    more[1] = b
+    more[2] = c
+    return fn.apply(self, more)
+  }
+  return n <= 1 ? (n === 0 ? fn.call(self) : fn.call(self, a)) : n === 2 ? fn.call(self, a, b) : fn.call(self, a, b, c)
+}
+
+/**
+ * Calls `fn` as `callWithArgs` does, with `capture` handed to the next statement a lower adapter
+ * sees synchronously (pool.query -> pg-pool's connect callback -> client.query): that adapter
+ * continues the capture instead of beginning another; `false` (the statement is outside any scope,
+ * as decided above) makes it pass the statement through without deciding again. Cleared afterwards
+ * whether or not it was taken.
+ *
+ * @example
+ * return callHandingOff(capture, originalQuery, pool, 2, text, values, undefined, undefined)
+ */
+export function callHandingOff(capture: QueryTrace | false, fn: Fn, self: unknown, n: number, a: unknown, b: unknown, c: unknown, more: unknown[] | undefined): any {
   state.handoff = capture
   try {
-    return fn.apply(self, args as unknown[])
+    return callWithArgs(fn, self, n, a, b, c, more)
   } finally {
     state.handoff = undefined
   }
@@ -52,24 +70,4 @@ export function takeHandoff(): QueryTrace | false | undefined {
   const capture = state.handoff
   if (capture !== undefined) state.handoff = undefined
   return capture
-}
-
-/** `callHandingOff` for a call with two arguments, without an argument array (per-query path). */
-export function callHandingOff2(capture: QueryTrace | false, fn: Fn, self: unknown, a: unknown, b: unknown): any {
-  state.handoff = capture
-  try {
-    return fn.call(self, a, b)
-  } finally {
-    state.handoff = undefined
-  }
-}
-
-/** `callHandingOff` for a call with three arguments, without an argument array (per-query path). */
-export function callHandingOff3(capture: QueryTrace | false, fn: Fn, self: unknown, a: unknown, b: unknown, c: unknown): any {
-  state.handoff = capture
-  try {
-    return fn.call(self, a, b, c)
-  } finally {
-    state.handoff = undefined
-  }
 }

@@ -5,7 +5,7 @@
 // scope closes, the annotations' `refine` functions rewrite the findings they carry in the
 // integration's words. An annotation is a link of n1guard's one async context (see
 // callsite/context-store.ts); a process that never annotates pays one property read per query.
-import { currentContext, runInContext, type ContextLink } from '../callsite/context-store.js'
+import { currentContext, nearestLinkValue, runInContext, type ContextLink } from '../callsite/context-store.js'
 import { internalError } from './internal-error.js'
 import type { Finding } from './types.js'
 
@@ -50,12 +50,7 @@ export function runAnnotated<T>(annotation: QueryAnnotation, fn: () => T): T {
 
 /** The annotation of the current async context, if an integration set one. @internal */
 export function currentAnnotation(): QueryAnnotation | undefined {
-  if (holder.annotated !== true) return undefined
-  for (let link = currentContext(); link !== undefined; link = link.next) {
-    const annotation = (link as Partial<AnnotationLink>).annotation
-    if (annotation !== undefined) return annotation
-  }
-  return undefined
+  return holder.annotated === true ? nearestLinkValue<QueryAnnotation>('annotation') : undefined
 }
 
 /**

@@ -57,7 +57,6 @@ export interface ContextFrame extends ContextLink {
   readonly owner: ScopeTracker
 }
 
-
 function insideCapture(scope: Scope): boolean {
   for (let s = scope.parent; s !== undefined; s = s.parent) if (!s.kind.report) return true
   return false

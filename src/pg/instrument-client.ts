@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks'
-import { recordedAbove, takeHandoff } from '../core/adapter-layers.js'
+import { callWithArgs, recordedAbove, takeHandoff } from '../core/adapter-layers.js'
 import { adoptPort, capturePort, entryHint, type Capture, type CapturePort } from '../core/capture-port.js'
 import type { Detector } from '../core/detector.js'
 import { internalError } from '../core/internal-error.js'
@@ -144,17 +144,6 @@ function settling(port: CapturePort, bind: boolean, trace: Capture, callback: Fn
   return bind ? port.bindToCaller(settle) : settle
 }
 
-// Calls pg with the arguments the caller gave (`n` of them; past three, `more` holds them all).
-function callWith(original: Fn, self: unknown, n: number, a: unknown, b: unknown, c: unknown, more: unknown[] | undefined): unknown {
-  if (more !== undefined) {
-    more[0] = a
-    more[1] = b
-    more[2] = c
-    return original.apply(self, more)
-  }
-  return n <= 1 ? (n === 0 ? original.call(self) : original.call(self, a)) : n === 2 ? original.call(self, a, b) : original.call(self, a, b, c)
-}
-
 // Runs the statement with its outcome recorded before the caller sees it. Named arguments, not an
 // array: this runs once per query (`more` only for a call with over three arguments).
 function observe(port: CapturePort, bind: boolean, original: Fn, self: unknown, n: number, config: unknown, values: unknown, callback: unknown, more: unknown[] | undefined, trace: Capture): unknown {
@@ -164,19 +153,19 @@ function observe(port: CapturePort, bind: boolean, original: Fn, self: unknown, 
     } catch (error) {
       internalError('watching a submittable query', error)
     }
-    return callWith(original, self, n, config, values, callback, more)
+    return callWithArgs(original, self, n, config, values, callback, more)
   }
-  if (typeof values === 'function') return callWith(original, self, n, config, settling(port, bind, trace, values as Fn), callback, more)
-  if (typeof callback === 'function') return callWith(original, self, n, config, values, settling(port, bind, trace, callback as Fn), more)
+  if (typeof values === 'function') return callWithArgs(original, self, n, config, settling(port, bind, trace, values as Fn), callback, more)
+  if (typeof callback === 'function') return callWithArgs(original, self, n, config, values, settling(port, bind, trace, callback as Fn), more)
   if (config !== null && typeof config === 'object' && typeof (config as { callback?: unknown }).callback === 'function') {
     // Rare form: query({ text, callback }). Wrap the callback on a copy, never on the caller's object.
     const copy = Object.assign(Object.create(Object.getPrototypeOf(config) as object) as object, config)
     ;(copy as { callback: Fn }).callback = settling(port, bind, trace, (config as { callback: Fn }).callback)
-    return callWith(original, self, n, copy, values, callback, more)
+    return callWithArgs(original, self, n, copy, values, callback, more)
   }
   let returned: unknown
   try {
-    returned = callWith(original, self, n, config, values, callback, more)
+    returned = callWithArgs(original, self, n, config, values, callback, more)
   } catch (error) {
     port.finish(trace, undefined, error)
     throw error
@@ -221,7 +210,7 @@ export function instrumentClientWith<C extends PgQueryable>(client: C, port: Cap
         // Outside any scope: still keep the caller's (empty) scopes for its callback.
         if (typeof values === 'function') values = port.bindToCaller(values as Fn)
         else if (typeof callback === 'function') callback = port.bindToCaller(callback as Fn)
-        return callWith(original, this, n, config, values, callback, more)
+        return callWithArgs(original, this, n, config, values, callback, more)
       }
     } else {
       // Handed over by pool.query: time the statement from now, not from the wait for a connection.

@@ -1,4 +1,4 @@
-import { callHandingOff, callHandingOff2, callHandingOff3, recordedAbove, takeHandoff } from '../core/adapter-layers.js'
+import { callHandingOff, recordedAbove, takeHandoff } from '../core/adapter-layers.js'
 import { adoptPort, capturePort, entryHint, portOf, type CapturePort } from '../core/capture-port.js'
 import { rememberPool } from '../core/connection-sources.js'
 import type { Detector } from '../core/detector.js'
@@ -88,7 +88,7 @@ export function instrumentPool<P extends PgPoolLike>(pool: P, detector: Detector
       return originalConnect.call(this, function (this: unknown, error: unknown, client: unknown, release: unknown) {
         adopt(client)
         if (error) return settle.call(this, error, client, release)
-        return callHandingOff3(trace, settle, this, error, client, release)
+        return callHandingOff(trace, settle, this, 3, error, client, release, undefined)
       })
     }
     const bound = port.bindToCaller(callback as Fn)
@@ -109,14 +109,8 @@ export function instrumentPool<P extends PgPoolLike>(pool: P, detector: Detector
     // Outside any scope, decided here once: the client.query pg-pool issues passes through (it
     // would otherwise decide again, from pg-pool's callback, with no application frame).
     // pg-pool takes up to three arguments: those calls go on without an argument array.
-    if (n === 3) return callHandingOff3(trace ?? false, originalQuery, this, config, values, callback)
-    if (n === 2) return callHandingOff2(trace ?? false, originalQuery, this, config, values)
-    const args = Array.prototype.slice.call(arguments) as unknown[]
-    if (n > 3) {
-      args[1] = values
-      args[2] = callback
-    }
-    return callHandingOff(trace ?? false, originalQuery, this, args)
+    const more = n > 3 ? (Array.prototype.slice.call(arguments) as unknown[]) : undefined
+    return callHandingOff(trace ?? false, originalQuery, this, n, config, values, callback, more)
   }
 
   Object.defineProperty(pool, 'connect', { value: connect, writable: true, configurable: true, enumerable: false })
