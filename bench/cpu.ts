@@ -326,7 +326,7 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
       rows.push(row)
       process.stderr.write(
         `  cpu ${driver}, ${pattern}: own ${q(row.ownUs, 2)} µs/query, ${q(row.sharePct, 1)} % of bare ${row.bareUs.median.toFixed(1)} µs; ` +
-          `n1guard/scope-only CPU ${q(row.vsScope, 3)}; ${row.rounds} rounds` +
+          `n1guard/scope-only CPU ${q(row.vsScope, 3)}, wall ${q(row.wallVsScope, 3)}; ${row.rounds} rounds` +
           (row.changeUs === undefined ? '' : `; other build own ${q(row.againstUs!, 2)} µs/query, change ${q(row.changeUs, 2)} µs/query`) +
           '\n',
       )
@@ -343,6 +343,7 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
       'n1guard own µs/scope',
       'own / driver',
       'n1guard / scope-only CPU',
+      'n1guard / scope-only wall clock',
       'rounds',
       'target',
       ...(other === undefined ? [] : ['other build own CPU µs/query', 'this build − other, µs/query']),
@@ -356,6 +357,7 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
       r.pattern === 'all repeating' ? '—' : (r.ownUs.median * r.queriesPerScope).toFixed(2),
       `${q(r.sharePct, 1)} %`,
       q(r.vsScope, 3),
+      q(r.wallVsScope, 3),
       String(r.rounds),
       target(r),
       ...(r.changeUs === undefined ? [] : [q(r.againstUs!, 2), q(r.changeUs, 2)]),
