@@ -1,7 +1,7 @@
 // The setup-file half of n1guard/vitest: fails the test during which an N+1 was found, including
 // N+1s inside requests served in-process, and leaves the findings in task meta for the reporter.
-import { AsyncLocalStorage } from 'node:async_hooks'
 import * as vitest from 'vitest'
+import { contextValue, runWithContextValue } from '../core/context-value.js'
 import { failsOn } from '../core/fails-on.js'
 import { NPlusOneError } from '../core/errors.js'
 import type { ScopeHandle } from '../core/detector.js'
@@ -124,7 +124,9 @@ async function settled(state: TestState, timeoutMs: number): Promise<void> {
  */
 export function guardTests(options?: GuardOptions): void {
   const { failOn, scopeTimeoutMs, scopePerTest } = resolveOptions(options)
-  const current = new AsyncLocalStorage<TestState>()
+  // The test whose async context this is, kept in n1guard's one async context (an
+  // AsyncLocalStorage of its own would tax every promise of the process on Node 20).
+  const TEST: object = {}
   const running = new Set<TestState>()
   const byTask = new WeakMap<object, TestState>()
   const owners = new Map<string, TestState>()
@@ -136,7 +138,7 @@ export function guardTests(options?: GuardOptions): void {
   // The test a scope belongs to: the one whose async context opened it (supertest on the app, a
   // server started inside the test), else the only test running (a server started in beforeAll).
   const owner = (): TestState | undefined => {
-    const own = current.getStore()
+    const own = contextValue<TestState>(TEST)
     if (own !== undefined && !own.done) return own
     if (running.size !== 1) return undefined
     const [only] = running
@@ -197,7 +199,7 @@ export function guardTests(options?: GuardOptions): void {
     aroundEach(async (runTest, ctx) => {
       const state = begin(ctx.task)
       try {
-        await current.run(state, () => {
+        await runWithContextValue(TEST, state, () => {
           if (!scopePerTest) return runTest()
           // Nested, so each detector's scope holds the test; the afterEach hook closes them.
           let run = runTest

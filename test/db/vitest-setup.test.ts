@@ -34,6 +34,8 @@ describe('n1guard/vitest/setup', () => {
       'guarded > passes: an N+1 the test asserts on itself': 'passed',
       'guarded > passes: the matchers are installed by the setup file': 'passed',
       'guarded > passes: queries in the test body are outside any scope by default': 'passed',
+      'concurrent > fails: an N+1 in a request while another test runs': 'failed',
+      'concurrent > passes: a clean request while another test runs': 'passed',
       'fails: a loop in the test body': 'failed',
       'passes: a clean test body': 'passed',
     })
@@ -44,10 +46,11 @@ describe('n1guard/vitest/setup', () => {
       ['guarded > fails: an N+1 inside a request served in-process', 'GET /people/slow'],
       ['guarded > fails: an N+1 inside a request to a server started in beforeAll', 'GET /people/slow'],
       ['guarded > fails: a job with an N+1', 'nightly-report'],
+      ['concurrent > fails: an N+1 in a request while another test runs', 'GET /people/slow'],
       ['fails: a loop in the test body', 'fails: a loop in the test body'],
     ] as const) {
       const message = run.test(name).errors.join('\n')
-      expect(message).toContain(`NPlusOneError: n1guard: 1 N+1 query while test "${name.replace(/^guarded > /, '')}" ran`)
+      expect(message).toContain(`NPlusOneError: n1guard: 1 N+1 query while test "${name.replace(/^(?:guarded|concurrent) > /, '')}" ran`)
       expect(message).toContain(`n1guard: N+1 query: 3 × the same shape on pet in ${scope}`)
       expect(message).toContain('  select "name" from "pet" where "owner_id" = ? and "name" <> ?')
       expect(message).toContain(`  at ${loop.file}:${loop.line}:`)
@@ -83,11 +86,12 @@ describe('n1guard/vitest/reporter', () => {
       sql: 'select "name" from "pet" where "owner_id" = ? and "name" <> ?',
       table: 'pet',
       callSite: { ...loop, function: 'peopleWithPets' },
-      totalCount: 15,
-      occurrences: 5,
+      totalCount: 18,
+      occurrences: 6,
       maxCount: 3,
     })
     expect(f!.tests.map((t) => [t.name, t.count, t.scopes])).toEqual([
+      ['guard.fixture.ts > concurrent > fails: an N+1 in a request while another test runs', 3, ['GET /people/slow']],
       ['guard.fixture.ts > guarded > fails: a job with an N+1', 3, ['nightly-report']],
       ['guard.fixture.ts > guarded > fails: an N+1 inside a request served in-process', 3, ['GET /people/slow']],
       ['guard.fixture.ts > guarded > fails: an N+1 inside a request to a server started in beforeAll', 3, ['GET /people/slow']],
@@ -95,7 +99,7 @@ describe('n1guard/vitest/reporter', () => {
       ['per-test.fixture.ts > fails: a loop in the test body', 3, ['fails: a loop in the test body']],
     ])
     const printed = run.output.split('\n')
-    expect(printed.filter((l) => l.startsWith('n1guard: 1 distinct finding in 5 tests'))).toHaveLength(1)
+    expect(printed.filter((l) => l.startsWith('n1guard: 1 distinct finding in 6 tests'))).toHaveLength(1)
     expect(run.output).toContain(`     at ${loop.file}:${loop.line}:`)
   })
 

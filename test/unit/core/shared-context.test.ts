@@ -123,3 +123,31 @@ describe('one context store for every detector', () => {
     expect(report.queries.map((q) => q.sql)).toEqual(['select ? from inner_table', 'select ? from outer_table'])
   })
 })
+
+describe('values integrations keep in the shared context (the Vitest guard\'s running test)', () => {
+  test('a value is seen across awaits and in scopes opened inside it, by its own key only, and not after', async () => {
+    const { contextValue, runWithContextValue } = await import('../../../src/core/context-value.js')
+    const detector = createDetector({ mode: 'silent' })
+    const TEST = {}
+    const OTHER = {}
+    const state = { name: 't' }
+    await runWithContextValue(TEST, state, async () => {
+      await Promise.resolve()
+      expect(contextValue(TEST)).toBe(state)
+      expect(contextValue(OTHER)).toBeUndefined()
+      // A request served in-process opens its scope in the test's context: the test stays visible.
+      await detector.run('request', async () => {
+        await new Promise((resolve) => setImmediate(resolve))
+        expect(contextValue(TEST)).toBe(state)
+        expect(detector.currentScope()?.name).toBe('request')
+      })
+      const handle = detector.startScope('manual')
+      await handle.run(async () => expect(contextValue(TEST)).toBe(state))
+      handle.end()
+      // The newest value of a key wins, and the older one is back after it.
+      await runWithContextValue(TEST, 'inner', async () => expect(contextValue(TEST)).toBe('inner'))
+      expect(contextValue(TEST)).toBe(state)
+    })
+    expect(contextValue(TEST)).toBeUndefined()
+  })
+})
