@@ -39,14 +39,15 @@ export function runInContext<T>(context: ContextLink | undefined, fn: () => T): 
 
 /**
  * The value under `key` of the newest link that has one in the caller's context (an ORM helper's
- * carried `site`, an integration's `annotation`), or undefined.
+ * carried `site`, an integration's `annotation`, a symbol-keyed value of `core/context-value.ts`),
+ * or undefined.
  *
  * @example
  * const site = nearestLinkValue<RawSite>('site')
  */
-export function nearestLinkValue<T>(key: string): T | undefined {
+export function nearestLinkValue<T>(key: string | symbol): T | undefined {
   for (let link = contexts.getStore(); link !== undefined; link = link.next) {
-    const value = (link as unknown as Record<string, unknown>)[key]
+    const value = (link as unknown as Record<string | symbol, unknown>)[key]
     if (value !== undefined) return value as T
   }
   return undefined

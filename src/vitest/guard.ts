@@ -126,7 +126,7 @@ export function guardTests(options?: GuardOptions): void {
   const { failOn, scopeTimeoutMs, scopePerTest } = resolveOptions(options)
   // The test whose async context this is, kept in n1guard's one async context (an
   // AsyncLocalStorage of its own would tax every promise of the process on Node 20).
-  const TEST: object = {}
+  const TEST = Symbol('n1guard.running-test')
   const running = new Set<TestState>()
   const byTask = new WeakMap<object, TestState>()
   const owners = new Map<string, TestState>()

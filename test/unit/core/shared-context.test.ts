@@ -8,6 +8,7 @@ import { ScopeTracker } from '../../../src/core/scope-tracker.js'
 import { fakeDb } from '../../support/fake-adapter.js'
 import { carriedSite, carrySite } from '../../../src/callsite/capture-site.js'
 import { currentAnnotation, runAnnotated } from '../../../src/core/query-annotation.js'
+import { contextValue, runWithContextValue } from '../../../src/core/context-value.js'
 
 function frames(): number {
   let n = 0
@@ -126,10 +127,9 @@ describe('one context store for every detector', () => {
 
 describe('values integrations keep in the shared context (the Vitest guard\'s running test)', () => {
   test('a value is seen across awaits and in scopes opened inside it, by its own key only, and not after', async () => {
-    const { contextValue, runWithContextValue } = await import('../../../src/core/context-value.js')
     const detector = createDetector({ mode: 'silent' })
-    const TEST = {}
-    const OTHER = {}
+    const TEST = Symbol('test')
+    const OTHER = Symbol('other')
     const state = { name: 't' }
     await runWithContextValue(TEST, state, async () => {
       await Promise.resolve()
