@@ -10,6 +10,7 @@
  * @module n1guard
  */
 import { Advisor } from './advisor/advisor.js'
+import { emitPoolEvent } from './core/pool-events.js'
 import { createDetectorWith, type Detector } from './core/detector.js'
 import type { DetectorOptions } from './core/options.js'
 import { consoleReporter } from './report/console-reporter.js'
@@ -26,7 +27,7 @@ import { consoleReporter } from './report/console-reporter.js'
  * await detector.assertNoNPlusOne(async () => { ... })      // rejects with NPlusOneError
  */
 export function createDetector(options?: DetectorOptions): Detector {
-  return createDetectorWith(options, { consoleReporter: () => consoleReporter(), advisor: (settings) => new Advisor(settings) })
+  return createDetectorWith(options, { consoleReporter: () => consoleReporter(), advisor: (settings) => new Advisor(settings, emitPoolEvent) })
 }
 
 export type { BaselineEntry } from './core/baseline.js'

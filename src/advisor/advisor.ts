@@ -3,7 +3,7 @@ import type { ColumnFilter, SqlInfo } from '../fingerprint/index.js'
 import { createIndexStatement, explainPlan, scanOf, tableFacts, unindexedForeignKeys, type ForeignKeyGap, type TableFacts } from './catalog.js'
 import { deepOffsetHint, missingIndexHint, unboundedSelectHint } from './hints.js'
 import { statementNames, type StatementNames } from './join-columns.js'
-import { isPoolSource, OwnConnection, type PoolSource } from './own-connection.js'
+import { isPoolSource, OwnConnection, type AnnounceClient, type PoolSource } from './own-connection.js'
 import { knownLimits, offsetOf, statementLimits } from './statement-limits.js'
 
 /** The advisor's options (see `AdvisorOptions` in core for what each one means). */
@@ -106,12 +106,16 @@ export class Advisor {
   /** NODE_ENV said development or test when the detector was made. */
   private readonly envOn = process.env.NODE_ENV === 'development' || process.env.NODE_ENV === 'test'
 
-  constructor(readonly settings: AdvisorSettings) {
-    if (isPoolSource(settings.database)) this.connection = new OwnConnection(settings.database)
+  constructor(
+    readonly settings: AdvisorSettings,
+    /** Sets up the advisor's own clients as the pool sets up its own (its `connect` listeners). */
+    private readonly announce: AnnounceClient | undefined = undefined,
+  ) {
+    if (isPoolSource(settings.database)) this.connection = new OwnConnection(settings.database, announce)
   }
 
   addDatabase(source: unknown): void {
-    if (this.connection === undefined && isPoolSource(source)) this.connection = new OwnConnection(source)
+    if (this.connection === undefined && isPoolSource(source)) this.connection = new OwnConnection(source, this.announce)
   }
 
   // The notes live in a slot on the scope, not in a WeakMap: a WeakMap entry per request scope was
@@ -508,7 +512,7 @@ export class Advisor {
     if (source === undefined) connection = this.connection
     else if (isPoolSource(source)) {
       this.addDatabase(source)
-      connection = this.connection?.source === source ? this.connection : new OwnConnection(source as PoolSource)
+      connection = this.connection?.source === source ? this.connection : new OwnConnection(source as PoolSource, this.announce)
     }
     if (connection === undefined) {
       throw new TypeError('n1guard: checkSchema needs a pg Pool (or a detector that knows one through instrumentPool or advisor.database)')

@@ -3,11 +3,21 @@
 // It never takes one of the pool's connections (the application's queries never wait for it) and
 // never runs inside the application's transaction; its session is read-only.
 
-/** What the advisor needs of a node-postgres `Pool`: its `Client` constructor and `options`. */
+
+/**
+ * What the advisor needs of a node-postgres `Pool`: its `Client` constructor and `options` (and its
+ * `connect` listeners, which set up each new client's session: see core/pool-events.ts).
+ */
 export interface PoolSource {
   readonly Client: new (config?: any) => unknown
   readonly options?: unknown
 }
+
+/**
+ * Hands the advisor's client to the pool's `connect` / `remove` listeners, as pg-pool does with its
+ * own (core/pool-events.ts, given by the composition root: the advisor imports no core).
+ */
+export type AnnounceClient = (pool: unknown, event: 'connect' | 'remove', client: unknown) => void
 
 /** The part of a node-postgres `Client` the advisor uses. */
 export interface OwnClient {
@@ -40,7 +50,10 @@ export class OwnConnection {
   /** `server_version_num` of the server, once connected. */
   serverVersion = 0
 
-  constructor(readonly source: PoolSource) {}
+  constructor(
+    readonly source: PoolSource,
+    private readonly announce: AnnounceClient | undefined = undefined,
+  ) {}
 
   run<T>(work: (client: OwnClient) => Promise<T>): Promise<T> {
     this.queued++
@@ -58,12 +71,19 @@ export class OwnConnection {
     const client = new this.source.Client({ ...options, connectionTimeoutMillis: 5000 }) as OwnClient
     // An idle client whose server goes away emits 'error'; unheard, that would crash the process.
     client.on?.('error', () => undefined)
+    let announced = false
     try {
       await client.connect()
+      // Set up as the pool sets up each new client: `pool.on('connect', (c) => c.query('set
+      // search_path to app'))` is how many applications pick their schema, and the catalog reads
+      // resolve table names on the search path. Their queries go first (pg runs them in order).
+      announced = true
+      this.announce?.(this.source, 'connect', client)
       await client.query(SESSION)
       const version = await client.query('show server_version_num')
       this.serverVersion = Number(version.rows[0]?.server_version_num ?? 0)
     } catch (error) {
+      if (announced) this.announce?.(this.source, 'remove', client)
       client.end().catch(() => undefined)
       throw error
     }
@@ -75,6 +95,8 @@ export class OwnConnection {
     if (--this.queued > 0 || this.client === undefined) return
     const client = this.client
     this.client = undefined
+    // Listeners that keep track of the pool's clients hear this one leave, as pg-pool tells them.
+    this.announce?.(this.source, 'remove', client)
     client.end().catch(() => undefined)
   }
 }

@@ -1,5 +1,6 @@
 // Runs EXPLAIN (never ANALYZE: nothing is executed) for the panel, on a connection of its own.
 import type { Detector } from '../core/detector.js'
+import { emitPoolEvent } from '../core/pool-events.js'
 
 interface PlanResult {
   rows: readonly Record<string, unknown>[]
@@ -17,8 +18,8 @@ interface PooledClient {
 
 /**
  * What `startPanel`'s `pool` option accepts: a node-postgres `Pool` (the panel opens a client of
- * its own from the pool's `Client` and `options`, so EXPLAIN never waits for, or shows up among,
- * the app's queries), or anything with `connect()` resolving to a client with `query` / `release`.
+ * its own from the pool's `Client` and `options`, set up by the pool's `connect` listeners, so
+ * EXPLAIN never waits for, or shows up among, the app's queries), or anything with `connect()` resolving to a client with `query` / `release`.
  */
 export interface ExplainPool {
   readonly Client?: new (config?: any) => any
@@ -48,9 +49,12 @@ export async function explainOn(pool: ExplainPool, detector: Detector, text: str
     const client = new pool.Client(pool.options) as ExplainClient
     client.on?.('error', () => undefined)
     await client.connect()
+    // Set up as the pool sets up its own clients (the app's search_path, picked in a `connect` listener).
+    emitPoolEvent(pool, 'connect', client)
     try {
       return await run((c) => client.query(c))
     } finally {
+      emitPoolEvent(pool, 'remove', client)
       await client.end().catch(() => undefined)
     }
   }

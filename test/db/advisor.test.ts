@@ -10,6 +10,7 @@ import { instrumentDialect } from '../../src/kysely/index.js'
 import { instrumentPool } from '../../src/pg/index.js'
 import { createTestDatabase, type TestDatabase } from '../support/db.js'
 import { only } from '../support/findings.js'
+import { onSchema } from '../support/schema-path.js'
 import { siteOf } from '../support/sites.js'
 import { stderrOf } from '../support/stderr.js'
 
@@ -238,7 +239,7 @@ describe('missing-index', () => {
       const url = new URL(db.url)
       url.username = role
       url.password = 'ro'
-      const replica = new pg.Pool({ connectionString: url.toString(), options: `-c search_path=${db.schema}`, max: 1 })
+      const replica = onSchema(new pg.Pool({ connectionString: url.toString(), options: `-c search_path=${db.schema}`, max: 1 }), db.schema)
       const detector = createDetector({ mode: 'silent', advisor: { database: replica } })
       const pool = instrumentPool(db.pool({ max: 1 }), detector)
       const loop = async () => {
@@ -256,6 +257,44 @@ describe('missing-index', () => {
       await replica.end()
     } finally {
       await admin.query(`revoke usage on schema ${db.schema} from ${role}; drop role ${role}`)
+    }
+  })
+
+  test("a schema picked in the pool's connect listener: the advisor's own client is set up by it too, and told when it leaves", async () => {
+    // The common setup `pool.on('connect', (c) => c.query('set search_path to app'))`, with no
+    // `options` on the pool: a client made from the pool's options alone would look for `memo`
+    // in the server's default schema, where it is not.
+    const schema = `adv_sp_${randomBytes(4).toString('hex')}`
+    await admin.query(`create schema ${schema}; create table ${schema}.memo (id serial primary key, owner_id integer not null, body text not null);
+      insert into ${schema}.memo (owner_id, body) select 1 + (i % 20), 'memo ' || i from generate_series(1, 2000) i; analyze ${schema}.memo;`)
+    const connected: unknown[] = []
+    const removed: unknown[] = []
+    const raw = new pg.Pool({ connectionString: db.url, max: 2 })
+    raw.on('connect', (client) => {
+      connected.push(client)
+      void client.query(`set search_path to ${schema}`)
+    })
+    raw.on('remove', (client) => removed.push(client))
+    // pg-pool's own checkouts: the application's clients, told from the advisor's.
+    const checkedOut = new Set<unknown>()
+    raw.on('acquire', (client) => checkedOut.add(client))
+    try {
+      const detector = createDetector({ mode: 'silent' })
+      const pool = instrumentPool(raw, detector)
+      const { findings } = await detector.capture(async () => {
+        for (let owner = 1; owner <= 4; owner++) await pool.query('select * from memo where owner_id = $1', [owner])
+      })
+      expect(only(findings, 'missing-index').index).toMatchObject({ table: 'memo', columns: ['owner_id'], planNode: 'Seq Scan on memo' })
+      // The application's one client and the advisor's (one per batch of catalog work): all heard
+      // of, and each of the advisor's heard leave once its work is done.
+      const advisors = connected.filter((c) => !checkedOut.has(c))
+      expect(checkedOut.size).toBe(1)
+      expect(advisors.length).toBeGreaterThanOrEqual(1)
+      await expect.poll(() => removed.length).toBe(advisors.length)
+      expect(new Set(removed)).toEqual(new Set(advisors))
+    } finally {
+      await raw.end()
+      await admin.query(`drop schema ${schema} cascade`)
     }
   })
 

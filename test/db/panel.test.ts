@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process'
 import { request } from 'node:http'
 import { fileURLToPath } from 'node:url'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createDetector } from '../../src/index.js'
 import { detectorCore } from '../../src/core/detector.js'
@@ -188,6 +189,30 @@ describe('startPanel', () => {
       expect(pool.totalCount).toBe(1)
     } finally {
       await panel.close()
+    }
+  })
+
+  test("EXPLAIN's own connection is set up by the pool's connect listeners: the schema the app picks there", async () => {
+    const detector = createDetector({ mode: 'silent', captureParams: true })
+    // No `options` on the pool: the schema comes from the connect listener alone, as in many apps.
+    const raw = new pg.Pool({ connectionString: db.url, max: 2 })
+    raw.on('connect', (client) => {
+      void client.query(`set search_path to ${db.schema}`)
+    })
+    const pool = instrumentPool(raw, detector)
+    const panel = await startPanel(detector, { port: 0, log: false })
+    try {
+      await loop(detector, pool, 'GET /people')
+      const [scope] = await held(panel.url, 1)
+      const detail = JSON.parse((await call(panel.url, `api/scopes/${encodeURIComponent(scope!.id)}`)).body) as { shapes: Array<{ fingerprint: string; count: number }> }
+      const petShape = detail.shapes.find((s) => s.count === 6)!
+      const res = await call(panel.url, 'api/explain', { method: 'POST', headers: { 'x-n1guard-panel': '1', 'content-type': 'application/json' }, body: JSON.stringify({ scope: scope!.id, fingerprint: petShape.fingerprint }) })
+      const out = JSON.parse(res.body) as { plan?: string; error?: string }
+      expect(out.error).toBeUndefined()
+      expect(out.plan).toMatch(/on pet/)
+    } finally {
+      await panel.close()
+      await raw.end()
     }
   })
 
