@@ -5,6 +5,7 @@ import { expect } from 'vitest'
 import { instrumentClient } from '../../src/pg/index.js'
 import { instrumentSequelize } from '../../src/orm/sequelize.js'
 import type { OrmDatabase } from '../support/orm-db.js'
+import { honoursOptions, setPath } from '../support/schema-path.js'
 import { byAuthor, ormMatrix, type OrmCases } from '../support/orm-matrix.js'
 
 interface Models {
@@ -25,7 +26,9 @@ interface BookRow extends Model {
 }
 
 function models(odb: OrmDatabase, config: object = {}): Models {
-  const sequelize = new Sequelize(odb.url, { dialect: 'postgres', logging: false, pool: { max: 4 }, dialectOptions: { options: odb.options }, ...config })
+  // pg < 8.3 ignores `options` (see schema-path.ts): there the path is set as each connection opens.
+  const hooks = honoursOptions ? {} : { hooks: { afterConnect: (connection: unknown) => setPath(connection as pg.Client, odb.schema) } }
+  const sequelize = new Sequelize(odb.url, { dialect: 'postgres', logging: false, pool: { max: 4 }, dialectOptions: { options: odb.options }, ...hooks, ...config })
   const Author = sequelize.define('Author', { name: DataTypes.TEXT }, { tableName: 'author', timestamps: false })
   const Book = sequelize.define('Book', { title: DataTypes.TEXT, authorId: { type: DataTypes.INTEGER, field: 'author_id' } }, { tableName: 'book', timestamps: false })
   Author.hasMany(Book, { as: 'books', foreignKey: 'authorId' })

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
 import { searchPath } from '../../examples/support/pet-shop-db.js'
 import { launchChromium } from '../support/browser.js'
 import type { PanelDemo } from '../support/panel-demo.js'
+import { onSchema } from '../support/schema-path.js'
 import { siteOf } from '../support/sites.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -159,7 +160,7 @@ describe('query panel in a browser', () => {
     const { instrumentPool } = await import('n1guard/pg')
     const { startPanel } = await import('n1guard/panel')
     const detector = createDetector({ mode: 'silent' })
-    const pool = instrumentPool(new pg.Pool({ connectionString: inject('databaseUrl'), options: demo.pool.options.options, max: 2 }), detector)
+    const pool = instrumentPool(onSchema(new pg.Pool({ connectionString: inject('databaseUrl'), options: searchPath(demo.schema), max: 2 }), demo.schema), detector)
     const panel = await startPanel(detector, { pool, port: 0, log: false })
     try {
       await detector.run('GET /people/:id', async () => {
@@ -188,7 +189,7 @@ describe('HTML report in a browser', () => {
     const { instrumentPool } = await import('n1guard/pg')
     const lines: string[] = []
     const detector = createDetector({ reporters: [jsonReporter({ stream: { write: (s: string) => lines.push(s) } })] })
-    const pool = instrumentPool(new pg.Pool({ connectionString: inject('databaseUrl'), options: searchPath(String(demo.pool.options.options).split(' ').pop()!.replace(/^search_path=/, '')), max: 2 }), detector)
+    const pool = instrumentPool(onSchema(new pg.Pool({ connectionString: inject('databaseUrl'), options: searchPath(demo.schema), max: 2 }), demo.schema), detector)
     try {
       await detector.run(HOSTILE, async () => {
         const people = await pool.query<{ id: number }>('select id from person order by id limit 5')

@@ -4,6 +4,7 @@ import pg from 'pg'
 import { inject } from 'vitest'
 import { createPetShopSchema, dropSchema, searchPath } from '../../examples/support/pet-shop-db.js'
 import type { PetShopSize } from '../../examples/support/seed.js'
+import { honoursOptions, onSchema, setPath } from './schema-path.js'
 
 export interface TestDatabase {
   readonly url: string
@@ -16,31 +17,24 @@ export interface TestDatabase {
   drop(): Promise<void>
 }
 
-const honoursOptions = (new pg.Client({ options: '-c x=y' }) as unknown as { connectionParameters: { options?: string } }).connectionParameters.options !== undefined
 
 export async function createTestDatabase(size: PetShopSize = {}): Promise<TestDatabase> {
   const url = inject('databaseUrl')
   const schema = await createPetShopSchema(url, size, 't')
   const owned: Array<pg.Pool | pg.Client> = []
   const options = searchPath(schema)
-  // pg < 8.3 (the oldest row of the version matrix) ignores `options`: set the path on connect,
-  // through the prototype's query so an instrumented client does not record it, before any query
-  // of the test (pg runs a client's queries in the order they were issued).
-  const setPath = (c: pg.Client) => {
-    ;(pg.Client.prototype.query as (this: pg.Client, text: string) => Promise<unknown>).call(c, `set search_path to ${schema}`).catch(() => undefined)
-  }
   return {
     url,
     schema,
     pool(config = {}) {
-      const p = new pg.Pool({ connectionString: url, options, max: 4, ...config })
-      if (!honoursOptions) p.on('connect', setPath)
+      const p = onSchema(new pg.Pool({ connectionString: url, options, max: 4, ...config }), schema)
       owned.push(p)
       return p
     },
     client(config = {}) {
       const c = new pg.Client({ connectionString: url, options, ...config })
-      if (!honoursOptions) c.on('connect', () => setPath(c))
+      // pg < 8.3 ignores `options` (see schema-path.ts).
+      if (!honoursOptions) c.on('connect', () => setPath(c, schema))
       owned.push(c)
       return c
     },

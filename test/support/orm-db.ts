@@ -2,6 +2,7 @@
 // the ORM matrix (test/db/orm-*.test.ts): small data, one schema per test file.
 import pg from 'pg'
 import { inject } from 'vitest'
+import { onSchema } from './schema-path.js'
 
 export const AUTHORS = 20
 export const BOOKS_PER_AUTHOR = 3
@@ -43,7 +44,7 @@ export async function createOrmDatabase(prefix: string): Promise<OrmDatabase> {
     schema,
     options,
     pool(config = {}) {
-      const p = new pg.Pool({ connectionString: url, options, max: 4, ...config })
+      const p = onSchema(new pg.Pool({ connectionString: url, options, max: 4, ...config }), schema)
       pools.push(p)
       return p
     },

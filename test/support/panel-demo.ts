@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import pg from 'pg'
 import { createApp } from '../../examples/demo/app.js'
 import { createPetShopSchema, dropSchema, searchPath } from '../../examples/support/pet-shop-db.js'
+import { onSchema } from './schema-path.js'
 
 export interface PanelDemo {
   /** The demo app, `http://127.0.0.1:<port>`. */
@@ -11,6 +12,8 @@ export interface PanelDemo {
   readonly panelUrl: string
   readonly detector: import('n1guard').Detector
   readonly pool: pg.Pool
+  /** The schema the demo's pet shop lives in. */
+  readonly schema: string
   /** Runs a job scope (no HTTP) that loads each person's pets with Promise.all: a parallel N+1. */
   parallelJob(name?: string): Promise<void>
   close(): Promise<void>
@@ -22,7 +25,7 @@ export async function startPanelDemo(databaseUrl: string, options: { people?: nu
   const { createDetector } = await import('n1guard')
   const { startPanel } = await import('n1guard/panel')
   const schema = await createPetShopSchema(databaseUrl, { people, petsPerPerson: 2, toysPerPet: 1 }, 'panel')
-  const pool = new pg.Pool({ connectionString: databaseUrl, options: searchPath(schema), max: 4 })
+  const pool = onSchema(new pg.Pool({ connectionString: databaseUrl, options: searchPath(schema), max: 4 }), schema)
   // As in the demo: pet.owner_id loses its index, so the advisor has something to say.
   if (options.advisor === true) await pool.query('drop index pet_owner_id')
   const detector = createDetector({
@@ -39,6 +42,7 @@ export async function startPanelDemo(databaseUrl: string, options: { people?: nu
     panelUrl: panel.url,
     detector,
     pool,
+    schema,
     async parallelJob(name = 'job refresh-pet-cards') {
       // Four open connections first, so the loop's queries overlap instead of waiting for connects.
       const held = await Promise.all([1, 2, 3, 4].map(() => pool.connect()))
