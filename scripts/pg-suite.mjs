@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // node-postgres' own integration tests, run bare and again with n1guard's pg adapter on every
 // Client and Pool they make and every query inside one n1guard scope. Each test file must end the
-// same way both times: n1guard has to be invisible to pg's own expectations. Not part of `npm test`.
+// same way both times: n1guard has to be invisible to pg's own expectations. Then pg-cursor's and
+// pg-query-stream's mocha suites (submittable queries), the same way, a scope per test. Not part
+// of `npm test`.
 //
 //   npm run build && node --import tsx scripts/pg-suite.mjs <node-postgres checkout> [file filter]
 //
@@ -9,7 +11,7 @@
 // checkout's packages/pg/test; their few dev dependencies are installed into that copy. PostgreSQL
 // comes from DATABASE_URL, or an embedded server as in the test suite.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -48,6 +50,29 @@ if (process.env.N1 === 'on') {
 }
 `
 
+// mocha --require for pg-cursor's and pg-query-stream's suites: each hook and test runs in a scope.
+const MOCHA_HOOK = `if (process.env.N1 === 'on') {
+  const pg = require(${JSON.stringify(join(root, 'node_modules', 'pg'))})
+  const { createDetector, onScopeEnd } = require(${JSON.stringify(join(root, 'dist', 'index.js'))})
+  const { instrumentClient, instrumentPool } = require(${JSON.stringify(join(root, 'dist', 'pg', 'index.js'))})
+  const detector = createDetector({ mode: 'silent', reporters: [], advisor: false })
+  let recorded = 0
+  onScopeEnd((e) => { recorded += e.queryCount })
+  const { Client, Pool } = pg
+  class N1Client extends Client { constructor(...a) { super(...a); instrumentClient(this, detector) } }
+  class N1Pool extends Pool { constructor(...a) { super(...a); instrumentPool(this, detector) } }
+  Object.defineProperty(pg, 'Client', { value: N1Client, configurable: true, writable: true })
+  Object.defineProperty(pg, 'Pool', { value: N1Pool, configurable: true, writable: true })
+  const Runnable = require('mocha/lib/runnable')
+  const run = Runnable.prototype.run
+  Runnable.prototype.run = function (fn) {
+    const scope = detector.startScope(this.fullTitle())
+    return scope.run(() => run.call(this, function (...args) { scope.end(); return fn.apply(this, args) }))
+  }
+  process.on('exit', () => process.stderr.write('\\n[n1guard recorded ' + recorded + ' queries]\\n'))
+}
+`
+
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name)
@@ -59,11 +84,24 @@ const work = mkdtempSync(join(tmpdir(), 'n1guard-pg-suite-'))
 let server
 try {
   cpSync(tests, join(work, 'test'), { recursive: true })
+  // pg-cursor's and pg-query-stream's tests import their package from '../' and '../src'.
+  const suites = [
+    { name: 'pg-cursor', glob: 'test/*.js', shim: 'index.js' },
+    { name: 'pg-query-stream', glob: 'test/*.ts', shim: join('src', 'index.js') },
+  ]
+  for (const suite of suites) {
+    const dir = join(work, suite.name)
+    cpSync(join(checkout, 'packages', suite.name, 'test'), join(dir, 'test'), { recursive: true })
+    mkdirSync(dirname(join(dir, suite.shim)), { recursive: true })
+    const installed = JSON.stringify(join(root, 'node_modules', suite.name))
+    writeFileSync(join(dir, suite.shim), `const m = require(${installed})\nmodule.exports = m\nmodule.exports.default = m.default ?? m\n`)
+  }
+  writeFileSync(join(work, 'mocha-hook.cjs'), MOCHA_HOOK)
   symlinkSync(join(root, 'node_modules', 'pg', 'lib'), join(work, 'lib'))
   writeFileSync(join(work, 'run.cjs'), RUNNER)
   writeFileSync(join(work, 'package.json'), '{ "name": "pg-suite", "private": true }\n')
   console.log('installing the tests\u2019 dev dependencies ...')
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', 'async@2', 'bluebird@3', 'co@4', 'pg-copy-streams@0.3'], { cwd: work, stdio: 'ignore' })
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', 'async@2', 'bluebird@3', 'co@4', 'pg-copy-streams@0.3', 'mocha@11', 'JSONStream@1', 'concat-stream@1.0', 'stream-spec@0.3'], { cwd: work, stdio: 'ignore' })
 
   let url = process.env.DATABASE_URL
   if (url === undefined) {
@@ -104,6 +142,21 @@ try {
     console.log(`${bare.status === on.status ? 'same' : 'DIFF'}  ${file}  exit ${bare.status}${failedBoth}`)
   }
   console.log(`\n${same} of ${list.length} files end the same bare and under n1guard; ${recorded.toLocaleString('en')} queries recorded under n1guard`)
+  for (const suite of suites) {
+    const mocha = (n1) => {
+      const args = [join(work, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--require', join(root, 'node_modules', 'tsx', 'dist', 'cjs', 'index.cjs'), '--require', join(work, 'mocha-hook.cjs'), '--extension', 'ts', '--extension', 'js', suite.glob]
+      const r = spawnSync(process.execPath, args, { cwd: join(work, suite.name), env: { ...env, N1: n1 }, encoding: 'utf8', timeout: 300_000 })
+      const out = `${r.stdout}${r.stderr}`
+      const passing = Number(/(\d+) passing/.exec(out)?.[1] ?? 0)
+      const failing = Number(/(\d+) failing/.exec(out)?.[1] ?? 0)
+      return { status: r.status, passing, failing, recorded: Number(/n1guard recorded (\d+) queries/.exec(out)?.[1] ?? 0) }
+    }
+    const bare = mocha('off')
+    const on = mocha('on')
+    const ok = bare.status === on.status && bare.passing === on.passing && bare.failing === on.failing && bare.passing > 0
+    if (!ok) differ.push(`${suite.name}: bare ${bare.passing} passing / ${bare.failing} failing, under n1guard ${on.passing} / ${on.failing}`)
+    console.log(`${ok ? 'same' : 'DIFF'}  ${suite.name}: ${on.passing} passing, ${on.failing} failing under n1guard (bare ${bare.passing} / ${bare.failing}); ${on.recorded} queries recorded`)
+  }
   for (const d of differ) console.log(`  ${d}`)
   process.exitCode = differ.length === 0 ? 0 : 1
 } finally {
