@@ -83,6 +83,17 @@ export class CapturePort {
     for (const core of this.cores) if (core.advisor !== undefined) core.advisor.addDatabase(pool)
   }
 
+  /**
+   * True when a detector of this port tags statements (sqlcommenter): the text sent depends on the
+   * capture, so the statement must be begun before it is sent. Otherwise an adapter may send it
+   * first and record it while the database works.
+   */
+  tagging(): boolean {
+    const cores = this.cores
+    for (let i = 0; i < cores.length; i++) if (cores[i]!.options.sqlcommenter !== undefined) return true
+    return false
+  }
+
   /** True when a statement issued now, in the caller's context, would be recorded. */
   active(): boolean {
     const cores = this.cores

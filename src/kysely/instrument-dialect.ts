@@ -81,23 +81,43 @@ function patchConnection(connection: DatabaseConnection & Asked, port: CapturePo
     // all handed on as they came.
     const args = arguments as unknown as unknown[]
     const original = ownExecute ?? (proto.executeQuery as Fn)
-    const trace = port.begin(compiledQuery?.sql, compiledQuery?.parameters, 'kysely', executeQuery, KYSELY_HINT, takeAskedAt(connection))
-    if (trace === undefined) return callBelow(original, connection, args)
+    const askedAt = takeAskedAt(connection)
+    let trace: Capture | undefined
     let pending: Promise<QueryResult<unknown>>
-    try {
-      const sent = tagged(port, compiledQuery, trace)
-      pending = callBelow(original, connection, sent === compiledQuery ? args : [sent, ...Array.prototype.slice.call(args, 1)])
-    } catch (error) {
-      port.finish(trace, undefined, error)
-      throw error
+    if (port.tagging()) {
+      // The text sent carries the capture's tag: begin it first.
+      trace = port.begin(compiledQuery?.sql, compiledQuery?.parameters, 'kysely', executeQuery, KYSELY_HINT, askedAt)
+      if (trace === undefined) return callBelow(original, connection, args)
+      try {
+        const sent = tagged(port, compiledQuery, trace)
+        pending = callBelow(original, connection, sent === compiledQuery ? args : [sent, ...Array.prototype.slice.call(args, 1)])
+      } catch (error) {
+        port.finish(trace, undefined, error)
+        throw error
+      }
+    } else {
+      // Sent first: Kysely's connection hands the statement to pg synchronously, and pg writes it
+      // to an idle connection at once, so recording it (fingerprint, call site, trace) overlaps
+      // the database's work instead of delaying the statement. Still inside this call: the call
+      // site is the same, and nothing can settle before it returns.
+      try {
+        pending = callBelow(original, connection, args)
+      } catch (error) {
+        trace = port.begin(compiledQuery?.sql, compiledQuery?.parameters, 'kysely', executeQuery, KYSELY_HINT, askedAt)
+        if (trace !== undefined) port.finish(trace, undefined, error)
+        throw error
+      }
+      trace = port.begin(compiledQuery?.sql, compiledQuery?.parameters, 'kysely', executeQuery, KYSELY_HINT, askedAt)
+      if (trace === undefined) return pending
     }
+    const capture = trace
     return pending.then(
       (result) => {
-        port.finish(trace, rowCountOf(result), undefined, Array.isArray(result?.rows) ? result.rows : undefined)
+        port.finish(capture, rowCountOf(result), undefined, Array.isArray(result?.rows) ? result.rows : undefined)
         return result
       },
       (error: unknown) => {
-        port.finish(trace, undefined, error)
+        port.finish(capture, undefined, error)
         throw error
       },
     )

@@ -145,6 +145,34 @@ describe('Kysely adapter transparency', () => {
       }
     })
 
+    test(`Kysely ${version}: a connection whose executeQuery throws synchronously: the caller gets that very error, and the statement is recorded as failed`, async () => {
+      // n1guard sends a statement before recording it; a send that throws is still recorded.
+      const proto = k.PostgresDriver.prototype
+      const acquire = proto.acquireConnection as Fn
+      const release = proto.releaseConnection as Fn
+      const boom = new Error('thrown by executeQuery itself')
+      proto.acquireConnection = async () => ({
+        executeQuery() {
+          throw boom
+        },
+      })
+      proto.releaseConnection = async () => undefined
+      const detector = createDetector({ mode: 'silent' })
+      const kdb = new k.Kysely({ dialect: instrumentDialect(new k.PostgresDialect({ pool: db.pool({ max: 1 }) }), detector) })
+      try {
+        const { queries } = await detector.capture(async () => {
+          await expect(kdb.selectFrom('person').select('id').where('id', '=', 1).execute()).rejects.toBe(boom)
+        })
+        expect(queries).toHaveLength(1)
+        expect(queries[0]!.sql).toBe('select "id" from "person" where "id" = ?')
+        expect(queries[0]!.error?.name).toBe('Error')
+      } finally {
+        proto.acquireConnection = acquire
+        proto.releaseConnection = release
+        await kdb.destroy()
+      }
+    })
+
     test(`Kysely ${version}: the driver Kysely gets is a real PostgresDriver, patched in place`, async () => {
       const detector = createDetector({ mode: 'silent' })
       const dialect = instrumentDialect(new k.PostgresDialect({ pool: db.pool({ max: 1 }) }), detector)
