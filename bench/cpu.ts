@@ -15,7 +15,7 @@ import { Kysely, PostgresDialect } from 'kysely'
 import type pg from 'pg'
 import { createDetector, type Detector } from 'n1guard'
 import { instrumentDialect } from 'n1guard/kysely'
-import { instrumentPool } from 'n1guard/pg'
+import { instrumentClient, instrumentPool } from 'n1guard/pg'
 import { table } from './lib/stats.js'
 
 interface ItemDB {
@@ -33,7 +33,7 @@ export interface CpuOptions {
   readonly precision?: number
   /** Only these patterns (default: all). */
   readonly patterns?: readonly Pattern[]
-  readonly drivers?: readonly ('pg' | 'kysely')[]
+  readonly drivers?: readonly ('pg' | 'kysely' | 'pg-client')[]
   /** A pg Client class for the pools (a double, for experiments without a server). */
   readonly Client?: unknown
   /**
@@ -63,7 +63,7 @@ export interface Quartiles {
 }
 
 export interface CpuRow {
-  readonly driver: 'pg' | 'kysely'
+  readonly driver: 'pg' | 'kysely' | 'pg-client'
   readonly pattern: Pattern
   readonly queriesPerScope: number
   readonly rounds: number
@@ -113,12 +113,15 @@ interface Driver {
   readonly shapes: readonly [Query, Query, Query]
 }
 
-function pgDriver(pool: pg.Pool): Driver {
+// pg's three statements through `query`: pool.query, or (`pg-client`, opt-in with
+// BENCH_CPU_DRIVERS=pg-client) client.query on a client checked out for the whole run, as
+// TypeORM, Knex, Sequelize and MikroORM query.
+function pgDriver(query: (text: string, values: unknown[]) => Promise<unknown>): Driver {
   return {
     shapes: [
-      (id) => pool.query('select id, payload from item where id = $1', [id]),
-      (id) => pool.query('select score from item where id = $1', [id]),
-      (id) => pool.query('select id from item where id = $1 and score >= $2', [id, 0]),
+      (id) => query('select id, payload from item where id = $1', [id]),
+      (id) => query('select score from item where id = $1', [id]),
+      (id) => query('select id from item where id = $1 and score >= $2', [id, 0]),
     ],
   }
 }
@@ -194,7 +197,19 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
       let watchedOther: Driver | undefined
       // Which variant's methods the pool and its client carry (pg); 0 plain, 2 this build, 3 the other.
       let use: (variant: number) => void = () => undefined
-      if (driver === 'pg') {
+      let held: pg.PoolClient | undefined
+      if (driver === 'pg-client') {
+        if (other !== undefined) throw new TypeError('BENCH_CPU_AGAINST does not cover the pg-client driver')
+        const client = (held = await pool.connect())
+        const plain = client.query
+        instrumentClient(client, detector)
+        const mine = client.query
+        use = (v) => {
+          client.query = v === 2 ? mine : plain
+        }
+        bare = pgDriver((text, values) => client.query(text, values))
+        watched = bare
+      } else if (driver === 'pg') {
         type Methods = { poolQuery: typeof pool.query; poolConnect: typeof pool.connect; clientQuery: pg.PoolClient['query'] }
         const client = await pool.connect()
         client.release()
@@ -220,7 +235,7 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
         const theirs = other === undefined ? undefined : await wrap(other.instrumentPool, otherDetector!)
         const mine = await wrap(instrumentPool, detector)
         use = (v) => put(v === 2 ? mine : v === 3 ? theirs! : plain)
-        bare = pgDriver(pool)
+        bare = pgDriver((text, values) => pool.query(text, values))
         watched = bare
         watchedOther = other === undefined ? undefined : bare
       } else {
@@ -302,6 +317,7 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
           if ((1.58 * (qs.q3 - qs.q1)) / Math.sqrt(n) <= precision || n >= options.maxRounds) break
         }
       }
+      held?.release()
       await pool.end().catch(() => undefined)
       const per = (xs: number[], ys: number[], f: (x: number, y: number) => number) => quartiles(xs.map((x, i) => f(x, ys[i]!)))
       const row: CpuRow = {

@@ -144,6 +144,13 @@ function settling(port: CapturePort, bind: boolean, trace: Capture, callback: Fn
   return bind ? port.bindToCaller(settle) : settle
 }
 
+// Text, or a config object that is neither a submittable (pg-cursor) nor carries its own callback.
+function plainConfig(config: unknown): boolean {
+  if (config === null || typeof config !== 'object') return true
+  const c = config as { submit?: unknown; callback?: unknown }
+  return typeof c.submit !== 'function' && typeof c.callback !== 'function'
+}
+
 // Runs the statement with its outcome recorded before the caller sees it. Named arguments, not an
 // array: this runs once per query (`more` only for a call with over three arguments).
 function observe(port: CapturePort, bind: boolean, original: Fn, self: unknown, n: number, config: unknown, values: unknown, callback: unknown, more: unknown[] | undefined, trace: Capture): unknown {
@@ -170,6 +177,28 @@ function observe(port: CapturePort, bind: boolean, original: Fn, self: unknown, 
     port.finish(trace, undefined, error)
     throw error
   }
+  return settleReturned(port, trace, returned)
+}
+
+// The promise form, sent first: pg writes a statement to an idle client synchronously, so
+// recording it (fingerprint, call site, trace) after the call overlaps the database's work instead
+// of delaying the statement. Still inside the caller's call: the call site is the same, and pg
+// settles nothing before it returns.
+function sentFirst(port: CapturePort, original: Fn, self: unknown, n: number, config: unknown, values: unknown, callback: unknown, entry: Function): unknown {
+  let returned: unknown
+  try {
+    returned = callWithArgs(original, self, n, config, values, callback, undefined)
+  } catch (error) {
+    const failed = port.begin(sqlOf(config), paramsOf(config, values), 'pg', entry, CLIENT_HINT)
+    if (failed !== undefined) port.finish(failed, undefined, error)
+    throw error
+  }
+  const trace = port.begin(sqlOf(config), paramsOf(config, values), 'pg', entry, CLIENT_HINT)
+  return trace === undefined ? returned : settleReturned(port, trace, returned)
+}
+
+// What pg returned for a promise-form call, with the outcome recorded before the caller sees it.
+function settleReturned(port: CapturePort, trace: Capture, returned: unknown): unknown {
   if (returned === null || typeof returned !== 'object' || typeof (returned as PromiseLike<unknown>).then !== 'function') {
     port.finish(trace, undefined)
     return returned
@@ -204,6 +233,9 @@ export function instrumentClientWith<C extends PgQueryable>(client: C, port: Cap
     const n = arguments.length
     const more = n > 3 ? (Array.prototype.slice.call(arguments) as unknown[]) : undefined
     const handed = trace !== undefined
+    if (!handed && more === undefined && typeof values !== 'function' && callback === undefined && !port.tagging() && plainConfig(config)) {
+      return sentFirst(port, original, this, n, config, values, callback, query)
+    }
     if (trace === undefined) {
       trace = port.begin(sqlOf(config), paramsOf(config, values), 'pg', query, CLIENT_HINT)
       if (trace === undefined) {

@@ -82,6 +82,39 @@ describe('pg: N+1 detection', () => {
     }
   })
 
+  test('a promise-form query is recorded after it is sent: same call site, timed, and one whose send throws is still recorded', async () => {
+    const client = instrumentClient(db.client(), detector)
+    await client.connect()
+    try {
+      const counts: Array<number | null> = []
+      const { queries, findings } = await detector.capture(async () => {
+        for (const id of [1, 2, 3]) counts.push((await client.query('select * from toy where pet_id = $1', [id])).rowCount) // @site:sent-first
+      })
+      expect(counts[0]).toBeGreaterThan(0)
+      expect(queries.map((q) => q.rowCount)).toEqual(counts)
+      for (const q of queries) expect(q.durationMs).toBeGreaterThan(0)
+      expect(only(findings).callSite).toMatchObject(siteOf(here, 'sent-first'))
+    } finally {
+      await client.end()
+    }
+    // A query method that throws on the spot (a stub, an APM agent's check): the caller gets that
+    // very error, and the statement is on the record as failed.
+    const boom = new Error('thrown by query itself')
+    const throwing = instrumentClient(
+      {
+        query(_text?: string): never {
+          throw boom
+        },
+      },
+      detector,
+    )
+    const { queries } = await detector.capture(async () => {
+      expect(() => throwing.query('select 1')).toThrow(boom)
+    })
+    expect(queries).toHaveLength(1)
+    expect(queries[0]!.error?.name).toBe('Error')
+  })
+
   test('two interleaved scopes keep their own counts', async () => {
     let open: () => void = () => undefined
     const opened = new Promise<void>((resolve) => (open = resolve))
