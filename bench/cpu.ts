@@ -33,7 +33,7 @@ export interface CpuOptions {
   readonly precision?: number
   /** Only these patterns (default: all). */
   readonly patterns?: readonly Pattern[]
-  readonly drivers?: readonly ('pg' | 'kysely' | 'pg-client')[]
+  readonly drivers?: readonly ('pg' | 'kysely' | 'pg-client' | 'pg-client-cb')[]
   /** A pg Client class for the pools (a double, for experiments without a server). */
   readonly Client?: unknown
   /**
@@ -63,7 +63,7 @@ export interface Quartiles {
 }
 
 export interface CpuRow {
-  readonly driver: 'pg' | 'kysely' | 'pg-client'
+  readonly driver: 'pg' | 'kysely' | 'pg-client' | 'pg-client-cb'
   readonly pattern: Pattern
   readonly queriesPerScope: number
   readonly rounds: number
@@ -113,9 +113,9 @@ interface Driver {
   readonly shapes: readonly [Query, Query, Query]
 }
 
-// pg's three statements through `query`: pool.query, or (`pg-client`, opt-in with
-// BENCH_CPU_DRIVERS=pg-client) client.query on a client checked out for the whole run, as
-// TypeORM, Knex, Sequelize and MikroORM query.
+// pg's three statements through `query`: pool.query, or (opt-in, BENCH_CPU_DRIVERS=pg-client or
+// pg-client-cb) client.query on a client checked out for the whole run, with promises as TypeORM
+// queries, or with callbacks as Knex, MikroORM and Sequelize do.
 function pgDriver(query: (text: string, values: unknown[]) => Promise<unknown>): Driver {
   return {
     shapes: [
@@ -198,7 +198,7 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
       // Which variant's methods the pool and its client carry (pg); 0 plain, 2 this build, 3 the other.
       let use: (variant: number) => void = () => undefined
       let held: pg.PoolClient | undefined
-      if (driver === 'pg-client') {
+      if (driver === 'pg-client' || driver === 'pg-client-cb') {
         if (other !== undefined) throw new TypeError('BENCH_CPU_AGAINST does not cover the pg-client driver')
         const client = (held = await pool.connect())
         const plain = client.query
@@ -207,7 +207,12 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
         use = (v) => {
           client.query = v === 2 ? mine : plain
         }
-        bare = pgDriver((text, values) => client.query(text, values))
+        // pg-client-cb: the callback form, as Knex, MikroORM and Sequelize query.
+        bare = pgDriver(
+          driver === 'pg-client'
+            ? (text, values) => client.query(text, values)
+            : (text, values) => new Promise((resolve, reject) => client.query(text, values, (error: Error | undefined, result: unknown) => (error ? reject(error) : resolve(result)))),
+        )
         watched = bare
       } else if (driver === 'pg') {
         type Methods = { poolQuery: typeof pool.query; poolConnect: typeof pool.connect; clientQuery: pg.PoolClient['query'] }

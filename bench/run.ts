@@ -70,14 +70,14 @@ if (want('cpu')) {
   const server = await startPostgres()
   try {
     const queries = Number(process.env.BENCH_CPU_QUERIES ?? (quick ? 600 : 1_500))
-    // BENCH_CPU_DRIVERS=pg,kysely (pg-client: client.query on a checked-out client, opt-in) and BENCH_CPU_PATTERNS='request-like,single query,single query via startScope,all repeating' pick rows.
+    // BENCH_CPU_DRIVERS=pg,kysely (opt-in: pg-client / pg-client-cb, client.query on a checked-out client with promises / callbacks) and BENCH_CPU_PATTERNS='request-like,single query,single query via startScope,all repeating' pick rows.
     const list = (v: string | undefined) => (v === undefined || v === '' ? undefined : v.split(','))
     const r = await cpuBench({
       url: server.url,
       pg,
       queries,
       against: await againstBuild(),
-      drivers: list(process.env.BENCH_CPU_DRIVERS) as ('pg' | 'kysely' | 'pg-client')[] | undefined,
+      drivers: list(process.env.BENCH_CPU_DRIVERS) as ('pg' | 'kysely' | 'pg-client' | 'pg-client-cb')[] | undefined,
       patterns: list(process.env.BENCH_CPU_PATTERNS) as import('./cpu.js').Pattern[] | undefined,
       minRounds: quick ? 3 : 15, maxRounds: quick ? 3 : Number(process.env.BENCH_CPU_ROUNDS ?? 61) })
     sections.push(
@@ -102,7 +102,7 @@ if (want('cold')) {
     Client: pgDouble(thrashKb),
     queries,
     against: await againstBuild(),
-    drivers: list(process.env.BENCH_CPU_DRIVERS) as ('pg' | 'kysely' | 'pg-client')[] | undefined,
+    drivers: list(process.env.BENCH_CPU_DRIVERS) as ('pg' | 'kysely' | 'pg-client' | 'pg-client-cb')[] | undefined,
     patterns: list(process.env.BENCH_CPU_PATTERNS) as import('./cpu.js').Pattern[] | undefined,
     minRounds: quick ? 3 : 15,
     maxRounds: quick ? 3 : Number(process.env.BENCH_CPU_ROUNDS ?? 61),
