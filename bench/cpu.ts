@@ -199,7 +199,7 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
       let use: (variant: number) => void = () => undefined
       let held: pg.PoolClient | undefined
       if (driver === 'pg-client' || driver === 'pg-client-cb') {
-        if (other !== undefined) throw new TypeError('BENCH_CPU_AGAINST does not cover the pg-client driver')
+        if (other !== undefined) throw new TypeError(`BENCH_CPU_AGAINST does not cover the ${driver} driver`)
         const client = (held = await pool.connect())
         const plain = client.query
         instrumentClient(client, detector)

@@ -28,22 +28,28 @@ if (!existsSync(join(root, 'dist', 'pg', 'index.js'))) {
   process.exit(2)
 }
 
-// The runner each test file is loaded by: N1=on instruments pg's Client and Pool classes before
-// the file (and pg's test helper) reads them, and loads the file inside one scope.
-const RUNNER = `const file = require('path').resolve(process.argv[2])
-if (process.env.N1 === 'on') {
+// With N1=on: pg's Client and Pool classes instrumented before the tests read them, and at exit
+// the number of queries n1guard recorded, over every scope.
+const INSTRUMENT = `
   const pg = require(${JSON.stringify(join(root, 'node_modules', 'pg'))})
   const { createDetector, onScopeEnd } = require(${JSON.stringify(join(root, 'dist', 'index.js'))})
   const { instrumentClient, instrumentPool } = require(${JSON.stringify(join(root, 'dist', 'pg', 'index.js'))})
   const detector = createDetector({ mode: 'silent', reporters: [], advisor: false })
-  onScopeEnd((e) => { if (e.scope.name === 'pg-suite') process.stderr.write('\\n[n1guard recorded ' + e.queryCount + ' queries]\\n') })
+  let recorded = 0
+  onScopeEnd((e) => { recorded += e.queryCount })
+  process.on('exit', () => process.stderr.write('\\n[n1guard recorded ' + recorded + ' queries]\\n'))
   const { Client, Pool } = pg
   class N1Client extends Client { constructor(...a) { super(...a); instrumentClient(this, detector) } }
   class N1Pool extends Pool { constructor(...a) { super(...a); instrumentPool(this, detector) } }
   Object.defineProperty(pg, 'Client', { value: N1Client, configurable: true, writable: true })
   Object.defineProperty(pg, 'Pool', { value: N1Pool, configurable: true, writable: true })
+`
+
+// The runner each integration test file is loaded by: under N1=on, inside one scope.
+const RUNNER = `const file = require('path').resolve(process.argv[2])
+if (process.env.N1 === 'on') {${INSTRUMENT}
   const scope = detector.startScope('pg-suite')
-  process.on('exit', () => scope.end())
+  process.prependListener('exit', () => scope.end())
   scope.run(() => require(file))
 } else {
   require(file)
@@ -51,25 +57,13 @@ if (process.env.N1 === 'on') {
 `
 
 // mocha --require for pg-cursor's and pg-query-stream's suites: each hook and test runs in a scope.
-const MOCHA_HOOK = `if (process.env.N1 === 'on') {
-  const pg = require(${JSON.stringify(join(root, 'node_modules', 'pg'))})
-  const { createDetector, onScopeEnd } = require(${JSON.stringify(join(root, 'dist', 'index.js'))})
-  const { instrumentClient, instrumentPool } = require(${JSON.stringify(join(root, 'dist', 'pg', 'index.js'))})
-  const detector = createDetector({ mode: 'silent', reporters: [], advisor: false })
-  let recorded = 0
-  onScopeEnd((e) => { recorded += e.queryCount })
-  const { Client, Pool } = pg
-  class N1Client extends Client { constructor(...a) { super(...a); instrumentClient(this, detector) } }
-  class N1Pool extends Pool { constructor(...a) { super(...a); instrumentPool(this, detector) } }
-  Object.defineProperty(pg, 'Client', { value: N1Client, configurable: true, writable: true })
-  Object.defineProperty(pg, 'Pool', { value: N1Pool, configurable: true, writable: true })
+const MOCHA_HOOK = `if (process.env.N1 === 'on') {${INSTRUMENT}
   const Runnable = require('mocha/lib/runnable')
   const run = Runnable.prototype.run
   Runnable.prototype.run = function (fn) {
     const scope = detector.startScope(this.fullTitle())
     return scope.run(() => run.call(this, function (...args) { scope.end(); return fn.apply(this, args) }))
   }
-  process.on('exit', () => process.stderr.write('\\n[n1guard recorded ' + recorded + ' queries]\\n'))
 }
 `
 

@@ -3,7 +3,6 @@
 // It never takes one of the pool's connections (the application's queries never wait for it) and
 // never runs inside the application's transaction; its session is read-only.
 
-
 /**
  * What the advisor needs of a node-postgres `Pool`: its `Client` constructor and `options` (and its
  * `connect` listeners, which set up each new client's session: see core/pool-events.ts).

@@ -57,10 +57,17 @@ export class CapturePort {
   readonly cores: DetectorCore[]
   /** The ORM an n1guard ORM helper instrumented the object for (fix hints speak its API). @internal */
   orm: OrmName | undefined = undefined
+  /**
+   * True when a detector of this port tags statements (sqlcommenter): the text sent depends on the
+   * capture, so the statement must be begun before it is sent. Otherwise an adapter may send it
+   * first and record it while the database works. Options never change, so it is kept, not looked up.
+   */
+  tagging: boolean
 
   /** @internal use `capturePort(detector, what)` */
   constructor(core: DetectorCore) {
     this.cores = [core]
+    this.tagging = core.options.sqlcommenter !== undefined
   }
 
   /** Marks this port's detectors as instrumented (a pool, client or dialect reports to them); returns the port. */
@@ -73,6 +80,7 @@ export class CapturePort {
   merge(other: CapturePort): void {
     for (const core of other.cores) if (!this.cores.includes(core)) this.cores.push(core)
     this.orm ??= other.orm
+    this.tagging ||= other.tagging
   }
 
   /**
@@ -81,17 +89,6 @@ export class CapturePort {
    */
   database(pool: unknown): void {
     for (const core of this.cores) if (core.advisor !== undefined) core.advisor.addDatabase(pool)
-  }
-
-  /**
-   * True when a detector of this port tags statements (sqlcommenter): the text sent depends on the
-   * capture, so the statement must be begun before it is sent. Otherwise an adapter may send it
-   * first and record it while the database works.
-   */
-  tagging(): boolean {
-    const cores = this.cores
-    for (let i = 0; i < cores.length; i++) if (cores[i]!.options.sqlcommenter !== undefined) return true
-    return false
   }
 
   /** True when a statement issued now, in the caller's context, would be recorded. */

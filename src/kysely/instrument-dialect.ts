@@ -83,8 +83,8 @@ function patchConnection(connection: DatabaseConnection & Asked, port: CapturePo
     const original = ownExecute ?? (proto.executeQuery as Fn)
     const askedAt = takeAskedAt(connection)
     let trace: Capture | undefined
-    let pending: Promise<QueryResult<unknown>>
-    if (port.tagging()) {
+    let pending!: Promise<QueryResult<unknown>>
+    if (port.tagging) {
       // The text sent carries the capture's tag: begin it first.
       trace = port.begin(compiledQuery?.sql, compiledQuery?.parameters, 'kysely', executeQuery, KYSELY_HINT, askedAt)
       if (trace === undefined) return callBelow(original, connection, args)
@@ -100,14 +100,17 @@ function patchConnection(connection: DatabaseConnection & Asked, port: CapturePo
       // to an idle connection at once, so recording it (fingerprint, call site, trace) overlaps
       // the database's work instead of delaying the statement. Still inside this call: the call
       // site is the same, and nothing can settle before it returns.
+      let thrown: { error: unknown } | undefined
       try {
         pending = callBelow(original, connection, args)
       } catch (error) {
-        trace = port.begin(compiledQuery?.sql, compiledQuery?.parameters, 'kysely', executeQuery, KYSELY_HINT, askedAt)
-        if (trace !== undefined) port.finish(trace, undefined, error)
-        throw error
+        thrown = { error }
       }
       trace = port.begin(compiledQuery?.sql, compiledQuery?.parameters, 'kysely', executeQuery, KYSELY_HINT, askedAt)
+      if (thrown !== undefined) {
+        if (trace !== undefined) port.finish(trace, undefined, thrown.error)
+        throw thrown.error
+      }
       if (trace === undefined) return pending
     }
     const capture = trace

@@ -19,7 +19,8 @@ interface PooledClient {
 /**
  * What `startPanel`'s `pool` option accepts: a node-postgres `Pool` (the panel opens a client of
  * its own from the pool's `Client` and `options`, set up by the pool's `connect` listeners, so
- * EXPLAIN never waits for, or shows up among, the app's queries), or anything with `connect()` resolving to a client with `query` / `release`.
+ * EXPLAIN never waits for, or shows up among, the app's queries), or anything with `connect()`
+ * resolving to a client with `query` / `release`.
  */
 export interface ExplainPool {
   readonly Client?: new (config?: any) => any

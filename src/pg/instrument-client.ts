@@ -186,14 +186,17 @@ function observe(port: CapturePort, bind: boolean, original: Fn, self: unknown, 
 // settles nothing before it returns.
 function sentFirst(port: CapturePort, original: Fn, self: unknown, n: number, config: unknown, values: unknown, callback: unknown, entry: Function): unknown {
   let returned: unknown
+  let thrown: { error: unknown } | undefined
   try {
     returned = callWithArgs(original, self, n, config, values, callback, undefined)
   } catch (error) {
-    const failed = port.begin(sqlOf(config), paramsOf(config, values), 'pg', entry, CLIENT_HINT)
-    if (failed !== undefined) port.finish(failed, undefined, error)
-    throw error
+    thrown = { error }
   }
   const trace = port.begin(sqlOf(config), paramsOf(config, values), 'pg', entry, CLIENT_HINT)
+  if (thrown !== undefined) {
+    if (trace !== undefined) port.finish(trace, undefined, thrown.error)
+    throw thrown.error
+  }
   return trace === undefined ? returned : settleReturned(port, trace, returned)
 }
 
@@ -233,7 +236,7 @@ export function instrumentClientWith<C extends PgQueryable>(client: C, port: Cap
     const n = arguments.length
     const more = n > 3 ? (Array.prototype.slice.call(arguments) as unknown[]) : undefined
     const handed = trace !== undefined
-    if (!handed && more === undefined && typeof values !== 'function' && callback === undefined && !port.tagging() && plainConfig(config)) {
+    if (!handed && more === undefined && typeof values !== 'function' && callback === undefined && !port.tagging && plainConfig(config)) {
       return sentFirst(port, original, this, n, config, values, callback, query)
     }
     if (trace === undefined) {
