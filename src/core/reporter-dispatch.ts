@@ -43,8 +43,12 @@ export class ReporterDispatch {
     const reporters = this.reportersFor(scope, surfaced)
     if (reporters.length === 0) return
     const findings = freezeFindings(surfaced ? scope.ownFindings.filter((f) => !failsOn(f)) : scope.ownFindings)
-    const report = Object.freeze(new LazyScopeReport(scope, findings))
-    for (const reporter of reporters) this.call(reporter, report)
+    const report = new LazyScopeReport(scope, findings)
+    // Frozen when reporters share it, so one cannot change what the next sees. A report only one
+    // reporter gets is its own (its findings are frozen all the same): freezing an object costs a
+    // map transition in V8's runtime, about 0.5 µs a scope on a server.
+    if (reporters.length > 1) Object.freeze(report)
+    for (let i = 0; i < reporters.length; i++) this.call(reporters[i]!, report)
   }
 
   private call(reporter: Reporter, report: ScopeReport): void {
@@ -153,8 +157,8 @@ function insideAssertion(scope: Scope): boolean {
 
 // What reporters get: built on demand, since most scopes end with nothing to report and most
 // reporters return at once when `findings` is empty.
-// Frozen by the dispatcher; the lazily made scope info lives in a private field, which freezing
-// does not touch.
+// Frozen by the dispatcher when several reporters share it; the lazily made scope info lives in a
+// private field, which freezing does not touch.
 class LazyScopeReport implements ScopeReport {
   #info: ScopeInfo | undefined
   readonly #owner: Scope

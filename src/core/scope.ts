@@ -95,8 +95,14 @@ export class Scope implements ScopeInfo {
   /** A shape was issued twice, or past the scope's shape cap: statements go to the aggregate. */
   private repeated = false
 
+  /**
+   * The fingerprint of the scope's only shape so far, counted here instead of in an aggregate: a
+   * scope that runs one statement (most requests' scopes run a handful) never makes one.
+   */
+  private only: string | undefined = undefined
+
   get aggregate(): ScopeAggregate {
-    const agg = (this.agg ??= new ScopeAggregate())
+    const agg = (this.agg ??= this.newAggregate())
     const held = this.held
     if (held !== undefined) {
       this.held = undefined
@@ -110,9 +116,28 @@ export class Scope implements ScopeInfo {
    * scope, this one included (0: past the shape cap). Never adds held statements.
    */
   issued(fingerprint: string): number {
-    const n = (this.agg ??= new ScopeAggregate()).issued(fingerprint)
+    let agg = this.agg
+    if (agg === undefined) {
+      if (this.only === undefined) {
+        this.only = fingerprint
+        return 1
+      }
+      agg = this.agg = this.newAggregate()
+    }
+    const n = agg.issued(fingerprint)
     if (n !== 1) this.repeated = true
     return n
+  }
+
+  // The aggregate, with the shape counted on the scope issued in it first (shapes keep their order).
+  private newAggregate(): ScopeAggregate {
+    const agg = new ScopeAggregate()
+    const only = this.only
+    if (only !== undefined) {
+      this.only = undefined
+      agg.issued(only)
+    }
+    return agg
   }
 
   /** A statement finished in the scope. True when it is held back (its rows are still needed). */
@@ -163,6 +188,7 @@ export class Scope implements ScopeInfo {
    */
   release(): void {
     this.agg = undefined
+    this.only = undefined
     this.held = undefined
     this.sites = undefined
     this.samples = undefined

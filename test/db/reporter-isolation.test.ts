@@ -107,3 +107,46 @@ test('findings from capture() stay the caller\'s own: sortable, and no reporter 
     await pool.end()
   }
 })
+
+test('a report is frozen when reporters share it; a lone reporter may change its own report, never the findings others hold', async () => {
+  const shared: ScopeReport[] = []
+  const lone: ScopeReport[] = []
+  const twoReporters = createDetector({ reporters: [(r) => void shared.push(r), () => undefined] })
+  const oneReporter = createDetector({
+    reporters: [
+      (r) => {
+        lone.push(r)
+        // Its own object: writable. The findings in it are n1guard's, frozen.
+        ;(r as { queryCount: number }).queryCount = -1
+        expect(() => (r.findings as Finding[]).splice(0)).toThrow(TypeError)
+      },
+    ],
+  })
+  const hooked: Array<readonly Finding[]> = []
+  const stop = onScopeEnd((e) => hooked.push(e.findings))
+  const pools = [instrumentPool(db.pool({ max: 1 }), twoReporters), instrumentPool(db.pool({ max: 1 }), oneReporter)]
+  try {
+    await twoReporters.run('shared', async () => {
+      for (const id of [1, 2, 3]) await pools[0]!.query('select * from pet where owner_id = $1', [id])
+    })
+    const outer = oneReporter.startScope('outer')
+    await outer.run(() =>
+      oneReporter.run('lone', async () => {
+        for (const id of [1, 2, 3]) await pools[1]!.query('select * from pet where owner_id = $1', [id])
+      }),
+    )
+    const outerFindings = outer.end()
+    expect(Object.isFrozen(shared[0])).toBe(true)
+    expect(Object.isFrozen(shared[0]!.findings)).toBe(true)
+    expect(shared[0]!.findings.map((f) => f.count)).toEqual([3])
+    expect(Object.isFrozen(lone[0])).toBe(false)
+    expect(lone[0]!.queryCount).toBe(-1)
+    expect(Object.isFrozen(lone[0]!.findings[0])).toBe(true)
+    // The hook and the enclosing scope still see the three queries' finding.
+    expect(hooked.filter((f) => f.length > 0).map((f) => f.map((x) => x.count))).toEqual([[3], [3]])
+    expect(outerFindings.map((f) => [f.count, f.scope.name])).toEqual([[3, 'lone']])
+  } finally {
+    stop()
+    await Promise.all(pools.map((p) => p.end()))
+  }
+})
