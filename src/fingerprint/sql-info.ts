@@ -27,6 +27,17 @@ export const MAX_CACHED_SQL_LENGTH = 100_000
 
 const cache = new GenerationalCache<SqlInfo>(FINGERPRINT_CACHE_CAPACITY)
 
+// In front of the cache: the last statement seen of each length (modulo FRONT_SLOTS). Query
+// builders and ORMs (Kysely, Drizzle, Knex) make a new string for every execution, and a Map
+// lookup must hash all of it first (0.5 µs a statement on a server, more than the lookup); an
+// equality test against the last text of the same length needs no hash, and a loop or a request
+// whose statements differ in length hits every time. Texts the application keeps as constants
+// (raw pg) are the same string, so the test is a pointer comparison.
+const FRONT_SLOTS = 64
+const MAX_FRONT_LENGTH = 8192
+const frontText: (string | undefined)[] = new Array<string | undefined>(FRONT_SLOTS).fill(undefined)
+const frontInfo: (SqlInfo | undefined)[] = new Array<SqlInfo | undefined>(FRONT_SLOTS).fill(undefined)
+
 function compute(sql: string): SqlInfo {
   const tokens = tokenizeShared(sql)
   const { shape, id, literalKey } = normalize(tokens)
@@ -56,11 +67,18 @@ function compute(sql: string): SqlInfo {
  * info.filters // [{ table: 'pet', column: 'owner_id', operator: '=', param: 1 }]
  */
 export function sqlInfo(sql: string): SqlInfo {
-  const hit = cache.get(sql)
-  if (hit !== undefined) return hit
   if (typeof sql !== 'string') throw new TypeError(`sqlInfo() expects a SQL string, got ${describeSqlArgument(sql)}`)
-  const info = compute(sql)
-  if (sql.length <= MAX_CACHED_SQL_LENGTH) cache.set(sql, info)
+  const slot = sql.length & (FRONT_SLOTS - 1)
+  if (frontText[slot] === sql) return frontInfo[slot]!
+  let info = cache.get(sql)
+  if (info === undefined) {
+    info = compute(sql)
+    if (sql.length <= MAX_CACHED_SQL_LENGTH) cache.set(sql, info)
+  }
+  if (sql.length <= MAX_FRONT_LENGTH) {
+    frontText[slot] = sql
+    frontInfo[slot] = info
+  }
   return info
 }
 
@@ -82,4 +100,6 @@ export function fingerprintCacheSize(): number {
  */
 export function clearFingerprintCache(): void {
   cache.clear()
+  frontText.fill(undefined)
+  frontInfo.fill(undefined)
 }

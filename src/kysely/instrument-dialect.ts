@@ -175,10 +175,14 @@ function instrumentDriver(driver: Driver, port: CapturePort): Driver {
   if (patchedDrivers.has(driver)) return driver
   patchedDrivers.add(driver)
   const own = ownMethod(driver, 'acquireConnection')
+  // The driver's class, read once (as for connections): its method is still read on every call,
+  // so a stub put on the prototype applies, without Reflect.get's generic lookup once per query.
+  const proto = Object.getPrototypeOf(driver) as Record<string, unknown>
   function acquireConnection(this: unknown): Promise<DatabaseConnection> {
     const asked = port.active() ? performance.now() : undefined
+    const original = own ?? (proto.acquireConnection as Fn)
     // `arguments`, not a rest array (once per query): Kysely 0.29 passes `{ signal }`, handed on as it came.
-    return (live(driver, 'acquireConnection', own).apply(driver, arguments as unknown as unknown[]) as Promise<DatabaseConnection>).then((connection) => {
+    return (original.apply(driver, arguments as unknown as unknown[]) as Promise<DatabaseConnection>).then((connection) => {
       try {
         const patched = patchConnection(connection, port) as DatabaseConnection & Asked
         if (asked !== undefined) patched[ASKED_AT] = asked

@@ -684,6 +684,27 @@ describe('cache', () => {
     expect(fingerprintCacheSize()).toBeGreaterThanOrEqual(FINGERPRINT_CACHE_CAPACITY / 2)
   })
 
+  it('answers an equal text built anew with the cached object, and never a different text of the same length', () => {
+    clearFingerprintCache()
+    const build = (table: string, column: string) => ['select * from ', table, ' where ', column, ' = $1'].join('')
+    const first = sqlInfo(build('pet', 'id'))
+    // Same length, different text: each gets its own answer, however they alternate.
+    const other = sqlInfo(build('toy', 'id'))
+    expect(build('pet', 'id').length).toBe(build('toy', 'id').length)
+    for (let i = 0; i < 3; i++) {
+      expect(sqlInfo(build('pet', 'id'))).toBe(first)
+      expect(sqlInfo(build('toy', 'id'))).toBe(other)
+    }
+    expect(first.tables).toEqual(['pet'])
+    expect(other.tables).toEqual(['toy'])
+    // Lengths that share a slot (64 apart) do not either.
+    const longer = sqlInfo(build('pet', 'id') + ' '.repeat(64))
+    expect(sqlInfo(build('pet', 'id'))).toBe(first)
+    expect(longer.shape).toBe(first.shape)
+    clearFingerprintCache()
+    expect(sqlInfo(build('pet', 'id'))).not.toBe(first)
+  })
+
   it('keeps a recently used statement and returns the same object', () => {
     clearFingerprintCache()
     const hot = 'select * from hot where id = $1'
