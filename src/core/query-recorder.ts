@@ -31,12 +31,17 @@ function errorOf(error: unknown, withMessage: boolean): QueryError {
  * if (trace !== undefined) recorder.end(trace, 1)
  */
 export class QueryRecorder implements TraceSink {
+  /** `options.captureParams`, kept here: read for every statement, and options never change. */
+  private readonly captureParams: boolean
+
   constructor(
     private readonly options: ResolvedOptions,
     private readonly diagnostics: ContextDiagnostics,
     /** The query advisor, when it is on: it sees each statement's text and bound values at issue. */
     private readonly advisor: AdvisorPort | undefined = undefined,
-  ) {}
+  ) {
+    this.captureParams = options.captureParams
+  }
 
   /**
    * A statement issued now in `scope`, in the caller's async context. Undefined when it cannot be
@@ -75,10 +80,11 @@ export class QueryRecorder implements TraceSink {
         }
       }
       const now = performance.now()
-      const trace = new QueryTrace(this, scope, info, params, site, siteKey, adapter, issuedAt ?? now, now, this.options.captureParams, sql, issued > 1)
+      const captureParams = this.captureParams
+      const trace = new QueryTrace(this, scope, info, params, site, siteKey, adapter, issuedAt ?? now, now, captureParams, sql, issued > 1)
       // The text as sent, for the panel's EXPLAIN: only where values are kept anyway, in scopes
       // that keep their records (every scope while the panel records).
-      if (this.options.captureParams && scope.kind.keepRecords) trace.text = sql
+      if (captureParams && scope.kind.keepRecords) trace.text = sql
       if (this.advisor !== undefined) this.advisor.issued(scope, trace, sql, params, issued)
       return trace
     } catch (error) {
@@ -97,7 +103,7 @@ export class QueryRecorder implements TraceSink {
       trace.rowCount = rowCount
       trace.rows = rows
       trace.columns = columns
-      if (error !== undefined) trace.error = errorOf(error, this.options.captureParams)
+      if (error !== undefined) trace.error = errorOf(error, this.captureParams)
       const scope = trace.scope
       // A query still running when its scope ended (fire and forget) is not the scope's any more.
       if (scope.ended) {
