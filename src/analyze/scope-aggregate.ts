@@ -30,6 +30,8 @@ const MAX_REPEAT_KEYS = 1024
 const MAX_CLOSED_REPEATS = 64
 /** Call sites listed per duplicate. */
 const MAX_REPEAT_SITES = 8
+/** Shapes after a scope's first that are found by a scan before a Map takes them. */
+const FEW_SHAPES = 8
 
 /** Options of the detection rules. */
 export interface RuleOptions {
@@ -422,8 +424,10 @@ function severityOf(c: Omit<CandidateBase, 'severity'>): Severity {
  * agg.candidates({ threshold: 2 })
  */
 export class ScopeAggregate {
-  // A scope that runs one shape (most requests run a handful) never makes the Map.
+  // A scope that runs a handful of shapes (most requests) never makes the Map: its shapes after
+  // the first are found by a scan of `few`, and the Map takes them all past FEW_SHAPES.
   private shape0: ShapeEntry | undefined
+  private few: ShapeEntry[] | undefined
   private more: Map<string, ShapeEntry> | undefined
   private seen = 0
   private housekept = 0
@@ -454,7 +458,8 @@ export class ScopeAggregate {
   /** Every shape seen, in the order it was first issued. */
   private get shapes(): ShapeEntry[] {
     if (this.shape0 === undefined) return []
-    return this.more === undefined ? [this.shape0] : [this.shape0, ...this.more.values()]
+    if (this.more !== undefined) return [this.shape0, ...this.more.values()]
+    return this.few === undefined ? [this.shape0] : [this.shape0, ...this.few]
   }
 
   /** Queries added so far, transaction control included, ORM housekeeping left out. */
@@ -485,7 +490,27 @@ export class ScopeAggregate {
       return (this.shape0 = new ShapeEntry(fingerprint))
     }
     if (first.fingerprint === fingerprint) return first
-    const more = (this.more ??= new Map())
+    let more = this.more
+    if (more === undefined) {
+      // Fingerprints come from the statement cache: usually the same string, compared by pointer.
+      const few = this.few
+      if (few === undefined) {
+        this.shapeCount++
+        const entry = new ShapeEntry(fingerprint)
+        this.few = [entry]
+        return entry
+      }
+      for (let i = 0; i < few.length; i++) if (few[i]!.fingerprint === fingerprint) return few[i]
+      if (few.length < FEW_SHAPES) {
+        this.shapeCount++
+        const entry = new ShapeEntry(fingerprint)
+        few.push(entry)
+        return entry
+      }
+      more = this.more = new Map()
+      for (const e of few) more.set(e.fingerprint, e)
+      this.few = undefined
+    }
     let entry = more.get(fingerprint)
     if (entry === undefined) {
       if (this.shapeCount >= MAX_SHAPES_PER_SCOPE) return undefined

@@ -5,7 +5,7 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { expect, test } from 'vitest'
-import { MAX_SHAPES_PER_SCOPE } from '../../src/analyze/index.js'
+import { MAX_SHAPES_PER_SCOPE, ScopeAggregate } from '../../src/analyze/index.js'
 import { createDetector, type ScopeReport } from '../../src/index.js'
 import { instrumentClient } from '../../src/pg/index.js'
 import { consoleReporter } from '../../src/report/console-reporter.js'
@@ -60,4 +60,26 @@ test('a query budget still counts every query, tracked or not', async () => {
     for (let i = 0; i < MAX_SHAPES_PER_SCOPE + 20; i++) await client.query(`select c_${i} from budget_${i}`)
   })
   expect(findings.filter((f) => f.kind === 'query-budget').map((f) => f.count)).toEqual([MAX_SHAPES_PER_SCOPE + 20])
+})
+
+test('shapes found by a scan, then by a Map once a scope runs more than a few, keep their counts and the order they were first issued in', async () => {
+  const detector = createDetector({ mode: 'silent' })
+  const client = instrumentClient(stubClient(), detector)
+  const shapes = 12
+  const { findings } = await detector.capture(async () => {
+    for (const id of [1, 2, 3, 4, 5]) {
+      for (let k = 0; k < shapes; k++) await client.query(`select * from t_${k} where id = $1`, [id])
+    }
+  })
+  // One loop running twelve shapes per row: one finding whose pattern lists them all, in order.
+  expect(findings).toHaveLength(1)
+  expect(findings[0]!.pattern!.map((m) => [m.sql, m.count])).toEqual(Array.from({ length: shapes }, (_, k) => [`select * from t_${k} where id = ?`, 5]))
+})
+
+test('a shape keeps its issue count when the scope moves its shapes from the scan to the Map', () => {
+  const agg = new ScopeAggregate()
+  const shapes = Array.from({ length: 12 }, (_, k) => `shape ${k}`)
+  for (let round = 1; round <= 3; round++) {
+    expect(shapes.map((s) => agg.issued(s))).toEqual(shapes.map(() => round))
+  }
 })
