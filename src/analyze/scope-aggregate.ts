@@ -493,13 +493,7 @@ export class ScopeAggregate {
     let more = this.more
     if (more === undefined) {
       // Fingerprints come from the statement cache: usually the same string, compared by pointer.
-      const few = this.few
-      if (few === undefined) {
-        this.shapeCount++
-        const entry = new ShapeEntry(fingerprint)
-        this.few = [entry]
-        return entry
-      }
+      const few = (this.few ??= [])
       for (let i = 0; i < few.length; i++) if (few[i]!.fingerprint === fingerprint) return few[i]
       if (few.length < FEW_SHAPES) {
         this.shapeCount++
