@@ -148,13 +148,15 @@ interface SiteLink extends ContextLink {
   readonly site: RawSite
 }
 
-// Set once any copy of n1guard carries a site: until then a statement pays one property read.
-const CARRYING = Symbol.for('n1guard.carrying-sites')
-const flags = globalThis as { [CARRYING]?: boolean }
+// Set once any copy of n1guard carries a site: until then a statement pays one property read. The
+// flag lives in a small holder found once on globalThis (shared by every copy of n1guard): a symbol
+// read on globalThis itself, a dictionary, was a keyed lookup on every statement.
+const CARRYING = Symbol.for('n1guard.carried-sites')
+const flags = ((globalThis as { [CARRYING]?: { on: boolean } })[CARRYING] ??= { on: false })
 
 /** The call site an ORM helper carried to the statement being issued now, if any. */
 export function carriedSite(): RawSite | undefined {
-  return flags[CARRYING] === true ? nearestLinkValue<RawSite>('site') : undefined
+  return flags.on ? nearestLinkValue<RawSite>('site') : undefined
 }
 
 /**
@@ -162,7 +164,7 @@ export function carriedSite(): RawSite | undefined {
  * async work it starts (a carried site wins over the live stack, which is the ORM's own there).
  */
 export function carrySite<T>(site: RawSite, fn: () => T): T {
-  flags[CARRYING] = true
+  flags.on = true
   const link: SiteLink = { site, next: currentContext() }
   return runInContext(link, fn)
 }

@@ -41,6 +41,15 @@ function toCodes(s: string): Uint16Array {
 
 const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 
+// The one copy of `s` in V8's string table. A fingerprint is compared with others on every
+// statement (a scope's shapes are found by it): two internalized strings compare by pointer, where
+// two strings built by concatenation compared character by character through their parts.
+function interned(s: string): string {
+  const holder: Record<string, true> = { [s]: true }
+  for (const key in holder) return key
+  return s
+}
+
 function hex8(n: number): string {
   return HEX[n >>> 24]! + HEX[(n >>> 16) & 255]! + HEX[(n >>> 8) & 255]! + HEX[n & 255]!
 }
@@ -84,10 +93,10 @@ export class Hash64 {
     this.addCodes(toCodes(s), 0, s.length, false)
   }
 
-  /** 16 lowercase hex characters. */
+  /** 16 lowercase hex characters (one string per value in the process: compared by pointer). */
   digest(): string {
     const n = this.#parts
-    return hex8(fmix32(this.#h1 ^ n)) + hex8(fmix32(this.#h2 ^ Math.imul(n, 0x27d4eb2d)))
+    return interned(hex8(fmix32(this.#h1 ^ n)) + hex8(fmix32(this.#h2 ^ Math.imul(n, 0x27d4eb2d))))
   }
 }
 

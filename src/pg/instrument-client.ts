@@ -73,21 +73,17 @@ function mainResult(result: unknown): PgResultLike | undefined {
   return undefined
 }
 
-/** The row array of a result, by reference. @internal */
-export function rowsOf(result: unknown): readonly unknown[] | undefined {
-  const rows = mainResult(result)?.rows
-  return Array.isArray(rows) ? rows : undefined
+// Records a statement's result: its row count, and the row array and array-row column names of its
+// main result, read once (this runs once per query).
+function finishWith(port: CapturePort, trace: Capture, result: unknown): void {
+  const main = mainResult(result)
+  const rows = main !== undefined && Array.isArray(main.rows) ? main.rows : undefined
+  const columns = rows !== undefined && Array.isArray(rows[0]) && Array.isArray(main!.fields) ? fieldNames(main!.fields) : undefined
+  port.finish(trace, rowCountOf(result), undefined, rows, columns)
 }
 
-/**
- * Column names of a result read with `rowMode: 'array'` (Drizzle, Prisma), from its `fields`;
- * undefined for rows that are objects (they name their columns). @internal
- */
-export function columnsOf(result: unknown): readonly string[] | undefined {
-  const r = mainResult(result)
-  const rows = r?.rows
-  if (!Array.isArray(rows) || !Array.isArray(rows[0]) || !Array.isArray(r!.fields)) return undefined
-  return r!.fields.map((f) => (typeof f?.name === 'string' ? f.name : ''))
+function fieldNames(fields: ReadonlyArray<{ name?: unknown }>): string[] {
+  return fields.map((f) => (typeof f?.name === 'string' ? f.name : ''))
 }
 
 /** Rows returned, or rows affected; summed over a multi-statement result. @internal */
@@ -138,7 +134,8 @@ function settling(port: CapturePort, bind: boolean, trace: Capture, callback: Fn
   // Named parameters and `arguments`, not a rest array and destructuring: this runs once per
   // query on pg's socket path, where the profile on a real database showed the iterator it costs.
   const settle = function (this: unknown, error: unknown, result: unknown) {
-    port.finish(trace, error ? undefined : rowCountOf(result), error || undefined, error ? undefined : rowsOf(result), error ? undefined : columnsOf(result))
+    if (error) port.finish(trace, undefined, error)
+    else finishWith(port, trace, result)
     return callback.apply(this, arguments as unknown as unknown[])
   }
   return bind ? port.bindToCaller(settle) : settle
@@ -209,7 +206,7 @@ function settleReturned(port: CapturePort, trace: Capture, returned: unknown): u
   // .then on pg's own promise keeps the user's Promise implementation (the `Promise` pool option).
   return (returned as Promise<unknown>).then(
     (result) => {
-      port.finish(trace, rowCountOf(result), undefined, rowsOf(result), columnsOf(result))
+      finishWith(port, trace, result)
       return result
     },
     (error: unknown) => {

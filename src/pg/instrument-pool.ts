@@ -64,9 +64,13 @@ export function instrumentPool<P extends PgPoolLike>(pool: P, detector: Detector
   const originalConnect = pool.connect as Fn
   const originalQuery = pool.query as Fn
 
-  // Instruments a client pg-pool hands out, once: after that, one lookup per checkout.
+  // Instruments a client pg-pool hands out, once: after that, one lookup per checkout, and none when
+  // it is the client adopted last (pg-pool hands out its most recently released client first).
+  let adopted: unknown
   function adopt(client: unknown): void {
-    if (client !== undefined && client !== null && portOf(client as object) !== port) instrumentSafely(client, port)
+    if (client === adopted || client === undefined || client === null) return
+    if (portOf(client as object) !== port) instrumentSafely(client, port)
+    adopted = client
   }
 
   function connect(this: unknown, callback?: unknown): unknown {
