@@ -5,6 +5,7 @@
 //   npm run bench -- --write      # also update docs/performance.md between its markers
 //   npm run bench -- cpu --write  # CPU per query on PostgreSQL only, into its own section
 //   npm run bench -- cold --write # CPU per query, caches cold, against a driver double, into its own section
+//   npm run bench -- instructions # instructions and cache misses per query under Valgrind (opt-in: never part of "all")
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { cpus, totalmem } from 'node:os'
@@ -17,6 +18,8 @@ const quick = args.includes('--quick')
 const write = args.includes('--write')
 const chosen = args.filter((a) => !a.startsWith('--'))
 const want = (name: string) => chosen.length === 0 || chosen.includes(name)
+// Suites that need a tool beyond npm (Valgrind) run only when named.
+const named = (name: string) => chosen.includes(name)
 
 const sections: string[] = []
 
@@ -111,6 +114,19 @@ if (want('cold')) {
     `### CPU per query, caches cold, no database (a pg Client double that writes ${thrashKb.toLocaleString('en')} KB between request and response; ${queries.toLocaleString('en')} queries per variant and round, median (IQR) of the rounds)\n\n${r.markdown}`,
   )
 }
+if (named('instructions')) {
+  log('instructions and cache misses per query on PostgreSQL, under cachegrind ...')
+  const pg = createRequire(import.meta.url)('pg') as typeof import('pg')
+  const { startPostgres } = await import('../examples/support/postgres.js')
+  const { instructionsBench } = await import('./instructions.js')
+  const server = await startPostgres()
+  try {
+    const r = await instructionsBench({ url: server.url, pg })
+    sections.push(`### Instructions and cache misses per query (cachegrind, steady state)\n\n${r.markdown}`)
+  } finally {
+    await server.stop()
+  }
+}
 if (want('e2e')) {
   log('end to end on PostgreSQL ...')
   const pg = createRequire(import.meta.url)('pg') as typeof import('pg')
@@ -141,8 +157,8 @@ process.stdout.write(`${output}\n`)
 if (write) {
   // Node 20 (the supported minimum) fills the main results; another major gets a section of its own.
   const major = Number(process.versions.node.split('.')[0])
-  // `cpu` and `cold` alone have a section of their own, so each can be rerun without the other suites.
-  const own = chosen.length === 1 && (chosen[0] === 'cpu' || chosen[0] === 'cold') ? chosen[0] : undefined
+  // `cpu`, `cold` and `instructions` alone have a section of their own, so each can be rerun without the other suites.
+  const own = chosen.length === 1 && (chosen[0] === 'cpu' || chosen[0] === 'cold' || chosen[0] === 'instructions') ? chosen[0] : undefined
   const tag = own !== undefined ? (major === 20 ? own : `${own}-node${major}`) : major === 20 ? 'bench' : `bench-node${major}`
   const path = new URL('../docs/performance.md', import.meta.url)
   let doc = readFileSync(path, 'utf8')
