@@ -1,6 +1,7 @@
 // Instructions and cache misses per query on a real PostgreSQL, counted by Valgrind's cachegrind:
-// a meter that repeats to within about 1 % where CPU time on a shared 2-core machine swings by
-// 30 % from one run to the next (docs/performance.md, "A deterministic meter").
+// its miss counts repeat to within about 10 % where CPU time on a shared 2-core machine swings by
+// 30 % from one run to the next; its instruction counts move by up to 5 % of a query as V8 settles
+// in different states (docs/performance.md, "A counting meter").
 //
 //   npm run bench -- instructions     # needs valgrind (Debian: apt-get install valgrind); ~10 min
 //

@@ -248,7 +248,7 @@ export function instrumentClientWith<C extends PgQueryable>(client: C, port: Cap
       // Handed over by pool.query: time the statement from now, not from the wait for a connection.
       port.restart(trace, performance.now())
     }
-    return observe(port, !handed, original, this, n, tagged(port, config, trace), values, callback, more, trace)
+    return observe(port, !handed, original, this, n, port.tagging ? tagged(port, config, trace) : config, values, callback, more, trace)
   }
   Object.defineProperty(client, 'query', { value: query, writable: true, configurable: true, enumerable: false })
   return client
