@@ -105,10 +105,12 @@ function counted(variant: Variant, queries: number, url: string): Promise<Counts
     p.on('error', (e) => reject(new Error(`valgrind could not start (${e.message}); install it (Debian: apt-get install valgrind)`)))
     p.on('close', (code) => {
       if (code !== 0) return reject(new Error(`cachegrind run of ${variant} failed (${code}):\n${err.slice(-2000)}`))
-      const num = (label: string) => Number(new RegExp(`${label}:\\s+([\\d,]+)`).exec(err)?.[1]?.replace(/,/g, '') ?? NaN)
+      // cachegrind prints `1,234,567`; a missing figure is NaN, which shows in the table.
+      const value = (digits: string | undefined) => Number(digits?.replace(/,/g, '') ?? NaN)
+      const num = (label: string) => value(new RegExp(`${label}:\\s+([\\d,]+)`).exec(err)?.[1])
       const pair = (label: string) => {
         const m = new RegExp(`${label}:\\s+[\\d,]+\\s+\\(\\s*([\\d,]+) rd\\s+\\+\\s+([\\d,]+) wr`).exec(err)
-        return [Number(m?.[1]?.replace(/,/g, '') ?? NaN), Number(m?.[2]?.replace(/,/g, '') ?? NaN)] as const
+        return [value(m?.[1]), value(m?.[2])] as const
       }
       const [Dr, Dw] = pair('D   refs')
       const [D1mr, D1mw] = pair('D1  misses')

@@ -35,6 +35,18 @@ async function againstBuild() {
 }
 const log = (s: string) => process.stderr.write(`${s}\n`)
 
+// A suite on a real PostgreSQL (DATABASE_URL, or an embedded server stopped afterwards).
+async function onPostgres(suite: (url: string, pg: typeof import('pg')) => Promise<void>): Promise<void> {
+  const pg = createRequire(import.meta.url)('pg') as typeof import('pg')
+  const { startPostgres } = await import('../examples/support/postgres.js')
+  const server = await startPostgres()
+  try {
+    await suite(server.url, pg)
+  } finally {
+    await server.stop()
+  }
+}
+
 if (want('hot')) {
   log('hot path (driver stub) ...')
   const { hotPath } = await import('./hot-path.js')
@@ -67,16 +79,13 @@ if (want('graphql')) {
 }
 if (want('cpu')) {
   log('CPU per query on PostgreSQL (bare / AsyncLocalStorage alone / n1guard) ...')
-  const pg = createRequire(import.meta.url)('pg') as typeof import('pg')
-  const { startPostgres } = await import('../examples/support/postgres.js')
   const { cpuBench } = await import('./cpu.js')
-  const server = await startPostgres()
-  try {
+  await onPostgres(async (url, pg) => {
     const queries = Number(process.env.BENCH_CPU_QUERIES ?? (quick ? 600 : 1_500))
     // BENCH_CPU_DRIVERS=pg,kysely (opt-in: pg-client / pg-client-cb, client.query on a checked-out client with promises / callbacks) and BENCH_CPU_PATTERNS='request-like,single query,single query via startScope,all repeating' pick rows.
     const list = (v: string | undefined) => (v === undefined || v === '' ? undefined : v.split(','))
     const r = await cpuBench({
-      url: server.url,
+      url,
       pg,
       queries,
       against: await againstBuild(),
@@ -87,9 +96,7 @@ if (want('cpu')) {
       `### CPU per query on PostgreSQL (what a server pays; ${queries.toLocaleString('en')} queries per variant and round, median (IQR) of the rounds)\n\n${r.markdown}\n\n` +
         `Findings reported by n1guard in the all-repeating rows: ${r.rows.filter((x) => x.pattern === 'all repeating').every((x) => x.findings > 0) ? 'yes, in every one' : 'MISSING'}.`,
     )
-  } finally {
-    await server.stop()
-  }
+  })
 }
 if (want('cold')) {
   const thrashKb = Number(process.env.BENCH_THRASH_KB ?? 8192)
@@ -116,34 +123,24 @@ if (want('cold')) {
 }
 if (named('instructions')) {
   log('instructions and cache misses per query on PostgreSQL, under cachegrind ...')
-  const pg = createRequire(import.meta.url)('pg') as typeof import('pg')
-  const { startPostgres } = await import('../examples/support/postgres.js')
   const { instructionsBench } = await import('./instructions.js')
-  const server = await startPostgres()
-  try {
-    const r = await instructionsBench({ url: server.url, pg })
+  await onPostgres(async (url, pg) => {
+    const r = await instructionsBench({ url, pg })
     sections.push(`### Instructions and cache misses per query (cachegrind, steady state)\n\n${r.markdown}`)
-  } finally {
-    await server.stop()
-  }
+  })
 }
 if (want('e2e')) {
   log('end to end on PostgreSQL ...')
-  const pg = createRequire(import.meta.url)('pg') as typeof import('pg')
-  const { startPostgres } = await import('../examples/support/postgres.js')
   const { e2e } = await import('./e2e.js')
-  const server = await startPostgres()
-  try {
-    const r = await e2e({ url: server.url, pg, otel, queries: quick ? 2_000 : 20_000, rounds: quick ? 2 : 5 })
+  await onPostgres(async (url, pg) => {
+    const r = await e2e({ url, pg, otel, queries: quick ? 2_000 : 20_000, rounds: quick ? 2 : 5 })
     const spans = otel.exported()
     sections.push(
       `### End to end on PostgreSQL (${quick ? 2_000 : 20_000} primary-key selects per variant and round)\n\n${r.markdown}\n\n` +
         `Findings reported by n1guard in the all-repeating runs: ${r.rows.filter((x) => x.pattern === 'all repeating').every((x) => x.findings > 0) ? 'yes, in every one' : 'MISSING'}; ` +
         `spans exported by OpenTelemetry: ${spans.toLocaleString('en')}.`,
     )
-  } finally {
-    await server.stop()
-  }
+  })
 }
 
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`

@@ -116,9 +116,11 @@ function hookSubmittable(port: CapturePort, sub: Record<string, unknown>, trace:
   wrap('handleReadyForQuery', () => finish())
 }
 
-// sqlcommenter: text, or a copy of a plain config object with tagged text. Named prepared
-// statements keep their text (the server matches it to the name) and submittables are the caller's.
+// sqlcommenter: text, or a copy of a plain config object with tagged text; the config itself when
+// no detector tags. Named prepared statements keep their text (the server matches it to the name)
+// and submittables are the caller's.
 function tagged(port: CapturePort, config: unknown, trace: Capture): unknown {
+  if (!port.tagging) return config
   if (typeof config === 'string') return port.tag(config, trace)
   if (config === null || typeof config !== 'object') return config
   const c = config as { text?: unknown; name?: unknown; submit?: unknown }
@@ -248,7 +250,7 @@ export function instrumentClientWith<C extends PgQueryable>(client: C, port: Cap
       // Handed over by pool.query: time the statement from now, not from the wait for a connection.
       port.restart(trace, performance.now())
     }
-    return observe(port, !handed, original, this, n, port.tagging ? tagged(port, config, trace) : config, values, callback, more, trace)
+    return observe(port, !handed, original, this, n, tagged(port, config, trace), values, callback, more, trace)
   }
   Object.defineProperty(client, 'query', { value: query, writable: true, configurable: true, enumerable: false })
   return client
