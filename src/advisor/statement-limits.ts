@@ -1,4 +1,5 @@
 import type { SqlInfo } from '../fingerprint/index.js'
+import { notesOf } from '../fingerprint/sql-info.js'
 import { tokenize, Tok } from '../fingerprint/tokenizer.js'
 
 /** What the text of a statement says about how many rows it reads. */
@@ -11,8 +12,8 @@ export interface StatementLimits {
 
 const UNBOUNDED: StatementLimits = Object.freeze({ bounded: false })
 const BOUNDED: StatementLimits = Object.freeze({ bounded: true })
-// Keyed by the fingerprint module's cached SqlInfo: one scan per distinct statement text.
-const cache = new WeakMap<SqlInfo, StatementLimits>()
+// For an info that `sqlInfo` did not make (it carries no notes slot): one scan per such object.
+const foreign = new WeakMap<SqlInfo, StatementLimits>()
 
 /**
  * LIMIT / FETCH / OFFSET of a statement's outermost query (a LIMIT inside a subquery bounds
@@ -22,10 +23,13 @@ const cache = new WeakMap<SqlInfo, StatementLimits>()
  * statementLimits(sqlInfo(sql), 'select * from pet order by id offset $2') // { bounded: false, offset: { param: 2 } }
  */
 export function statementLimits(info: SqlInfo, sql: string): StatementLimits {
-  let limits = cache.get(info)
+  // Kept on the statement's cached info: one scan per distinct statement text.
+  const notes = notesOf(info)
+  if (notes !== undefined) return (notes.limits ??= scan(sql)) as StatementLimits
+  let limits = foreign.get(info)
   if (limits === undefined) {
     limits = scan(sql)
-    cache.set(info, limits)
+    foreign.set(info, limits)
   }
   return limits
 }
@@ -37,7 +41,8 @@ export function statementLimits(info: SqlInfo, sql: string): StatementLimits {
  * knownLimits(trace.info)?.bounded
  */
 export function knownLimits(info: SqlInfo): StatementLimits | undefined {
-  return cache.get(info)
+  const notes = notesOf(info)
+  return notes !== undefined ? (notes.limits as StatementLimits | undefined) : foreign.get(info)
 }
 
 function scan(sql: string): StatementLimits {

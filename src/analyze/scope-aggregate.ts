@@ -339,13 +339,16 @@ class ShapeEntry implements RetainedShape {
       first.add(this.first)
       map.set(this.first.paramKey, first)
     }
-    let r = map.get(q.paramKey)
+    const had = map.get(q.paramKey)
+    let r = had
     if (r !== undefined && r.stamp !== stamp) {
       if (r.count >= 2 && (this.closedRepeats ??= []).length < MAX_CLOSED_REPEATS) this.closedRepeats.push(r)
       r = undefined
     }
     if (r === undefined) {
-      if (map.size >= MAX_REPEAT_KEYS && !map.has(q.paramKey)) return
+      // A new key past the cap is not tracked; a stale run's key is replaced in place. (`had`, not
+      // a second lookup: a long loop of distinct keys asks this on every query.)
+      if (had === undefined && map.size >= MAX_REPEAT_KEYS) return
       r = new Repeat(stamp, position)
       map.set(q.paramKey, r)
     }

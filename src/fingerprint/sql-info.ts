@@ -43,7 +43,7 @@ function compute(sql: string): SqlInfo {
   const { shape, id, literalKey } = normalize(tokens)
   const { kind, tables, filters } = describeStatement(tokens)
   const fingerprint: Fingerprint = Object.freeze({ id, shape })
-  return Object.freeze({
+  const info = {
     id,
     shape,
     kind,
@@ -52,7 +52,34 @@ function compute(sql: string): SqlInfo {
     literalKey,
     fingerprint,
     housekeeping: isHousekeeping(shape, kind, tables),
-  })
+  }
+  // Not enumerable: a user's copy, JSON or deep-equality of the info never sees it.
+  Object.defineProperty(info, NOTES, { value: { limits: undefined } satisfies StatementNotes })
+  return Object.freeze(info)
+}
+
+/**
+ * What other modules learn of a statement once and keep with its cached `SqlInfo`, read by one
+ * property load (a WeakMap keyed by the info was a hash lookup, cache-cold on a server, for every
+ * select). @internal
+ */
+export interface StatementNotes {
+  /** The query advisor's reading of the text's LIMIT / FETCH / OFFSET (advisor/statement-limits.ts). */
+  limits: unknown
+}
+
+// Shared by every copy of n1guard in the process, like the info objects an adapter hands around.
+const NOTES = Symbol.for('n1guard.statement-notes')
+
+/**
+ * The notes slot of an info made by `sqlInfo` (any copy of n1guard), or undefined for an info made
+ * elsewhere (a test's literal). @internal
+ *
+ * @example
+ * const limits = (notesOf(info)!.limits ??= scan(sql))
+ */
+export function notesOf(info: SqlInfo): StatementNotes | undefined {
+  return (info as { [NOTES]?: StatementNotes })[NOTES]
 }
 
 /**

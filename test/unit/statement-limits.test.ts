@@ -48,6 +48,16 @@ describe('statementLimits', () => {
     expect(knownLimits(sqlInfo(sql))).toBe(statementLimits(sqlInfo(sql), sql))
     expect(knownLimits(sqlInfo('select 1 as never_read'))).toBeUndefined()
   })
+
+  test('an info sqlInfo did not make (a copy) is read from its text too, and the note stays invisible', () => {
+    const sql = 'select * from pet order by id offset 7000'
+    const copy = { ...sqlInfo(sql) }
+    expect(Object.keys(copy).sort()).toEqual(['filters', 'fingerprint', 'housekeeping', 'id', 'kind', 'literalKey', 'shape', 'tables'])
+    expect(JSON.stringify(sqlInfo(sql))).toBe(JSON.stringify(copy))
+    expect(knownLimits(copy)).toBeUndefined()
+    expect(statementLimits(copy, sql).offset).toEqual({ value: 7000 })
+    expect(knownLimits(copy)).toBe(statementLimits(copy, ''))
+  })
 })
 
 describe('joinPairs', () => {
