@@ -101,6 +101,11 @@ export class QueryTrace<S extends TraceScope = TraceScope> implements AnalyzedQu
     return (this.inlined ??= literalValues(this.sent))
   }
 
+  /** How many bound values it was sent with (what holding it back keeps alive). */
+  get boundCount(): number {
+    return this.bound === undefined ? 0 : this.bound.length
+  }
+
   /** A hash of the values it ran with (`values`): equal for equal parameter sets. */
   get paramKey(): number {
     return (this.key ??= paramKey(this.bound, this.info.literalKey))

@@ -35,8 +35,17 @@ export interface ScopeKind {
 const SCOPE_PREFIX = `${randomBytes(3).toString('hex')}-`
 const NO_FINDINGS: readonly Finding[] = Object.freeze([])
 const NO_RECORDS: readonly QueryTrace<Scope>[] = Object.freeze([])
-/** Finished statements a scope holds back from analysis while none of its shapes repeated. */
+/**
+ * Finished statements a scope holds back before they go to its aggregate: all of them while none of
+ * its shapes repeated, then in batches.
+ */
 const MAX_HELD = 32
+/**
+ * Once a shape repeated, a batch also ends at this many result rows and bound values (held by
+ * reference until it is added): a loop over big results or bulk inserts keeps no more of them alive
+ * than before batching, past this much.
+ */
+const MAX_HELD_WEIGHT = 4096
 
 export class Scope implements ScopeInfo {
   private agg: ScopeAggregate | undefined
@@ -86,13 +95,17 @@ export class Scope implements ScopeInfo {
   }
 
   /**
-   * Finished statements held back from the aggregate while no shape has repeated in the scope (at
-   * most `MAX_HELD`): a scope whose statements are all different (most requests) is never analyzed,
-   * since nothing in it can be an N+1 or a duplicate. The first repeat, a capped shape, or a read of
-   * the aggregate adds them, in the order they finished.
+   * Finished statements held back from the aggregate (at most `MAX_HELD`), added in the order they
+   * finished when the aggregate is read or the batch is full. A scope whose statements are all
+   * different (most requests) is never analyzed, since nothing in it can be an N+1 or a duplicate.
+   * In a scope that repeats (a loop), adding 32 statements in a row keeps the aggregate's code and
+   * tables in the caches for the batch; added one by one, after each round trip to the database,
+   * they were cold for every statement.
    */
   private held: QueryTrace<Scope>[] | undefined = undefined
-  /** A shape was issued twice, or past the scope's shape cap: statements go to the aggregate. */
+  /** Result rows and bound values of the held statements (see MAX_HELD_WEIGHT). */
+  private heldWeight = 0
+  /** A shape was issued twice, or past the scope's shape cap: the aggregate is worth analyzing. */
   private repeated = false
 
   /**
@@ -106,6 +119,7 @@ export class Scope implements ScopeInfo {
     const held = this.held
     if (held !== undefined) {
       this.held = undefined
+      this.heldWeight = 0
       for (let i = 0; i < held.length; i++) agg.add(held[i]!)
     }
     return agg
@@ -142,13 +156,17 @@ export class Scope implements ScopeInfo {
 
   /** A statement finished in the scope. True when it is held back (its rows are still needed). */
   finished(trace: QueryTrace<Scope>): boolean {
-    if (!this.repeated && (this.agg === undefined || this.agg.empty)) {
-      const held = (this.held ??= [])
-      if (held.length < MAX_HELD) {
+    const held = (this.held ??= [])
+    if (held.length < MAX_HELD) {
+      // Until a shape repeats, nothing may ever be analyzed: hold whatever it weighs.
+      const weight = (trace.rows?.length ?? 0) + trace.boundCount
+      if (!this.repeated || this.heldWeight + weight <= MAX_HELD_WEIGHT) {
+        this.heldWeight += weight
         held.push(trace)
         return true
       }
     }
+    // A full batch: the getter adds the held statements first, then this one follows them.
     this.aggregate.add(trace)
     return false
   }
@@ -170,7 +188,8 @@ export class Scope implements ScopeInfo {
 
   /** Queries of shapes past `MAX_SHAPES_PER_SCOPE`: counted, not checked for N+1. */
   get untrackedQueries(): number {
-    return this.agg?.untracked ?? 0
+    // Only a capped shape makes one, and it marks the scope repeated: held statements count then.
+    return this.repeated ? this.aggregate.untracked : (this.agg?.untracked ?? 0)
   }
 
   /** Keeps a record for capture(), up to `max`; counts the rest as truncated. */

@@ -9,16 +9,20 @@ import { describeValue } from '../core/options.js'
 const KYSELY_HINT = entryHint()
 // The capture port of each dialect n1guard returned, shared by its drivers and their connections.
 const dialects = new WeakMap<object, CapturePort>()
-// Connections and drivers n1guard patched (per-object state in WeakSets, off the objects).
+// Connections n1guard tried to patch (a patched one also says so by its ASKED_AT slot, read first),
+// and drivers it patched: per-object state in WeakSets, off the objects.
 const patchedConnections = new WeakSet<object>()
 const patchedDrivers = new WeakSet<object>()
 // On a connection n1guard patched: when the application asked for it, inside a scope. The first
 // statement on it was issued then, even if it waited for the pool (Promise.all behind a pool of 2
 // is still parallel). A symbol property, not a WeakMap: it is written on every acquire and read on
-// every query, where a WeakMap lookup costs a hash of the object.
+// every query, where a WeakMap lookup costs a hash of the object. Always a number on a patched
+// connection (NOT_ASKED when no statement is waiting): its presence is also how an acquire knows the
+// connection is patched already, with no WeakSet lookup on every acquire.
 const ASKED_AT = Symbol('n1guard.askedAt')
+const NOT_ASKED = -1
 interface Asked {
-  [ASKED_AT]?: number | undefined
+  [ASKED_AT]?: number
 }
 
 type Fn = (...args: any[]) => any
@@ -57,14 +61,15 @@ function hide(self: object, name: string, fn: Fn): void {
 
 function takeAskedAt(connection: Asked): number | undefined {
   const issuedAt = connection[ASKED_AT]
-  if (issuedAt !== undefined) connection[ASKED_AT] = undefined
+  if (issuedAt === undefined || issuedAt === NOT_ASKED) return undefined
+  connection[ASKED_AT] = NOT_ASKED
   return issuedAt
 }
 
 function patchConnection(connection: DatabaseConnection & Asked, port: CapturePort): DatabaseConnection {
-  if (patchedConnections.has(connection)) return connection
+  if (connection[ASKED_AT] !== undefined || patchedConnections.has(connection)) return connection
   patchedConnections.add(connection)
-  Object.defineProperty(connection, ASKED_AT, { value: undefined, writable: true, enumerable: false })
+  Object.defineProperty(connection, ASKED_AT, { value: NOT_ASKED, writable: true, enumerable: false })
   // Patched in place, as Kysely's own RuntimeDriver does: PostgresConnection keeps its client in
   // #private fields and the driver releases it through a private symbol, so the object the driver
   // handed out must stay the one it gets back. Each call dispatches to the live method with every

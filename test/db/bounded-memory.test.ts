@@ -81,7 +81,9 @@ describe('the fingerprint cache', () => {
 })
 
 describe('while a scope is open', () => {
-  test('it keeps at most 32 result arrays of a shape and no parameter array, however long the loop', async () => {
+  // What a long loop keeps alive: 32 results of a shape for the analysis, plus the statements not
+  // yet added to the aggregate (a batch of at most 32, and of at most 4,096 rows and bound values).
+  test('it keeps at most 32 result arrays of a shape and one batch of statements, however long the loop', async () => {
     const detector = createDetector({ mode: 'silent' })
     const pool = instrumentPool(db.pool({ max: 1 }), detector)
     await pool.query('select 1') // opens the connection outside the scope (see below)
@@ -98,8 +100,33 @@ describe('while a scope is open', () => {
         }
       })
       await collected([...rows, ...params])
-      expect(rows.filter((r) => r.deref() !== undefined).length).toBeLessThanOrEqual(32)
-      expect(params.filter((r) => r.deref() !== undefined).length).toBeLessThanOrEqual(1)
+      expect(rows.filter((r) => r.deref() !== undefined).length).toBeLessThanOrEqual(32 + 32)
+      // The first execution's values (kept until a second one makes them worth reading) and the batch.
+      expect(params.filter((r) => r.deref() !== undefined).length).toBeLessThanOrEqual(1 + 32)
+    } finally {
+      scope.end()
+      await pool.end()
+    }
+    expect((await collected(rows)).every(Boolean)).toBe(true)
+  })
+
+  test('a loop over big results holds back no more than 4,096 rows of them', async () => {
+    const detector = createDetector({ mode: 'silent' })
+    const pool = instrumentPool(db.pool({ max: 1 }), detector)
+    await pool.query('select 1')
+    const rows: WeakRef<object>[] = []
+    const scope = detector.startScope('export job')
+    try {
+      await scope.run(async () => {
+        for (let i = 0; i < 120; i++) {
+          const result = await pool.query('select g, $1::int as page from generate_series(1, 1000) g', [i])
+          rows.push(new WeakRef(result.rows))
+        }
+      })
+      await collected(rows)
+      // 32 results kept for the analysis, and a batch of at most four 1,000-row results (4 × 1,001
+      // rows and values fit in 4,096): a batch of 32 would keep 32 more.
+      expect(rows.filter((r) => r.deref() !== undefined).length).toBeLessThanOrEqual(32 + 4)
     } finally {
       scope.end()
       await pool.end()
