@@ -123,8 +123,10 @@ function counted(variant: Variant, queries: number, url: string): Promise<Counts
 /** Counts every variant (two runs at a time) and returns a markdown table. */
 export async function instructionsBench(options: { readonly url: string; readonly pg: typeof pg }): Promise<{ rows: InstructionRow[]; markdown: string }> {
   const setup = new options.pg.Pool({ connectionString: options.url, max: 1 })
-  await setup.query('create table if not exists item (id int primary key, payload text not null, score int not null)')
-  await setup.query('insert into item select i, md5(i::text), i % 97 from generate_series(1, 1000) i on conflict do nothing')
+  // Made afresh: another suite on the same DATABASE_URL may have left an `item` of another shape.
+  await setup.query('drop table if exists item')
+  await setup.query('create table item (id int primary key, payload text not null, score int not null)')
+  await setup.query('insert into item select i, md5(i::text), i % 97 from generate_series(1, 1000) i')
   await setup.end()
   const rows: InstructionRow[] = []
   for (const variant of VARIANTS) {

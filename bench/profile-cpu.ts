@@ -22,8 +22,10 @@ try {
   const options = server === undefined ? { Client: pgDouble(Number(process.env.BENCH_THRASH_KB ?? 8192)) as never } : { connectionString: server.url }
   if (server !== undefined) {
     const setup = new pg.Pool({ ...options, max: 1 })
-    await setup.query('create table if not exists item (id int primary key, payload text not null)')
-    await setup.query('insert into item select i, md5(i::text) from generate_series(1, 1000) i on conflict do nothing')
+    // Made afresh: another suite on the same DATABASE_URL may have left an `item` of another shape.
+    await setup.query('drop table if exists item')
+    await setup.query('create table item (id int primary key, payload text not null)')
+    await setup.query('insert into item select i, md5(i::text) from generate_series(1, 1000) i')
     await setup.end()
   }
   const detector = createDetector({ reporters: [() => undefined] })
