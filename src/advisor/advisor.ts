@@ -59,6 +59,8 @@ interface NotedScope {
 class ScopeNotes {
   seen = 0
   shapes: Map<string, ShapeNote> | undefined
+  /** The note last looked up: a loop repeats one shape, which then costs no Map lookup. */
+  lastShape: ShapeNote | undefined
   offsets: Map<string, Picked> | undefined
   wide: Map<string, Picked> | undefined
 }
@@ -156,12 +158,16 @@ export class Advisor {
       // scope (`issued` 1, most statements of most requests) costs no note.
       if (missingIndex !== false && issued >= 2 && info.filters.length > 0 && (kind === 'select' || kind === 'update' || kind === 'delete')) {
         const notes = this.notes(scope)
-        const shapes = (notes.shapes ??= new Map())
-        let note = shapes.get(info.id)
-        if (note === undefined) {
-          if (shapes.size >= MAX_SHAPES) return
-          note = { info, sql, values: undefined, siteKey: query.siteKey, adapter: query.adapter, firstSeen: notes.seen++, count: 0 }
-          shapes.set(info.id, note)
+        let note = notes.lastShape
+        if (note === undefined || note.info.id !== info.id) {
+          const shapes = (notes.shapes ??= new Map())
+          note = shapes.get(info.id)
+          if (note === undefined) {
+            if (shapes.size >= MAX_SHAPES) return
+            note = { info, sql, values: undefined, siteKey: query.siteKey, adapter: query.adapter, firstSeen: notes.seen++, count: 0 }
+            shapes.set(info.id, note)
+          }
+          notes.lastShape = note
         }
         note.count = issued
         if (issued === missingIndex) {
