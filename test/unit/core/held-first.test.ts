@@ -116,3 +116,38 @@ describe('statements held back until a shape repeats', () => {
     }
   })
 })
+
+// Once a shape repeats, statements still go to the aggregate in batches (of 32, or 4,096 rows and
+// values): where the batches fall must change nothing a scope finds.
+describe('statements added in batches', () => {
+  test('a long loop finds the same, however its statements fall into batches', async () => {
+    const detector = createDetector({ mode: 'silent' })
+    const db = fakeDb(detector, (sql, params) =>
+      sql.includes('from author') ? Array.from({ length: 90 }, (_, i) => ({ id: i + 1 })) : sql.includes('from book') ? [{ author_id: params[0] }] : [],
+    )
+    const seen: string[] = []
+    for (const before of [0, 1, 7, 31, 32, 33]) {
+      const report = await detector.capture(async () => {
+        for (let i = 0; i < before; i++) await db.query(`select 1 from t${i}`)
+        const authors = (await db.query('select id from author')).rows as Array<{ id: number }>
+        for (const a of authors) {
+          await db.query('select * from book where author_id = $1', [a.id])
+          // The same lookup again, a write to its table in between from the 45th author on: runs of
+          // one parameter set end at a write, whichever batch the write falls in.
+          if (a.id >= 45) await db.query('update settings set v = $1 where k = $2', [a.id, 'last'])
+          await db.query('select * from settings where k = $1', ['last'])
+        }
+      })
+      expect(report.queries).toHaveLength(before + 1 + 90 + 46 + 90)
+      seen.push(JSON.stringify(report.findings.map((f) => [f.kind, f.table, f.count, f.distinctParams, f.proven, f.parallel])))
+    }
+    expect(new Set(seen).size).toBe(1)
+    // The loop; the settings read repeated 44 times with no write between; the update, once per
+    // author from the 45th on, with the authors' ids.
+    expect(JSON.parse(seen[0]!)).toEqual([
+      ['n-plus-one', 'book', 90, 90, true, false],
+      ['duplicate', 'settings', 44, 1, false, false],
+      ['n-plus-one', 'settings', 46, 46, true, false],
+    ])
+  })
+})
