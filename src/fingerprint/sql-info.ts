@@ -38,6 +38,10 @@ const MAX_FRONT_LENGTH = 8192
 // Text and answer side by side (slot i at 2i and 2i + 1): one cache line read per lookup, not two.
 const front: (string | SqlInfo | undefined)[] = new Array<string | SqlInfo | undefined>(2 * FRONT_SLOTS).fill(undefined)
 
+// This copy's own: another copy of n1guard (another version, perhaps) keeps its notes its own way,
+// and reads an info of this copy through its fallback.
+const NOTES = Symbol('n1guard.statement-notes')
+
 function compute(sql: string): SqlInfo {
   const tokens = tokenizeShared(sql)
   const { shape, id, literalKey } = normalize(tokens)
@@ -68,12 +72,9 @@ export interface StatementNotes {
   limits: unknown
 }
 
-// Shared by every copy of n1guard in the process, like the info objects an adapter hands around.
-const NOTES = Symbol.for('n1guard.statement-notes')
-
 /**
- * The notes slot of an info made by `sqlInfo` (any copy of n1guard), or undefined for an info made
- * elsewhere (a test's literal). @internal
+ * The notes slot of an info made by this copy's `sqlInfo`, or undefined for an info made elsewhere
+ * (a test's literal, a copy of the info, another copy of n1guard). @internal
  *
  * @example
  * const limits = (notesOf(info)!.limits ??= scan(sql))
