@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks'
 import { callWithArgs, recordedAbove, takeHandoff } from '../core/adapter-layers.js'
 import { adoptPort, capturePort, entryHint, type Capture, type CapturePort } from '../core/capture-port.js'
 import type { Detector } from '../core/detector.js'
@@ -246,9 +245,6 @@ export function instrumentClientWith<C extends PgQueryable>(client: C, port: Cap
         else if (typeof callback === 'function') callback = port.bindToCaller(callback as Fn)
         return callWithArgs(original, this, n, config, values, callback, more)
       }
-    } else {
-      // Handed over by pool.query: time the statement from now, not from the wait for a connection.
-      port.restart(trace, performance.now())
     }
     return observe(port, !handed, original, this, n, tagged(port, config, trace), values, callback, more, trace)
   }

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'
 import { callHandingOff, recordedAbove, takeHandoff } from '../core/adapter-layers.js'
 import { adoptPort, capturePort, entryHint, portOf, type CapturePort } from '../core/capture-port.js'
 import { rememberPool } from '../core/connection-sources.js'
@@ -89,11 +90,17 @@ export function instrumentPool<P extends PgPoolLike>(pool: P, detector: Detector
       // the scope and the caller's callback or promise is bound already, so no async context needs
       // restoring. Named parameters, no rest array or `arguments` (this runs once per query).
       const settle = callback as Fn
-      return originalConnect.call(this, function (this: unknown, error: unknown, client: unknown, release: unknown) {
+      // pg-pool hands an idle client over synchronously, inside this call: the statement goes out
+      // now, as timed when it began. Served later, it waited for a connection: timed from then.
+      let later = false
+      const returned = originalConnect.call(this, function (this: unknown, error: unknown, client: unknown, release: unknown) {
         adopt(client)
         if (error) return settle.call(this, error, client, release)
+        if (later && trace !== false) port.restart(trace, performance.now())
         return callHandingOff(trace, settle, this, 3, error, client, release, undefined)
       })
+      later = true
+      return returned
     }
     const bound = port.bindToCaller(callback as Fn)
     const rest = arguments.length > 1 ? Array.prototype.slice.call(arguments, 1) : undefined

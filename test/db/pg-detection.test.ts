@@ -82,6 +82,30 @@ describe('pg: N+1 detection', () => {
     }
   })
 
+  test('a pool.query that waited for a connection is timed from when it got one; one served at once is timed from its call', async () => {
+    const small = instrumentPool(db.pool({ max: 1 }), detector)
+    try {
+      const held = await small.connect()
+      let releasedAt = 0
+      // The pool's only connection is checked out: this statement waits for it.
+      const waiting = detector.capture(() => small.query('select 1 as n'))
+      await held.query('select pg_sleep(0.2)')
+      releasedAt = Date.now()
+      held.release()
+      const { queries } = await waiting
+      expect(queries).toHaveLength(1)
+      expect(queries[0]!.durationMs).toBeLessThan(150)
+      expect(queries[0]!.startedAt).toBeGreaterThanOrEqual(releasedAt - 5)
+      // An idle connection: handed over inside the call, timed from it.
+      const before = Date.now()
+      const { queries: served } = await detector.capture(() => small.query('select 2 as n'))
+      expect(served[0]!.durationMs).toBeGreaterThan(0)
+      expect(served[0]!.startedAt).toBeGreaterThanOrEqual(before - 5)
+    } finally {
+      await small.end()
+    }
+  })
+
   test('a promise-form query is recorded after it is sent: same call site, timed, and one whose send throws is still recorded', async () => {
     const client = instrumentClient(db.client(), detector)
     await client.connect()
