@@ -13,7 +13,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { performance } from 'node:perf_hooks'
 import { Kysely, PostgresDialect } from 'kysely'
 import type pg from 'pg'
-import { createDetector, type Detector } from 'n1guard'
+import { createDetector, fingerprint, type Detector } from 'n1guard'
 import { instrumentDialect } from 'n1guard/kysely'
 import { instrumentClient, instrumentPool } from 'n1guard/pg'
 import { table } from './lib/stats.js'
@@ -41,6 +41,13 @@ export interface CpuOptions {
    * same rounds (`BENCH_CPU_AGAINST=<dist folder>`). Biased: a second copy of the same build comes
    * out 4–15 µs per query worse (docs/performance.md), so it is an experiment, not a result.
    */
+  /**
+   * pg only: also measure the smallest recorder (`BENCH_CPU_FLOOR=1`), a pool.query wrapper in the
+   * scope-only variant's AsyncLocalStorage that reads the scope, fingerprints the text (cached),
+   * reads the clock twice and keeps the rows on its `.then`: no call site, no analysis, no
+   * advisor. What any recorder pays at the least on this machine, for scale.
+   */
+  readonly floor?: boolean
   readonly against?: {
     readonly createDetector: typeof createDetector
     readonly instrumentPool: typeof instrumentPool
@@ -84,6 +91,8 @@ export interface CpuRow {
   readonly changeUs?: Quartiles
   /** With `against`: the other build's own CPU per query, µs. */
   readonly againstUs?: Quartiles
+  /** With `floor`: the smallest recorder's CPU over scope-only, µs per query. */
+  readonly floorUs?: Quartiles
 }
 
 const ROWS = 20_000
@@ -107,6 +116,14 @@ async function seed(pool: pg.Pool): Promise<void> {
 }
 
 type Query = (id: number) => Promise<unknown>
+
+/** The smallest recorder's scope (options.floor): what it keeps of the last query. */
+interface FloorScope {
+  n: number
+  last?: string
+  rows?: unknown
+  ms?: number
+}
 
 interface Driver {
   /** Three different cheap statements (a request-like scope runs each once). */
@@ -195,8 +212,8 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
       let bare: Driver
       let watched: Driver
       let watchedOther: Driver | undefined
-      // Which variant's methods the pool and its client carry (pg); 0 plain, 2 this build, 3 the other.
-      let use: (variant: number) => void = () => undefined
+      // Which variant's methods the pool and its client carry (pg), by variant name.
+      let use: (variant: string) => void = () => undefined
       let held: pg.PoolClient | undefined
       if (driver === 'pg-client' || driver === 'pg-client-cb') {
         if (other !== undefined) throw new TypeError(`BENCH_CPU_AGAINST does not cover the ${driver} driver`)
@@ -205,7 +222,7 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
         instrumentClient(client, detector)
         const mine = client.query
         use = (v) => {
-          client.query = v === 2 ? mine : plain
+          client.query = v === 'n1guard' ? mine : plain
         }
         // pg-client-cb: the callback form, as Knex, MikroORM and Sequelize query.
         bare = pgDriver(
@@ -239,7 +256,28 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
         // wrapping, so only the other build's wrappers take the path for a client wrapped elsewhere.
         const theirs = other === undefined ? undefined : await wrap(other.instrumentPool, otherDetector!)
         const mine = await wrap(instrumentPool, detector)
-        use = (v) => put(v === 2 ? mine : v === 3 ? theirs! : plain)
+        // The smallest recorder (options.floor): pool.query through pg-pool's callback form, in a
+        // promise of its own as pg-pool makes one without a callback, so it adds no promise.
+        const plainQuery = plain.poolQuery as unknown as (this: pg.Pool, text: string, values: unknown[], cb: (e: Error | undefined, r: pg.QueryResult) => void) => void
+        const floor: Methods = {
+          ...plain,
+          poolQuery: function (this: pg.Pool, text: string, values: unknown[]) {
+            const scope = als.getStore() as FloorScope | undefined
+            if (scope === undefined) return (plain.poolQuery as (text: string, values: unknown[]) => unknown).call(this, text, values)
+            scope.last = fingerprint(text).id
+            scope.n++
+            const t0 = performance.now()
+            return new Promise((resolve, reject) =>
+              plainQuery.call(this, text, values, (error, result) => {
+                scope.ms = performance.now() - t0
+                if (error) return reject(error)
+                scope.rows = result.rows
+                resolve(result)
+              }),
+            )
+          } as unknown as Methods['poolQuery'],
+        }
+        use = (v) => put(v === 'n1guard' ? mine : v === 'against' ? theirs! : v === 'floor' ? floor : plain)
         bare = pgDriver((text, values) => pool.query(text, values))
         watched = bare
         watchedOther = other === undefined ? undefined : bare
@@ -253,6 +291,7 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
       let openScope: ReturnType<Detector['startScope']> | undefined
       let otherScope: ReturnType<Detector['startScope']> | undefined
       let store: object = {}
+      let floorStore: FloorScope = { n: 0 }
       let handle: ReturnType<Detector['startScope']> | undefined
       let otherHandle: ReturnType<Detector['startScope']> | undefined
       const repeating = pattern === 'all repeating'
@@ -270,6 +309,9 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
             ? units(pattern, watchedOther, (fn) => (otherHandle = otherDetector!.startScope('bench')).run(fn), () => otherHandle!.end())
             : units(pattern, watchedOther, repeating ? (fn) => otherScope!.run(fn) : (fn) => otherDetector!.run('bench', fn))
       }
+      if (options.floor === true && driver === 'pg') {
+        variants.floor = units(pattern, bare, repeating ? (fn) => als.run(floorStore, fn) : (fn) => als.run({ n: 0 } satisfies FloorScope, fn))
+      }
       const names = Object.keys(variants)
       const V = names.length
       const cpu: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]))
@@ -282,6 +324,7 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
           openScope = detector.startScope('bench')
           otherScope = otherDetector?.startScope('bench')
           store = {}
+          floorStore = { n: 0 }
         }
         // Variants alternate unit by unit (a scope, or a query), the order rotating each unit, so
         // a neighbour's burst or a frequency change lands on all three alike.
@@ -292,7 +335,7 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
         for (let u = 0; u < steps; u++) {
           for (let k = 0; k < V; k++) {
             const v = (u + k + round) % V
-            use(v)
+            use(names[v]!)
             const c0 = process.cpuUsage()
             const t0 = performance.now()
             const n = await variants[names[v]!]!(round * steps + u)
@@ -343,12 +386,14 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
               changeUs: per(cpu.n1guard!, cpu.against!, (x, y) => x - y),
               againstUs: per(cpu.against!, cpu['scope-only']!, (x, y) => x - y),
             }),
+        ...(cpu.floor === undefined ? {} : { floorUs: per(cpu.floor, cpu['scope-only']!, (x, y) => x - y) }),
       }
       rows.push(row)
       process.stderr.write(
         `  cpu ${driver}, ${pattern}: own ${q(row.ownUs, 2)} µs/query, ${q(row.sharePct, 1)} % of bare ${row.bareUs.median.toFixed(1)} µs; ` +
           `n1guard/scope-only CPU ${q(row.vsScope, 3)}, wall ${q(row.wallVsScope, 3)}; ${row.rounds} rounds` +
           (row.changeUs === undefined ? '' : `; other build own ${q(row.againstUs!, 2)} µs/query, change ${q(row.changeUs, 2)} µs/query`) +
+          (row.floorUs === undefined ? '' : `; smallest recorder ${q(row.floorUs, 2)} µs/query`) +
           '\n',
       )
     }
@@ -368,6 +413,7 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
       'rounds',
       'target',
       ...(other === undefined ? [] : ['other build own CPU µs/query', 'this build − other, µs/query']),
+      ...(options.floor === true ? ['smallest recorder, µs/query (pg)'] : []),
     ],
     rows.map((r) => [
       r.driver,
@@ -382,6 +428,7 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
       String(r.rounds),
       target(r),
       ...(r.changeUs === undefined ? [] : [q(r.againstUs!, 2), q(r.changeUs, 2)]),
+      ...(options.floor === true ? [r.floorUs === undefined ? '—' : q(r.floorUs, 2)] : []),
     ]),
   )
   return { rows, markdown }

@@ -89,6 +89,8 @@ if (want('cpu')) {
       pg,
       queries,
       against: await againstBuild(),
+      // BENCH_CPU_FLOOR=1: pg rows also measure the smallest recorder (see CpuOptions.floor).
+      floor: process.env.BENCH_CPU_FLOOR === '1',
       drivers: list(process.env.BENCH_CPU_DRIVERS) as ('pg' | 'kysely' | 'pg-client' | 'pg-client-cb')[] | undefined,
       patterns: list(process.env.BENCH_CPU_PATTERNS) as import('./cpu.js').Pattern[] | undefined,
       minRounds: quick ? 3 : 15, maxRounds: quick ? 3 : Number(process.env.BENCH_CPU_ROUNDS ?? 61) })
