@@ -33,6 +33,12 @@ function errorOf(error: unknown, withMessage: boolean): QueryError {
 export class QueryRecorder implements TraceSink {
   /** `options.captureParams`, kept here: read for every statement, and options never change. */
   private readonly captureParams: boolean
+  /**
+   * The advisor's `unboundedSelect` row limit (Infinity when off or no advisor): a statement that
+   * returned no more rows than this, nearly every one, never reaches the advisor when it settles,
+   * so settling touches neither the advisor nor its settings after the round trip.
+   */
+  private readonly wideRows: number
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -41,6 +47,8 @@ export class QueryRecorder implements TraceSink {
     private readonly advisor: AdvisorPort | undefined = undefined,
   ) {
     this.captureParams = options.captureParams
+    const wide = options.advisor?.unboundedSelect
+    this.wideRows = advisor === undefined || wide === undefined || wide === false ? Infinity : wide
   }
 
   /**
@@ -73,7 +81,7 @@ export class QueryRecorder implements TraceSink {
         // 0: a shape past the scope's cap, counted but not analyzed, so no stack is worth taking.
         if (issued > 0) {
           // A line an ORM helper carried from the user's call costs nothing more to take: every run uses it.
-          const exact = scope.kind.exact || carriedSite() !== undefined
+          const exact = scope.exact || carriedSite() !== undefined
           const sampled = sampleSite(scope, info.id, issued, exact, entry, hint)
           site = sampled.site
           siteKey = sampled.siteKey
@@ -84,7 +92,7 @@ export class QueryRecorder implements TraceSink {
       const trace = new QueryTrace(this, scope, info, params, site, siteKey, adapter, issuedAt ?? now, now, captureParams, sql, issued > 1)
       // The text as sent, for the panel's EXPLAIN: only where values are kept anyway, in scopes
       // that keep their records (every scope while the panel records).
-      if (captureParams && scope.kind.keepRecords) trace.text = sql
+      if (captureParams && scope.keepRecords) trace.text = sql
       if (this.advisor !== undefined) this.advisor.issued(scope, trace, sql, params, issued)
       return trace
     } catch (error) {
@@ -111,13 +119,13 @@ export class QueryRecorder implements TraceSink {
         return
       }
       const held = scope.finished(trace)
-      if (this.advisor !== undefined) this.advisor.ended(scope, trace)
+      if (rowCount !== undefined && rowCount > this.wideRows) this.advisor!.ended(scope, trace)
       const site = trace.site
       if (site !== undefined) {
         const sites = (scope.sites ??= new Map())
         if (!sites.has(site.key)) sites.set(site.key, site)
       }
-      if (scope.kind.keepRecords) scope.keep(trace, this.options.maxRecords)
+      if (scope.keepRecords) scope.keep(trace, this.options.maxRecords)
       // Only kept records (and held-back statements) still need the rows; the aggregate
       // holds its own bounded references.
       else if (!held) trace.rows = undefined

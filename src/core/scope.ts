@@ -73,6 +73,13 @@ export class Scope implements ScopeInfo {
   advisorNotes: unknown = undefined
   /** Its context frame when it runs alone in a context (see ScopeTracker.run), made once. */
   frame: unknown = undefined
+  /**
+   * `kind.exact` and `kind.keepRecords`, copied: the recorder reads them for every statement, and
+   * the scope's own fields are in the caches where the kind object, read once per query after a
+   * round trip, is not.
+   */
+  readonly exact: boolean
+  readonly keepRecords: boolean
 
   // Everything a scope that runs one query never needs is made on first use: a request scope is
   // opened and closed on every request, and AsyncLocalStorage itself costs only ~0.3 µs.
@@ -88,6 +95,8 @@ export class Scope implements ScopeInfo {
     readonly maxQueries: number | undefined = undefined,
   ) {
     this.givenId = id
+    this.exact = kind.exact
+    this.keepRecords = kind.keepRecords
   }
 
   get id(): string {
