@@ -45,7 +45,9 @@ export interface CpuOptions {
    * pg only: also measure the smallest recorder (`BENCH_CPU_FLOOR=1`), a pool.query wrapper in the
    * scope-only variant's AsyncLocalStorage that reads the scope, fingerprints the text (cached),
    * reads the clock twice and keeps the rows on its `.then`: no call site, no analysis, no
-   * advisor. What any recorder pays at the least on this machine, for scale.
+   * advisor. What any recorder pays at the least on this machine, for scale. With it, a fifth
+   * variant opens n1guard's scopes as the n1guard variant does over the uninstrumented pool: what
+   * the scopes alone cost, without recording a query.
    */
   readonly floor?: boolean
   readonly against?: {
@@ -93,6 +95,8 @@ export interface CpuRow {
   readonly againstUs?: Quartiles
   /** With `floor`: the smallest recorder's CPU over scope-only, µs per query. */
   readonly floorUs?: Quartiles
+  /** With `floor`: n1guard's scopes over the uninstrumented pool, CPU over scope-only, µs per query. */
+  readonly scopesUs?: Quartiles
 }
 
 const ROWS = 20_000
@@ -311,6 +315,11 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
       }
       if (options.floor === true && driver === 'pg') {
         variants.floor = units(pattern, bare, repeating ? (fn) => als.run(floorStore, fn) : (fn) => als.run({ n: 0 } satisfies FloorScope, fn))
+        // `use` puts the plain methods back for any name it does not know: nothing is recorded.
+        variants['n1guard scopes'] =
+          pattern === 'single query via startScope'
+            ? units(pattern, bare, (fn) => (handle = detector.startScope('bench')).run(fn), () => handle!.end())
+            : units(pattern, bare, repeating ? (fn) => openScope!.run(fn) : (fn) => detector.run('bench', fn))
       }
       const names = Object.keys(variants)
       const V = names.length
@@ -387,6 +396,7 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
               againstUs: per(cpu.against!, cpu['scope-only']!, (x, y) => x - y),
             }),
         ...(cpu.floor === undefined ? {} : { floorUs: per(cpu.floor, cpu['scope-only']!, (x, y) => x - y) }),
+        ...(cpu['n1guard scopes'] === undefined ? {} : { scopesUs: per(cpu['n1guard scopes'], cpu['scope-only']!, (x, y) => x - y) }),
       }
       rows.push(row)
       process.stderr.write(
@@ -394,6 +404,7 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
           `n1guard/scope-only CPU ${q(row.vsScope, 3)}, wall ${q(row.wallVsScope, 3)}; ${row.rounds} rounds` +
           (row.changeUs === undefined ? '' : `; other build own ${q(row.againstUs!, 2)} µs/query, change ${q(row.changeUs, 2)} µs/query`) +
           (row.floorUs === undefined ? '' : `; smallest recorder ${q(row.floorUs, 2)} µs/query`) +
+          (row.scopesUs === undefined ? '' : `; n1guard's scopes alone ${q(row.scopesUs, 2)} µs/query`) +
           '\n',
       )
     }
@@ -413,7 +424,7 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
       'rounds',
       'target',
       ...(other === undefined ? [] : ['other build own CPU µs/query', 'this build − other, µs/query']),
-      ...(options.floor === true ? ['smallest recorder, µs/query (pg)'] : []),
+      ...(options.floor === true ? ['smallest recorder, µs/query (pg)', "n1guard's scopes alone, µs/query (pg)"] : []),
     ],
     rows.map((r) => [
       r.driver,
@@ -428,7 +439,7 @@ export async function cpuBench(options: CpuOptions): Promise<{ rows: CpuRow[]; m
       String(r.rounds),
       target(r),
       ...(r.changeUs === undefined ? [] : [q(r.againstUs!, 2), q(r.changeUs, 2)]),
-      ...(options.floor === true ? [r.floorUs === undefined ? '—' : q(r.floorUs, 2)] : []),
+      ...(options.floor === true ? [r.floorUs === undefined ? '—' : q(r.floorUs, 2), r.scopesUs === undefined ? '—' : q(r.scopesUs, 2)] : []),
     ]),
   )
   return { rows, markdown }
