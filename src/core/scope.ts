@@ -75,8 +75,7 @@ export class Scope implements ScopeInfo {
   frame: unknown = undefined
   /**
    * `kind.exact` and `kind.keepRecords`, copied: the recorder reads them for every statement, and
-   * the scope's own fields are in the caches where the kind object, read once per query after a
-   * round trip, is not.
+   * from the scope it has in hand that is one object fewer to reach after a round trip.
    */
   readonly exact: boolean
   readonly keepRecords: boolean
