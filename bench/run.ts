@@ -24,7 +24,20 @@ const named = (name: string) => chosen.includes(name)
 const sections: string[] = []
 
 // BENCH_CPU_AGAINST=<another build's dist folder>: the cpu and cold rows measure it too, side by side.
+// BENCH_CPU_OPTIONS='<detector options as JSON>' instead: this build again, its detector made with
+// these options ('{"advisor":false}': what the advisor costs per query, in the same rounds).
 async function againstBuild() {
+  const options = process.env.BENCH_CPU_OPTIONS
+  if (options !== undefined && options !== '') {
+    const extra = JSON.parse(options) as object
+    const [root, pgMod, kyselyMod] = await Promise.all([import('n1guard'), import('n1guard/pg'), import('n1guard/kysely')])
+    log(`  also measuring this build with ${options}`)
+    return {
+      createDetector: ((o?: object) => root.createDetector({ ...o, ...extra })) as typeof root.createDetector,
+      instrumentPool: pgMod.instrumentPool,
+      instrumentDialect: kyselyMod.instrumentDialect,
+    }
+  }
   const dir = process.env.BENCH_CPU_AGAINST
   if (dir === undefined || dir === '') return undefined
   const { pathToFileURL } = await import('node:url')

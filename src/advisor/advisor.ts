@@ -107,12 +107,20 @@ export class Advisor {
   private databaseFailed = false
   /** NODE_ENV said development or test when the detector was made. */
   private readonly envOn = process.env.NODE_ENV === 'development' || process.env.NODE_ENV === 'test'
+  // The three rules' thresholds, read for every statement: kept on the advisor itself, so a
+  // statement does not reach the settings object too after its round trip.
+  private readonly deepOffset: number | false
+  private readonly missingIndex: number | false
+  private readonly unboundedSelect: number | false
 
   constructor(
     readonly settings: AdvisorSettings,
     /** Sets up the advisor's own clients as the pool sets up its own (its `connect` listeners). */
     private readonly announce: AnnounceClient | undefined = undefined,
   ) {
+    this.deepOffset = settings.deepOffset
+    this.missingIndex = settings.missingIndex
+    this.unboundedSelect = settings.unboundedSelect
     if (isPoolSource(settings.database)) this.connection = new OwnConnection(settings.database, announce)
   }
 
@@ -141,7 +149,7 @@ export class Advisor {
         if (DDL.test(sql)) this.forget()
         return
       }
-      const { deepOffset, missingIndex } = this.settings
+      const { deepOffset, missingIndex } = this
       if (kind === 'select' && deepOffset !== false) {
         const limits = statementLimits(info, sql)
         if (limits.offset !== undefined) {
@@ -151,7 +159,7 @@ export class Advisor {
             this.pick(((notes.offsets ??= new Map())), notes, query, undefined)
           }
         }
-      } else if (kind === 'select' && this.settings.unboundedSelect !== false) {
+      } else if (kind === 'select' && this.unboundedSelect !== false) {
         statementLimits(info, sql)
       }
       // Only shapes that repeat can be a loop behind a missing index: a shape's first run in the
@@ -184,7 +192,7 @@ export class Advisor {
   }
 
   ended(scope: NotedScope, query: Query): void {
-    const max = this.settings.unboundedSelect
+    const max = this.unboundedSelect
     if (max === false || query.rowCount === undefined || query.rowCount <= max || query.info.kind !== 'select' || query.info.housekeeping) return
     try {
       // issued() read the statement's text, so its limits are cached on its SqlInfo.
