@@ -23,6 +23,15 @@ interface ItemDB {
 }
 
 export interface CpuOptions {
+  /**
+   * pg only: also measure the smallest recorder (`BENCH_CPU_FLOOR=1`), a pool.query wrapper in the
+   * scope-only variant's AsyncLocalStorage that reads the scope, fingerprints the text (cached),
+   * reads the clock twice and keeps the rows, through pg-pool's callback form: no call site, no
+   * analysis, no advisor. What any recorder pays at the least on this machine, for scale. With it,
+   * a fifth variant opens n1guard's scopes as the n1guard variant does over the uninstrumented
+   * pool: what the scopes alone cost, without recording a query.
+   */
+  readonly floor?: boolean
   readonly url: string
   readonly pg: typeof pg
   /** Queries per variant per round. */
@@ -40,16 +49,9 @@ export interface CpuOptions {
    * Another build of n1guard (its root, pg and Kysely modules) measured as a fourth variant in the
    * same rounds (`BENCH_CPU_AGAINST=<dist folder>`). Biased: a second copy of the same build comes
    * out 4–15 µs per query worse (docs/performance.md), so it is an experiment, not a result.
+   * `BENCH_CPU_OPTIONS='<json>'` puts this build itself here, its detector made with those options
+   * (one copy of the code, so without that bias): what a feature costs.
    */
-  /**
-   * pg only: also measure the smallest recorder (`BENCH_CPU_FLOOR=1`), a pool.query wrapper in the
-   * scope-only variant's AsyncLocalStorage that reads the scope, fingerprints the text (cached),
-   * reads the clock twice and keeps the rows on its `.then`: no call site, no analysis, no
-   * advisor. What any recorder pays at the least on this machine, for scale. With it, a fifth
-   * variant opens n1guard's scopes as the n1guard variant does over the uninstrumented pool: what
-   * the scopes alone cost, without recording a query.
-   */
-  readonly floor?: boolean
   readonly against?: {
     readonly createDetector: typeof createDetector
     readonly instrumentPool: typeof instrumentPool

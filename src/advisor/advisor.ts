@@ -107,11 +107,12 @@ export class Advisor {
   private databaseFailed = false
   /** NODE_ENV said development or test when the detector was made. */
   private readonly envOn = process.env.NODE_ENV === 'development' || process.env.NODE_ENV === 'test'
-  // The three rules' thresholds, read for every statement: kept on the advisor itself, so a
-  // statement does not reach the settings object too after its round trip.
+  // Two rules' thresholds, read for every statement: kept on the advisor itself, so a statement
+  // does not reach the settings object too after its round trip.
   private readonly deepOffset: number | false
   private readonly missingIndex: number | false
-  private readonly unboundedSelect: number | false
+  /** The unbounded-select limit; Infinity when that rule is off (see AdvisorPort.wideRows). */
+  readonly wideRows: number
 
   constructor(
     readonly settings: AdvisorSettings,
@@ -120,7 +121,7 @@ export class Advisor {
   ) {
     this.deepOffset = settings.deepOffset
     this.missingIndex = settings.missingIndex
-    this.unboundedSelect = settings.unboundedSelect
+    this.wideRows = settings.unboundedSelect === false ? Infinity : settings.unboundedSelect
     if (isPoolSource(settings.database)) this.connection = new OwnConnection(settings.database, announce)
   }
 
@@ -159,7 +160,7 @@ export class Advisor {
             this.pick(((notes.offsets ??= new Map())), notes, query, undefined)
           }
         }
-      } else if (kind === 'select' && this.unboundedSelect !== false) {
+      } else if (kind === 'select' && this.wideRows !== Infinity) {
         statementLimits(info, sql)
       }
       // Only shapes that repeat can be a loop behind a missing index: a shape's first run in the
@@ -192,8 +193,7 @@ export class Advisor {
   }
 
   ended(scope: NotedScope, query: Query): void {
-    const max = this.unboundedSelect
-    if (max === false || query.rowCount === undefined || query.rowCount <= max || query.info.kind !== 'select' || query.info.housekeeping) return
+    if (query.rowCount === undefined || query.rowCount <= this.wideRows || query.info.kind !== 'select' || query.info.housekeeping) return
     try {
       // issued() read the statement's text, so its limits are cached on its SqlInfo.
       const limits = knownLimits(query.info)

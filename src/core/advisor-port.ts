@@ -31,7 +31,13 @@ export interface AdvisorPort {
    * `issued`: how many times its shape has been issued in the scope, this one included (0: not tracked).
    */
   issued(scope: AdvisedScope, query: AdvisedQuery, sql: string, params: readonly unknown[] | undefined, issued: number): void
-  /** The statement settled, in its still open scope. */
+  /**
+   * The unbounded-select rule's row limit (Infinity when the rule is off): `ended` is called only
+   * for a statement that returned more rows than this, so nearly every statement settles without
+   * reaching the advisor.
+   */
+  readonly wideRows: number
+  /** A statement that returned more than `wideRows` rows settled, in its still open scope. */
   ended(scope: AdvisedScope, query: AdvisedQuery): void
   /** A statement ran with no scope (DDL there still refreshes the catalog cache): its text or pg query config. */
   outside(sql: unknown): void

@@ -33,11 +33,7 @@ function errorOf(error: unknown, withMessage: boolean): QueryError {
 export class QueryRecorder implements TraceSink {
   /** `options.captureParams`, kept here: read for every statement, and options never change. */
   private readonly captureParams: boolean
-  /**
-   * The advisor's `unboundedSelect` row limit (Infinity when off or no advisor): a statement that
-   * returned no more rows than this, nearly every one, never reaches the advisor when it settles,
-   * so settling touches neither the advisor nor its settings after the round trip.
-   */
+  /** The advisor's `wideRows` (Infinity without an advisor), kept here: read for every statement. */
   private readonly wideRows: number
 
   constructor(
@@ -47,8 +43,7 @@ export class QueryRecorder implements TraceSink {
     private readonly advisor: AdvisorPort | undefined = undefined,
   ) {
     this.captureParams = options.captureParams
-    const wide = options.advisor?.unboundedSelect
-    this.wideRows = advisor === undefined || wide === undefined || wide === false ? Infinity : wide
+    this.wideRows = advisor === undefined ? Infinity : advisor.wideRows
   }
 
   /**
